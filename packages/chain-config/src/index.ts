@@ -1,0 +1,22 @@
+export { createChainCommon, HARDFORK, INITIAL_BASE_FEE } from './common.ts'
+export {
+  keccak256,
+  nativeCrypto,
+  privateKeyToAddress,
+  publicKeyToAddress,
+  recoverPublicKey,
+  recoveryId,
+  signDigest,
+} from './crypto.ts'
+export { readGenesisFile, validateGenesis } from './genesis.ts'
+export type { CliqueConfig, GenesisAccount, GenesisFile } from './genesis.ts'
+export {
+  cliqueGenesisExtraData,
+  DEV_ACCOUNT_BALANCE,
+  DEV_CHAIN_ID,
+  DEV_GAS_LIMIT,
+  DEV_MNEMONIC,
+  devAccounts,
+  devGenesis,
+} from './dev.ts'
+export type { DevAccount } from './dev.ts'

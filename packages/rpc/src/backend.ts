@@ -1,0 +1,195 @@
+// What the JSON-RPC layer needs from the node. The node's composition root implements these
+// narrow interfaces over the chain, the pool and the consensus engine; the RPC package
+// depends on nothing else of the node, so handlers stay testable and the dependency
+// direction runs one way (storage -> chain -> pool/sealer -> rpc).
+import type { Block } from '@ethereumjs/block'
+import type { Common } from '@ethereumjs/common'
+import type { TypedTransaction } from '@ethereumjs/tx'
+
+/** A block as stored, with what formatting needs and the block alone does not give. */
+export interface BlockView {
+  block: Block
+  hash: Uint8Array
+  /** Sender of each transaction, in block order. */
+  senders: Uint8Array[]
+  totalDifficulty: bigint
+  /** RLP-encoded size in bytes. */
+  size: number
+}
+
+export interface LogView {
+  address: Uint8Array
+  topics: Uint8Array[]
+  data: Uint8Array
+  blockNumber: bigint
+  blockHash: Uint8Array
+  blockTimestamp: bigint
+  transactionHash: Uint8Array
+  transactionIndex: number
+  /** Index of the log in the block. */
+  logIndex: number
+  /** True when a reorg dropped the block that held this log. */
+  removed: boolean
+}
+
+export interface ReceiptView {
+  transactionHash: Uint8Array
+  transactionIndex: number
+  blockHash: Uint8Array
+  blockNumber: bigint
+  from: Uint8Array
+  to: Uint8Array | undefined
+  contractAddress: Uint8Array | undefined
+  cumulativeGasUsed: bigint
+  gasUsed: bigint
+  effectiveGasPrice: bigint
+  status: 0 | 1
+  /** EIP-2718 type (0 legacy, 1 access list, 2 EIP-1559, 4 EIP-7702). */
+  type: number
+  logsBloom: Uint8Array
+  logs: LogView[]
+}
+
+/** A transaction with where it sits; block fields are absent while it is in the pool. */
+export interface TransactionView {
+  tx: TypedTransaction
+  hash: Uint8Array
+  sender: Uint8Array
+  blockHash?: Uint8Array
+  blockNumber?: bigint
+  index?: number
+  /** Base fee of the including block, for `gasPrice` of EIP-1559 transactions. */
+  blockBaseFee?: bigint
+}
+
+export interface LogFilter {
+  fromBlock: bigint
+  toBlock: bigint
+  /** Empty means any address. */
+  addresses: Uint8Array[]
+  /** Per position: undefined/null = wildcard, otherwise any of the listed topics. */
+  topics: (Uint8Array[] | null)[]
+}
+
+export interface AccountProof {
+  address: Uint8Array
+  balance: bigint
+  nonce: bigint
+  codeHash: Uint8Array
+  storageHash: Uint8Array
+  accountProof: Uint8Array[]
+  storageProof: { key: Uint8Array; value: bigint; proof: Uint8Array[] }[]
+}
+
+/** Read access to the world state at one block. */
+export interface StateView {
+  getBalance(address: Uint8Array): Promise<bigint>
+  getNonce(address: Uint8Array): Promise<bigint>
+  getCode(address: Uint8Array): Promise<Uint8Array>
+  /** `slot` is 32 bytes; the value comes back left-padded to 32 bytes. */
+  getStorageAt(address: Uint8Array, slot: Uint8Array): Promise<Uint8Array>
+  getProof(address: Uint8Array, slots: Uint8Array[]): Promise<AccountProof>
+}
+
+/** eth_call / eth_estimateGas / eth_createAccessList input, already decoded from hex. */
+export interface CallRequest {
+  from?: Uint8Array
+  to?: Uint8Array
+  gas?: bigint
+  gasPrice?: bigint
+  maxFeePerGas?: bigint
+  maxPriorityFeePerGas?: bigint
+  value?: bigint
+  data?: Uint8Array
+  nonce?: bigint
+  accessList?: { address: Uint8Array; storageKeys: Uint8Array[] }[]
+  authorizationList?: { chainId: bigint; address: Uint8Array; nonce: bigint; yParity: number; r: bigint; s: bigint }[]
+}
+
+export interface CallResult {
+  returnData: Uint8Array
+  gasUsed: bigint
+  /** Set when execution failed: `revert` carries `returnData` as revert data (JSON-RPC code 3). */
+  error?: { kind: 'revert' | 'halt'; message: string }
+  accessList?: { address: Uint8Array; storageKeys: Uint8Array[] }[]
+}
+
+export interface ChainBackend {
+  readonly common: Common
+  readonly chainId: bigint
+  /** Current canonical head. */
+  latest(): BlockView
+  /**
+   * Newest block that can no longer be reorganised away under Clique's rules as the node
+   * sees them; answers both the `safe` and `finalized` tags.
+   */
+  finalized(): Promise<BlockView>
+  blockByNumber(number: bigint): Promise<BlockView | undefined>
+  blockByHash(hash: Uint8Array): Promise<BlockView | undefined>
+  /** True if the block with this hash is on the canonical chain. */
+  isCanonical(hash: Uint8Array): Promise<boolean>
+  /** A mined transaction (canonical chain only) or one waiting in the pool. */
+  transaction(hash: Uint8Array): Promise<TransactionView | undefined>
+  receipts(block: BlockView): Promise<ReceiptView[]>
+  receipt(txHash: Uint8Array): Promise<ReceiptView | undefined>
+  /** Logs in [fromBlock, toBlock] on the canonical chain matching the filter. */
+  logs(filter: LogFilter): Promise<LogView[]>
+  state(block: BlockView): StateView
+  /** Runs a call on top of `block`'s state, in a block context following it. Never writes. */
+  call(request: CallRequest, block: BlockView, options: { gasCap: bigint; withAccessList?: boolean }): Promise<CallResult>
+  /** Smallest gas limit with which the call succeeds; throws ExecutionError when it cannot. */
+  estimateGas(request: CallRequest, block: BlockView, options: { gasCap: bigint }): Promise<bigint>
+}
+
+export interface PoolContent {
+  pending: Map<string, Map<bigint, TransactionView>>
+  queued: Map<string, Map<bigint, TransactionView>>
+}
+
+export interface PoolBackend {
+  /** Validates and adds a signed raw transaction; throws TxPoolError (geth's messages). */
+  addRaw(raw: Uint8Array): Promise<Uint8Array>
+  /** Nonce to use for the next transaction of `address`, counting pending transactions. */
+  pendingNonce(address: Uint8Array): Promise<bigint>
+  status(): { pending: number; queued: number }
+  /** Keyed by lowercase 0x sender address. */
+  content(): PoolContent
+}
+
+export interface CliqueSnapshotView {
+  number: bigint
+  hash: Uint8Array
+  signers: Uint8Array[]
+  /** Block number -> signer, for the "signed recently" rule. */
+  recents: Map<bigint, Uint8Array>
+  votes: { signer: Uint8Array; block: bigint; address: Uint8Array; authorize: boolean }[]
+  tally: Map<string, { authorize: boolean; votes: number }>
+}
+
+export interface ConsensusBackend {
+  snapshot(block: BlockView): Promise<CliqueSnapshotView>
+}
+
+/** Emitted to subscriptions and filters. `removedLogs` comes with reorgs. */
+export interface ChainEvents {
+  on(event: 'newHead', listener: (head: BlockView, logs: LogView[], removedLogs: LogView[]) => void): void
+  on(event: 'pendingTransaction', listener: (hash: Uint8Array) => void): void
+  off(event: 'newHead' | 'pendingTransaction', listener: (...args: never[]) => void): void
+}
+
+export interface NetworkBackend {
+  peerCount(): number
+  listening(): boolean
+  syncing(): false | { startingBlock: bigint; currentBlock: bigint; highestBlock: bigint }
+}
+
+export interface RpcBackend {
+  chain: ChainBackend
+  pool: PoolBackend
+  consensus: ConsensusBackend
+  events: ChainEvents
+  network: NetworkBackend
+  /** Addresses the node can sign for (dev accounts in dev mode; empty otherwise). */
+  accounts(): Uint8Array[]
+  clientVersion: string
+}
