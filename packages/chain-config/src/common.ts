@@ -32,8 +32,8 @@ export function createChainCommon(genesis: GenesisFile): Common {
     name: 'busan',
     chainId: genesis.config.chainId,
     genesis: {
-      gasLimit: genesis.gasLimit,
-      difficulty: genesis.difficulty ?? '0x1',
+      gasLimit: genesis.gasLimit as `0x${string}`,
+      difficulty: (genesis.difficulty ?? '0x1') as `0x${string}`,
       nonce: '0x0000000000000000',
       extraData: genesis.extraData as `0x${string}`,
       timestamp: (genesis.timestamp ?? '0x0') as `0x${string}`,

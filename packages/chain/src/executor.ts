@@ -1,0 +1,196 @@
+import { Block, createBlockHeader, type BlockHeader, type HeaderData } from '@ethereumjs/block'
+import type { Common } from '@ethereumjs/common'
+import { MerklePatriciaTrie } from '@ethereumjs/mpt'
+import { RLP } from '@ethereumjs/rlp'
+import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
+import type { TypedTransaction } from '@ethereumjs/tx'
+import { ValueEncoding, equalsBytes, type DB } from '@ethereumjs/util'
+import { Bloom, createVM, encodeReceipt, runTx, type VM } from '@ethereumjs/vm'
+import type { TrieNodeStore } from '@busan/db'
+import { BlockError } from './errors.ts'
+import type { StoredReceipt } from './receipts.ts'
+
+export interface ExecutionOutcome {
+  gasUsed: bigint
+  stateRoot: Uint8Array
+  receiptsRoot: Uint8Array
+  logsBloom: Uint8Array
+  receipts: StoredReceipt[]
+}
+
+/** Where the block builder takes transactions from (the pool's cursor fits). */
+export interface TransactionSource {
+  next(): { tx: TypedTransaction; sender: Uint8Array } | undefined
+  /** Skips the rest of the last returned transaction's sender (it failed or did not fit). */
+  skipSender(): void
+}
+
+/** Canonical block hashes for BLOCKHASH. */
+export type BlockHashLookup = (number: bigint) => Uint8Array | undefined
+
+export interface BuiltBlockBody {
+  transactions: TypedTransaction[]
+  senders: Uint8Array[]
+  outcome: ExecutionOutcome
+}
+
+/** Lets the event loop serve RPC requests while a large block executes. */
+const YIELD_EVERY_TXS = 64
+const TX_GAS = 21_000n
+
+export function createStateTrie(db: DB<string, Uint8Array>, common: Common, root?: Uint8Array): MerklePatriciaTrie {
+  return new MerklePatriciaTrie({ db, root, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes, common })
+}
+
+export async function orderedTrieRoot(values: Uint8Array[], common: Common): Promise<Uint8Array> {
+  const trie = new MerklePatriciaTrie({ common })
+  for (let i = 0; i < values.length; i++) await trie.put(RLP.encode(i), values[i])
+  return trie.root()
+}
+
+/**
+ * Executes blocks on the head state, linearly: one header-only execution block, `runTx` per
+ * transaction with the running gas total, then receipts trie, bloom and state root once.
+ * (The stock BlockBuilder rebuilds the block on every added transaction: quadratic.)
+ *
+ * Transactions run against an execution header whose coinbase is the block's author, so
+ * fees go to the Clique signer and COINBASE answers it, as in geth.
+ */
+export class BlockExecutor {
+  private readonly common: Common
+  private readonly vm: VM
+  private readonly stateManager: MerkleStateManager
+  private readonly trieStore: TrieNodeStore
+
+  private constructor(common: Common, vm: VM, stateManager: MerkleStateManager, trieStore: TrieNodeStore) {
+    this.common = common
+    this.vm = vm
+    this.stateManager = stateManager
+    this.trieStore = trieStore
+  }
+
+  static async create(common: Common, trieStore: TrieNodeStore, blockHash: BlockHashLookup, headStateRoot: Uint8Array): Promise<BlockExecutor> {
+    const stateManager = new MerkleStateManager({ trie: createStateTrie(trieStore, common, headStateRoot), common, caches: new Caches() })
+    const vm = await createVM({ common, stateManager, blockchain: blockchainFor(blockHash) })
+    return new BlockExecutor(common, vm, stateManager, trieStore)
+  }
+
+  /** Builds a block body on `parent` from `source`, filling up to the header's gas limit. */
+  async build(parent: BlockHeader, headerData: HeaderData, author: Uint8Array, source: TransactionSource, shouldStop: () => boolean = () => false): Promise<BuiltBlockBody> {
+    const executionBlock = this.executionBlock(headerData, author)
+    const gasLimit = executionBlock.header.gasLimit
+    await this.begin(parent.stateRoot)
+    const transactions: TypedTransaction[] = []
+    const senders: Uint8Array[] = []
+    const receipts: StoredReceipt[] = []
+    const encodedReceipts: Uint8Array[] = []
+    const bloom = new Bloom(undefined, this.common)
+    let gasUsed = 0n
+    try {
+      while (gasLimit - gasUsed >= TX_GAS && !shouldStop()) {
+        const next = source.next()
+        if (next === undefined) break
+        if (next.tx.gasLimit > gasLimit - gasUsed) {
+          source.skipSender()
+          continue
+        }
+        let result
+        try {
+          result = await runTx(this.vm, { tx: next.tx, block: executionBlock, blockGasUsed: gasUsed, skipHardForkValidation: true })
+        } catch {
+          // Invalid now (nonce, funds, fee cap): the pool drops it on the next head.
+          source.skipSender()
+          continue
+        }
+        gasUsed += result.totalGasSpent
+        this.collect(next.tx, result.receipt, gasUsed, receipts, encodedReceipts, bloom)
+        transactions.push(next.tx)
+        senders.push(next.sender)
+        if (transactions.length % YIELD_EVERY_TXS === 0) await yieldToEventLoop()
+      }
+      const outcome = await this.finish(gasUsed, receipts, encodedReceipts, bloom)
+      return { transactions, senders, outcome }
+    } catch (error) {
+      await this.abandon(parent.stateRoot)
+      throw error
+    }
+  }
+
+  /** Executes an existing block strictly: any invalid transaction makes the block invalid. */
+  async execute(block: Block, parent: BlockHeader, author: Uint8Array): Promise<{ senders: Uint8Array[]; outcome: ExecutionOutcome }> {
+    const executionBlock = this.executionBlock(block.header.toJSON(), author)
+    await this.begin(parent.stateRoot)
+    const senders: Uint8Array[] = []
+    const receipts: StoredReceipt[] = []
+    const encodedReceipts: Uint8Array[] = []
+    const bloom = new Bloom(undefined, this.common)
+    let gasUsed = 0n
+    try {
+      for (const [index, tx] of block.transactions.entries()) {
+        let result
+        try {
+          result = await runTx(this.vm, { tx, block: executionBlock, blockGasUsed: gasUsed, skipHardForkValidation: true })
+        } catch (error) {
+          throw new BlockError('invalid transaction', `tx ${index}: ${(error as Error).message}`)
+        }
+        gasUsed += result.totalGasSpent
+        this.collect(tx, result.receipt, gasUsed, receipts, encodedReceipts, bloom)
+        senders.push(tx.getSenderAddress().bytes)
+        if ((index + 1) % YIELD_EVERY_TXS === 0) await yieldToEventLoop()
+      }
+      return { senders, outcome: await this.finish(gasUsed, receipts, encodedReceipts, bloom) }
+    } catch (error) {
+      await this.abandon(parent.stateRoot)
+      throw error
+    }
+  }
+
+  /** Forgets the state of a block that will not be committed, back to `root`. */
+  async abandon(root: Uint8Array): Promise<void> {
+    this.trieStore.discardStaged()
+    await this.stateManager.setStateRoot(root, true)
+  }
+
+  private executionBlock(headerData: HeaderData, author: Uint8Array): Block {
+    const header = createBlockHeader({ ...headerData, coinbase: author }, { common: this.common, params: {} })
+    return new Block(header, [], [], [], { common: this.common, params: {} })
+  }
+
+  private async begin(parentRoot: Uint8Array): Promise<void> {
+    const current = await this.stateManager.getStateRoot()
+    // Sequential blocks reuse the warm caches; a different parent (reorg) resets them.
+    if (!equalsBytes(current, parentRoot)) await this.stateManager.setStateRoot(parentRoot, true)
+    await this.stateManager.checkpoint()
+  }
+
+  private collect(tx: TypedTransaction, receipt: { status?: 0 | 1; logs: unknown; bitvector: Uint8Array }, cumulativeGasUsed: bigint, receipts: StoredReceipt[], encoded: Uint8Array[], bloom: Bloom): void {
+    const stored: StoredReceipt = { status: receipt.status ?? 1, cumulativeGasUsed, logs: receipt.logs as StoredReceipt['logs'] }
+    receipts.push(stored)
+    encoded.push(encodeReceipt({ status: stored.status, cumulativeBlockGasUsed: cumulativeGasUsed, bitvector: receipt.bitvector, logs: stored.logs }, tx.type))
+    bloom.or(new Bloom(receipt.bitvector, this.common))
+  }
+
+  private async finish(gasUsed: bigint, receipts: StoredReceipt[], encodedReceipts: Uint8Array[], bloom: Bloom): Promise<ExecutionOutcome> {
+    await this.stateManager.commit()
+    const stateRoot = await this.stateManager.getStateRoot()
+    return { gasUsed, stateRoot, receiptsRoot: await orderedTrieRoot(encodedReceipts, this.common), logsBloom: bloom.bitvector, receipts }
+  }
+}
+
+function blockchainFor(blockHash: BlockHashLookup) {
+  const blockchain = {
+    async getBlock(number: number) {
+      const hash = blockHash(BigInt(number))
+      if (hash === undefined) throw new Error(`no canonical block ${number}`)
+      return { hash: () => hash }
+    },
+    async putBlock() {},
+    shallowCopy: () => blockchain,
+  }
+  return blockchain
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}
+

@@ -1,0 +1,189 @@
+import { createBlockFromRLP, type Block } from '@ethereumjs/block'
+import type { Common } from '@ethereumjs/common'
+import { bigIntToBytes, bytesToBigInt, bytesToHex, concatBytes, intToBytes } from '@ethereumjs/util'
+import { Bucket, bucketKey, decodeNumber, encodeNumber, metaKey, type KeyValueStore, type WriteBatch } from '@busan/db'
+import { decodeStoredReceipts, encodeStoredReceipts, type StoredReceipt } from './receipts.ts'
+
+export interface TxLocation {
+  blockHash: Uint8Array
+  index: number
+}
+
+/** A small least-recently-used map; recent blocks are read over and over by RPC clients. */
+class Lru<K, V> {
+  private readonly map = new Map<K, V>()
+  private readonly capacity: number
+  constructor(capacity: number) {
+    this.capacity = capacity
+  }
+  get(key: K): V | undefined {
+    const value = this.map.get(key)
+    if (value !== undefined) {
+      this.map.delete(key)
+      this.map.set(key, value)
+    }
+    return value
+  }
+  set(key: K, value: V): void {
+    this.map.delete(key)
+    this.map.set(key, value)
+    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as K)
+  }
+}
+
+/** Typed access to chain data (blocks, canonical index, receipts, lookups, log index). */
+export class ChainStore {
+  readonly kv: KeyValueStore
+  private readonly common: Common
+  private readonly blocks = new Lru<string, Block>(512)
+  private readonly receiptCache = new Lru<string, StoredReceipt[]>(256)
+
+  constructor(kv: KeyValueStore, common: Common) {
+    this.kv = kv
+    this.common = common
+  }
+
+  // --- writes (into the block's batch) ---
+
+  putBlock(batch: WriteBatch, block: Block, totalDifficulty: bigint, senders: Uint8Array[], receipts: StoredReceipt[]): void {
+    const hash = block.hash()
+    batch.put(bucketKey(Bucket.block, hash), block.serialize())
+    batch.put(bucketKey(Bucket.totalDifficulty, hash), bigIntToBytes(totalDifficulty))
+    batch.put(bucketKey(Bucket.senders, hash), concatBytes(...senders))
+    batch.put(bucketKey(Bucket.receipts, hash), encodeStoredReceipts(receipts))
+    this.blocks.set(bytesToHex(hash), block)
+    this.receiptCache.set(bytesToHex(hash), receipts)
+  }
+
+  /** Makes `block` canonical at its height: number index, tx lookups, log index. */
+  putCanonical(batch: WriteBatch, block: Block, receipts: StoredReceipt[]): void {
+    const hash = block.hash()
+    const number = encodeNumber(block.header.number)
+    batch.put(bucketKey(Bucket.canonical, number), hash)
+    block.transactions.forEach((tx, index) => batch.put(bucketKey(Bucket.txLookup, tx.hash()), concatBytes(hash, intToBytes4(index))))
+    for (const key of logIndexKeys(number, receipts)) batch.put(key, new Uint8Array())
+  }
+
+  /** Undoes `putCanonical` for a block a reorg removes from the canonical chain. */
+  deleteCanonical(batch: WriteBatch, block: Block, receipts: StoredReceipt[]): void {
+    batch.del(bucketKey(Bucket.canonical, encodeNumber(block.header.number)))
+    for (const tx of block.transactions) batch.del(bucketKey(Bucket.txLookup, tx.hash()))
+    for (const key of logIndexKeys(encodeNumber(block.header.number), receipts)) batch.del(key)
+  }
+
+  setHead(batch: WriteBatch, hash: Uint8Array): void {
+    batch.put(metaKey('head'), hash)
+  }
+
+  setGenesis(batch: WriteBatch, hash: Uint8Array): void {
+    batch.put(metaKey('genesis'), hash)
+  }
+
+  // --- reads ---
+
+  headHash(): Uint8Array | undefined {
+    return this.kv.getSync(metaKey('head'))
+  }
+
+  genesisHash(): Uint8Array | undefined {
+    return this.kv.getSync(metaKey('genesis'))
+  }
+
+  blockByHash(hash: Uint8Array): Block | undefined {
+    const key = bytesToHex(hash)
+    const cached = this.blocks.get(key)
+    if (cached !== undefined) return cached
+    const raw = this.kv.getSync(bucketKey(Bucket.block, hash))
+    if (raw === undefined) return undefined
+    const block = createBlockFromRLP(raw, { common: this.common, params: {} })
+    this.blocks.set(key, block)
+    return block
+  }
+
+  canonicalHash(number: bigint): Uint8Array | undefined {
+    if (number < 0n) return undefined
+    return this.kv.getSync(bucketKey(Bucket.canonical, encodeNumber(number)))
+  }
+
+  blockByNumber(number: bigint): Block | undefined {
+    const hash = this.canonicalHash(number)
+    return hash === undefined ? undefined : this.blockByHash(hash)
+  }
+
+  totalDifficulty(hash: Uint8Array): bigint | undefined {
+    const raw = this.kv.getSync(bucketKey(Bucket.totalDifficulty, hash))
+    return raw === undefined ? undefined : bytesToBigInt(raw)
+  }
+
+  senders(hash: Uint8Array): Uint8Array[] {
+    const raw = this.kv.getSync(bucketKey(Bucket.senders, hash))
+    if (raw === undefined) return []
+    const out: Uint8Array[] = []
+    for (let i = 0; i < raw.length; i += 20) out.push(raw.subarray(i, i + 20))
+    return out
+  }
+
+  receipts(hash: Uint8Array): StoredReceipt[] | undefined {
+    const key = bytesToHex(hash)
+    const cached = this.receiptCache.get(key)
+    if (cached !== undefined) return cached
+    const raw = this.kv.getSync(bucketKey(Bucket.receipts, hash))
+    if (raw === undefined) return undefined
+    const receipts = decodeStoredReceipts(raw)
+    this.receiptCache.set(key, receipts)
+    return receipts
+  }
+
+  txLocation(txHash: Uint8Array): TxLocation | undefined {
+    const raw = this.kv.getSync(bucketKey(Bucket.txLookup, txHash))
+    if (raw === undefined) return undefined
+    return { blockHash: raw.subarray(0, 32), index: new DataView(raw.buffer, raw.byteOffset + 32, 4).getUint32(0) }
+  }
+
+  /** Canonical block numbers in [from, to] that hold a log from `address`. */
+  async blocksWithAddress(address: Uint8Array, from: bigint, to: bigint): Promise<Set<bigint>> {
+    return this.indexedBlocks(Bucket.logAddress, address, from, to)
+  }
+
+  /** Canonical block numbers in [from, to] that hold a log carrying `topic` (any position). */
+  async blocksWithTopic(topic: Uint8Array, from: bigint, to: bigint): Promise<Set<bigint>> {
+    return this.indexedBlocks(Bucket.logTopic, topic, from, to)
+  }
+
+  private async indexedBlocks(bucket: typeof Bucket.logAddress | typeof Bucket.logTopic, subject: Uint8Array, from: bigint, to: bigint): Promise<Set<bigint>> {
+    const numbers = new Set<bigint>()
+    const range = { gte: bucketKey(bucket, subject, encodeNumber(from)), lt: bucketKey(bucket, subject, encodeNumber(to + 1n)) }
+    for await (const [key] of this.kv.entries(range)) numbers.add(decodeNumber(key, 1 + subject.length))
+    return numbers
+  }
+}
+
+function intToBytes4(n: number): Uint8Array {
+  const out = new Uint8Array(4)
+  new DataView(out.buffer).setUint32(0, n)
+  return out
+}
+
+function logIndexKeys(number: Uint8Array, receipts: StoredReceipt[]): Uint8Array[] {
+  const seen = new Set<string>()
+  const keys: Uint8Array[] = []
+  for (const receipt of receipts) {
+    for (const [address, topics] of receipt.logs) {
+      const addressKey = bucketKey(Bucket.logAddress, address, number)
+      const id = bytesToHex(addressKey)
+      if (!seen.has(id)) {
+        seen.add(id)
+        keys.push(addressKey)
+      }
+      for (const topic of topics) {
+        const topicKey = bucketKey(Bucket.logTopic, topic, number)
+        const topicId = bytesToHex(topicKey)
+        if (!seen.has(topicId)) {
+          seen.add(topicId)
+          keys.push(topicKey)
+        }
+      }
+    }
+  }
+  return keys
+}

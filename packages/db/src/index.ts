@@ -1,0 +1,5 @@
+export { Bucket, bucketKey, decodeNumber, encodeNumber, metaKey } from './buckets.ts'
+export type { BucketId } from './buckets.ts'
+export { KeyValueStore, WriteBatch } from './store.ts'
+export type { KeyRange } from './store.ts'
+export { EphemeralTrieStore, TrieNodeStore } from './trie-store.ts'
