@@ -1,0 +1,16 @@
+export { TxPool } from './pool.ts'
+export type { TxPoolInit } from './pool.ts'
+export { TxPoolError, TxPoolErrorReason, TXPOOL_ERROR_CODE, gethErrorText } from './errors.ts'
+export { defaultTxPoolOptions } from './options.ts'
+export type { TxPoolOptions } from './options.ts'
+export type {
+  DropReason,
+  HeadContext,
+  PoolAccount,
+  PooledTransaction,
+  PoolStateReader,
+  TransactionCursor,
+  TxPoolContent,
+  TxPoolEventMap,
+  TxPoolStatus,
+} from './interface.ts'

@@ -1,0 +1,53 @@
+// Pool limits and price rules. Defaults follow geth's legacypool where it has an equivalent
+// and are sized for a single busy PoA node otherwise.
+export interface TxPoolOptions {
+  /** Largest encoded transaction accepted, in bytes (geth: txMaxSize, 128 KiB). */
+  maxTxSize: number
+  /**
+   * Smallest maxPriorityFeePerGas (gasPrice for legacy) accepted, in wei. Default 1 wei,
+   * like geth's `--txpool.pricelimit` default: zero-tip transactions earn the sealer nothing.
+   */
+  minTip: bigint
+  /** Percentage both fee caps must rise by to replace a same-nonce transaction (geth: 10). */
+  priceBump: bigint
+  /** Executable transactions per sender. */
+  maxPendingPerSender: number
+  /**
+   * Future (gapped) transactions per sender; a nonce more than this far above the sender's
+   * pending nonce is rejected as "nonce too high" (geth: AccountQueue 64).
+   */
+  maxQueuedPerSender: number
+  /** Executable transactions in the pool. */
+  maxPending: number
+  /** Future transactions in the pool (geth: GlobalQueue 1024). */
+  maxQueued: number
+  /**
+   * Accept legacy transactions without EIP-155 replay protection through addRaw/add.
+   * geth's `--rpc.allow-unprotected-txs`; off by default. Re-added reorg transactions are
+   * always accepted.
+   */
+  allowUnprotected: boolean
+}
+
+export const defaultTxPoolOptions: Readonly<TxPoolOptions> = Object.freeze({
+  maxTxSize: 128 * 1024,
+  minTip: 1n,
+  priceBump: 10n,
+  maxPendingPerSender: 1024,
+  maxQueuedPerSender: 64,
+  maxPending: 10_000,
+  maxQueued: 1024,
+  allowUnprotected: false,
+})
+
+export function resolveTxPoolOptions(options: Partial<TxPoolOptions> | undefined): TxPoolOptions {
+  const resolved: TxPoolOptions = { ...defaultTxPoolOptions, ...options }
+  const positive = ['maxTxSize', 'maxPendingPerSender', 'maxQueuedPerSender', 'maxPending', 'maxQueued'] as const
+  for (const key of positive) {
+    const value = resolved[key]
+    if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`txpool option ${key} must be a positive integer, got ${value}`)
+  }
+  if (typeof resolved.minTip !== 'bigint' || resolved.minTip < 0n) throw new RangeError('txpool option minTip must be a non-negative bigint')
+  if (typeof resolved.priceBump !== 'bigint' || resolved.priceBump < 0n) throw new RangeError('txpool option priceBump must be a non-negative bigint')
+  return resolved
+}
