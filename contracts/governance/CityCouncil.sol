@@ -136,7 +136,9 @@ contract CityCouncil is Initializable, UUPSUpgradeable {
         Proposal storage entry = $.proposals[proposalId];
         entry.executed = true;
         emit ProposalExecuted(proposalId, msg.sender);
-        result = Address.functionCallWithValue(entry.target, entry.data, entry.value);
+        // A plain call, not Address.functionCall: proposals may pay an account without code.
+        (bool success, bytes memory returned) = entry.target.call{value: entry.value}(entry.data);
+        result = Address.verifyCallResult(success, returned);
     }
 
     // ---------------------------------------------------------------- membership (council only)

@@ -37,7 +37,7 @@ abstract contract BPassGated is Initializable {
     }
 
     function _requireBPassRole(address account, uint32 roles) internal view {
-        if (!_gatedStorage().registry.hasRole(account, roles)) revert MissingBPassRole(account, roles);
+        if (!_gatedStorage().registry.hasBPassRole(account, roles)) revert MissingBPassRole(account, roles);
     }
 
     function _gatedStorage() private pure returns (BPassGatedStorage storage $) {

@@ -9,7 +9,7 @@ import {BPassRoles, IBPassRegistry} from "./IBPassRegistry.sol";
  * @notice Busan's on-chain identity registry (B-Pass). Accredited issuers bind a holder address
  * to an identity: a hash of the off-chain credential (never personal data), a bitmask of city
  * roles, a validity period and a status. The other system contracts only ask
- * {isVerified} and {hasRole}, so suspending, revoking or letting a credential expire cuts a
+ * {isVerified} and {hasBPassRole}, so suspending, revoking or letting a credential expire cuts a
  * holder off everywhere at once.
  *
  * An address is bound to at most one identity. A revoked identity keeps its address bound,
@@ -174,8 +174,9 @@ contract BPassRegistry is CitySystemUpgradeable, IBPassRegistry {
         return entry.status == Status.Active && entry.validFrom <= block.timestamp && block.timestamp < entry.validUntil;
     }
 
-    /// B-Pass roles, not AccessControl roles (that is `hasRole(bytes32,address)`).
-    function hasRole(address account, uint32 roles) external view returns (bool) {
+    /// B-Pass roles. Not named `hasRole`: that is AccessControl's (issuers, admin), and an
+    /// overload would make name-based ABI lookups (ethers, viem) ambiguous.
+    function hasBPassRole(address account, uint32 roles) external view returns (bool) {
         BPassRegistryStorage storage $ = _registryStorage();
         return isVerified(account) && $.identities[$.identityIdOf[account]].roles & roles == roles;
     }

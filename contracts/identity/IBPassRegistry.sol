@@ -17,5 +17,5 @@ interface IBPassRegistry {
     function isVerified(address account) external view returns (bool);
 
     /// True when the address is verified and holds every bit of `roles`.
-    function hasRole(address account, uint32 roles) external view returns (bool);
+    function hasBPassRole(address account, uint32 roles) external view returns (bool);
 }
