@@ -1,13 +1,13 @@
 import { EventEmitter } from 'node:events'
 import { Block, createBlockHeader, type BlockHeader } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
-import type { TypedTransaction } from '@ethereumjs/tx'
 import { KECCAK256_RLP, bytesToHex, equalsBytes } from '@ethereumjs/util'
 import type { Logger } from 'pino'
 import type { GenesisFile } from '@busan/chain-config'
 import { TrieNodeStore, WriteBatch, type KeyValueStore } from '@busan/db'
 import type { BlockProducer, ConsensusEngine, SealPlan } from './consensus/interface.ts'
-import { BlockExecutor, orderedTrieRoot, type ExecutionOutcome, type TransactionSource } from './executor.ts'
+import { BlockExecutor, type ExecutionOutcome, type TransactionSource } from './executor.ts'
+import { orderedTrieRoot } from './ordered-trie.ts'
 import { assertSameGenesis, buildGenesisBlock } from './genesis.ts'
 import type { StoredReceipt } from './receipts.ts'
 import { ChainStore } from './store.ts'
@@ -148,7 +148,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
         {
           ...headerData,
           stateRoot: built.outcome.stateRoot,
-          transactionsTrie: await transactionsRoot(built.transactions, this.common),
+          transactionsTrie: orderedTrieRoot(built.transactions.map((tx) => tx.serialize())),
           receiptTrie: built.outcome.receiptsRoot,
           logsBloom: built.outcome.logsBloom,
           gasUsed: built.outcome.gasUsed,
@@ -215,10 +215,3 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
 }
 
 export type { ExecutionOutcome }
-
-function transactionsRoot(transactions: TypedTransaction[], common: Common): Promise<Uint8Array> {
-  return orderedTrieRoot(
-    transactions.map((tx) => tx.serialize()),
-    common,
-  )
-}

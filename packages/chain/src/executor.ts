@@ -1,13 +1,13 @@
 import { Block, createBlockHeader, type BlockHeader, type HeaderData } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import { MerklePatriciaTrie } from '@ethereumjs/mpt'
-import { RLP } from '@ethereumjs/rlp'
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { ValueEncoding, equalsBytes, type DB } from '@ethereumjs/util'
 import { Bloom, createVM, encodeReceipt, runTx, type VM } from '@ethereumjs/vm'
 import type { TrieNodeStore } from '@busan/db'
 import { BlockError } from './errors.ts'
+import { orderedTrieRoot } from './ordered-trie.ts'
 import type { StoredReceipt } from './receipts.ts'
 
 export interface ExecutionOutcome {
@@ -42,12 +42,6 @@ export function createStateTrie(db: DB<string, Uint8Array>, common: Common, root
   return new MerklePatriciaTrie({ db, root, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes, common })
 }
 
-export async function orderedTrieRoot(values: Uint8Array[], common: Common): Promise<Uint8Array> {
-  const trie = new MerklePatriciaTrie({ common })
-  for (let i = 0; i < values.length; i++) await trie.put(RLP.encode(i), values[i])
-  return trie.root()
-}
-
 /**
  * Executes blocks on the head state, linearly: one header-only execution block, `runTx` per
  * transaction with the running gas total, then receipts trie, bloom and state root once.
@@ -71,7 +65,7 @@ export class BlockExecutor {
 
   static async create(common: Common, trieStore: TrieNodeStore, blockHash: BlockHashLookup, headStateRoot: Uint8Array): Promise<BlockExecutor> {
     const stateManager = new MerkleStateManager({ trie: createStateTrie(trieStore, common, headStateRoot), common, caches: new Caches() })
-    const vm = await createVM({ common, stateManager, blockchain: blockchainFor(blockHash) })
+    const vm = await createVM({ common, stateManager, blockchain: evmBlockchain(blockHash) })
     return new BlockExecutor(common, vm, stateManager, trieStore)
   }
 
@@ -173,11 +167,12 @@ export class BlockExecutor {
   private async finish(gasUsed: bigint, receipts: StoredReceipt[], encodedReceipts: Uint8Array[], bloom: Bloom): Promise<ExecutionOutcome> {
     await this.stateManager.commit()
     const stateRoot = await this.stateManager.getStateRoot()
-    return { gasUsed, stateRoot, receiptsRoot: await orderedTrieRoot(encodedReceipts, this.common), logsBloom: bloom.bitvector, receipts }
+    return { gasUsed, stateRoot, receiptsRoot: orderedTrieRoot(encodedReceipts), logsBloom: bloom.bitvector, receipts }
   }
 }
 
-function blockchainFor(blockHash: BlockHashLookup) {
+/** The blockchain view the EVM needs for BLOCKHASH, over a canonical-hash lookup. */
+export function evmBlockchain(blockHash: BlockHashLookup) {
   const blockchain = {
     async getBlock(number: number) {
       const hash = blockHash(BigInt(number))

@@ -1,8 +1,9 @@
 // Engine-independent block checks (phases 3 and 4), shared by every consensus engine.
-import { genTransactionsTrieRoot, type Block, type BlockHeader } from '@ethereumjs/block'
+import type { Block, BlockHeader } from '@ethereumjs/block'
 import { KECCAK256_RLP, KECCAK256_RLP_ARRAY, bytesToHex, equalsBytes } from '@ethereumjs/util'
 import type { ExecutionOutcome } from '../executor.ts'
 import { BlockError } from '../errors.ts'
+import { orderedTrieRoot } from '../ordered-trie.ts'
 
 export async function verifyBodyCommitments(block: Block): Promise<void> {
   const header = block.header
@@ -10,7 +11,7 @@ export async function verifyBodyCommitments(block: Block): Promise<void> {
   if ((block.withdrawals?.length ?? 0) > 0 || (header.withdrawalsRoot !== undefined && !equalsBytes(header.withdrawalsRoot, KECCAK256_RLP))) {
     throw new BlockError('invalid withdrawals', 'withdrawals are not allowed')
   }
-  const txRoot = await genTransactionsTrieRoot(block.transactions)
+  const txRoot = orderedTrieRoot(block.transactions.map((tx) => tx.serialize()))
   if (!equalsBytes(txRoot, header.transactionsTrie)) throw new BlockError('invalid transactions root', `have ${bytesToHex(txRoot)} want ${bytesToHex(header.transactionsTrie)}`)
   for (const tx of block.transactions) {
     if (tx.type === 3) throw new BlockError('invalid transaction', 'blob transactions are not supported')

@@ -1,0 +1,192 @@
+// eth_call, eth_estimateGas and eth_createAccessList: execution on a throw-away layer over
+// a block's state, as geth does (DoCall / DoEstimateGas), never persisted.
+import { Block, createBlockHeader } from '@ethereumjs/block'
+import type { Common } from '@ethereumjs/common'
+import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
+import { createTx, type TypedTransaction } from '@ethereumjs/tx'
+import { Address, bigIntToUnpaddedBytes, bytesToHex, hexToBytes, type DB } from '@ethereumjs/util'
+import { createVM, runTx, type VM } from '@ethereumjs/vm'
+import { createStateTrie, evmBlockchain } from '@busan/chain'
+import { EphemeralTrieStore } from '@busan/db'
+import type { BlockView, CallRequest, CallResult } from '@busan/rpc'
+
+/** An error meant for the caller, with its JSON-RPC code (geth uses -32000 for these). */
+export class CallError extends Error {
+  readonly code: number
+  readonly data?: string
+  constructor(message: string, code = -32000, data?: string) {
+    super(message)
+    this.code = code
+    this.data = data
+  }
+}
+
+const PRECOMPILE_MAX = 0x11n
+const CALL_STIPEND = 2300n
+
+interface CallContext {
+  common: Common
+  trieStore: DB<string, Uint8Array>
+  blockHash: (number: bigint) => Uint8Array | undefined
+  author: (block: Block) => Uint8Array
+}
+
+interface Attempt {
+  gasUsed: bigint
+  refund: bigint
+  returnData: Uint8Array
+  error?: { kind: 'revert' | 'halt'; message: string }
+  accessList?: { address: Uint8Array; storageKeys: Uint8Array[] }[]
+}
+
+export class CallExecutor {
+  private readonly context: CallContext
+
+  constructor(context: CallContext) {
+    this.context = context
+  }
+
+  async call(request: CallRequest, view: BlockView, options: { gasCap: bigint; withAccessList?: boolean }): Promise<CallResult> {
+    const session = await this.session(view, request)
+    const gas = this.gasLimit(request, view, options.gasCap)
+    if (!options.withAccessList) {
+      const attempt = await session.run(gas, false)
+      return { returnData: attempt.returnData, gasUsed: attempt.gasUsed, error: attempt.error }
+    }
+    // Two passes as geth's access-list tracer: collect what is touched, then price it.
+    const first = await session.run(gas, true)
+    const accessList = this.filterAccessList(first.accessList ?? [], request, session.sender)
+    const priced = await this.session(view, { ...request, accessList })
+    const second = await priced.run(gas, false)
+    return { returnData: second.returnData, gasUsed: second.gasUsed, error: second.error, accessList }
+  }
+
+  async estimateGas(request: CallRequest, view: BlockView, options: { gasCap: bigint }): Promise<bigint> {
+    const session = await this.session(view, request)
+    let hi = this.gasLimit(request, view, options.gasCap)
+    const feeCap = request.maxFeePerGas ?? request.gasPrice ?? 0n
+    if (feeCap > 0n) {
+      const balance = (await session.vm.stateManager.getAccount(new Address(session.sender)))?.balance ?? 0n
+      const available = balance - (request.value ?? 0n)
+      if (available < 0n) throw new CallError('insufficient funds for transfer')
+      const allowance = available / feeCap
+      if (allowance < hi) hi = allowance
+    }
+    const top = await session.run(hi, false)
+    if (top.error !== undefined) throw failure(top)
+    // Gas before refunds is a lower bound; the 63/64 rule may need more, so search upward.
+    let lo = top.gasUsed + top.refund - 1n
+    const optimistic = ((top.gasUsed + top.refund + CALL_STIPEND) * 64n) / 63n
+    if (optimistic < hi) {
+      const attempt = await session.run(optimistic, false)
+      if (attempt.error === undefined) hi = optimistic
+      else lo = optimistic
+    }
+    while (lo + 1n < hi) {
+      const mid = (lo + hi) / 2n
+      const attempt = await session.run(mid, false)
+      if (attempt.error === undefined) hi = mid
+      else lo = mid
+    }
+    return hi
+  }
+
+  private gasLimit(request: CallRequest, view: BlockView, gasCap: bigint): bigint {
+    const requested = request.gas ?? (gasCap > 0n ? gasCap : view.block.header.gasLimit)
+    return gasCap > 0n && requested > gasCap ? gasCap : requested
+  }
+
+  private filterAccessList(list: { address: Uint8Array; storageKeys: Uint8Array[] }[], request: CallRequest, sender: Uint8Array) {
+    const excluded = new Set([bytesToHex(sender), request.to === undefined ? '' : bytesToHex(request.to)])
+    return list.filter(({ address }) => {
+      const asNumber = BigInt(bytesToHex(address))
+      return !excluded.has(bytesToHex(address)) && !(asNumber > 0n && asNumber <= PRECOMPILE_MAX)
+    })
+  }
+
+  private async session(view: BlockView, request: CallRequest) {
+    const { common, trieStore } = this.context
+    const stateManager = new MerkleStateManager({
+      trie: createStateTrie(new EphemeralTrieStore(trieStore), common, view.block.header.stateRoot),
+      common,
+      caches: new Caches(),
+    })
+    const vm = await createVM({ common, stateManager, blockchain: evmBlockchain(this.context.blockHash), params: {}, evmOpts: { params: {} } })
+    const priced = (request.gasPrice ?? request.maxFeePerGas ?? 0n) > 0n
+    // geth's NoBaseFee: an unpriced call runs with base fee 0 so it cannot fail on fees.
+    const header = createBlockHeader(
+      { ...view.block.header.toJSON(), coinbase: this.context.author(view.block), baseFeePerGas: priced ? view.block.header.baseFeePerGas : 0n },
+      { common, params: {} },
+    )
+    const block = new Block(header, [], [], [], { common, params: {} })
+    const sender = request.from ?? new Uint8Array(20)
+    const run = async (gas: bigint, reportAccessList: boolean): Promise<Attempt> => {
+      const tx = this.transaction(request, gas, sender)
+      await stateManager.checkpoint()
+      try {
+        const result = await runTx(vm, { tx, block, skipNonce: true, skipBalance: !priced, skipBlockGasLimitValidation: true, skipHardForkValidation: true, reportAccessList })
+        const exception = result.execResult.exceptionError
+        return {
+          gasUsed: result.totalGasSpent,
+          refund: result.gasRefund ?? 0n,
+          returnData: result.execResult.returnValue,
+          error: exception === undefined ? undefined : { kind: exception.error === 'revert' ? 'revert' : 'halt', message: exception.error },
+          accessList: result.accessList?.map((item) => ({ address: hexToBytes(item.address as `0x${string}`), storageKeys: item.storageKeys.map((key) => hexToBytes(key as `0x${string}`)) })),
+        }
+      } catch (error) {
+        throw new CallError(cleanMessage((error as Error).message))
+      } finally {
+        await stateManager.revert()
+      }
+    }
+    return { vm, run, sender }
+  }
+
+  private transaction(request: CallRequest, gas: bigint, sender: Uint8Array): TypedTransaction {
+    const { common } = this.context
+    const base = {
+      to: request.to,
+      value: request.value ?? 0n,
+      data: request.data ?? new Uint8Array(),
+      gasLimit: gas,
+      nonce: request.nonce ?? 0n,
+      accessList: request.accessList?.map((item) => [item.address, item.storageKeys] as [Uint8Array, Uint8Array[]]),
+    }
+    const maxFeePerGas = request.maxFeePerGas ?? request.gasPrice ?? 0n
+    const maxPriorityFeePerGas = request.maxPriorityFeePerGas ?? request.gasPrice ?? 0n
+    const tx =
+      request.authorizationList !== undefined && request.authorizationList.length > 0
+        ? createTx(
+            {
+              ...base,
+              type: 4,
+              maxFeePerGas,
+              maxPriorityFeePerGas,
+              authorizationList: request.authorizationList.map((a) => [
+                bigIntToUnpaddedBytes(a.chainId),
+                a.address,
+                bigIntToUnpaddedBytes(a.nonce),
+                bigIntToUnpaddedBytes(BigInt(a.yParity)),
+                bigIntToUnpaddedBytes(a.r),
+                bigIntToUnpaddedBytes(a.s),
+              ]),
+            },
+            { common, params: {}, freeze: false },
+          )
+        : createTx({ ...base, type: 2, maxFeePerGas, maxPriorityFeePerGas }, { common, params: {}, freeze: false })
+    // Calls are unsigned: the VM asks the transaction for its sender, so we answer.
+    const from = new Address(sender)
+    Object.assign(tx, { getSenderAddress: () => from, isSigned: () => true })
+    return tx
+  }
+}
+
+/** EthereumJS appends block and tx context to messages; callers want geth's short text. */
+function cleanMessage(message: string): string {
+  return message.replace(/ \(block=.*$/s, '').replace(/ -> .*$/s, '')
+}
+
+function failure(attempt: Attempt): CallError {
+  if (attempt.error?.kind === 'revert') return new CallError('execution reverted', 3, bytesToHex(attempt.returnData))
+  return new CallError(attempt.error?.message ?? 'execution failed')
+}

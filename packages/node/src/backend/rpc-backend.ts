@@ -1,0 +1,75 @@
+import { EventEmitter } from 'node:events'
+import { hexToBytes } from '@ethereumjs/util'
+import type { Chain, CliqueEngine, HeadChange } from '@busan/chain'
+import type { BlockView, ChainEvents, CliqueSnapshotView, ConsensusBackend, LogView, PoolBackend, PoolContent, RpcBackend, TransactionView } from '@busan/rpc'
+import type { PooledTransaction, TxPool } from '@busan/txpool'
+import { NodeChainBackend, deriveReceipts } from './chain-backend.ts'
+
+function pooledView(pooled: PooledTransaction): TransactionView {
+  return { tx: pooled.tx, hash: pooled.hash, sender: pooled.sender }
+}
+
+function poolBackend(pool: TxPool): PoolBackend {
+  const viewMap = (source: Map<string, Map<bigint, PooledTransaction>>) =>
+    new Map([...source].map(([sender, byNonce]) => [sender, new Map([...byNonce].map(([nonce, pooled]) => [nonce, pooledView(pooled)]))]))
+  return {
+    addRaw: async (raw) => (await pool.addRaw(raw)).hash,
+    pendingNonce: (address) => pool.pendingNonce(address),
+    status: () => pool.status(),
+    content: (): PoolContent => {
+      const content = pool.content()
+      return { pending: viewMap(content.pending), queued: viewMap(content.queued) }
+    },
+  }
+}
+
+function consensusBackend(engine: CliqueEngine): ConsensusBackend {
+  return {
+    async snapshot(view: BlockView): Promise<CliqueSnapshotView> {
+      const snapshot = engine.snapshot(view.hash)
+      const bytes = (hex: string) => hexToBytes(hex as `0x${string}`)
+      return {
+        number: snapshot.number,
+        hash: bytes(snapshot.hash),
+        signers: snapshot.signers.map(bytes),
+        recents: new Map([...snapshot.recents].map(([n, signer]) => [n, bytes(signer)])),
+        votes: snapshot.votes.map((vote) => ({ signer: bytes(vote.signer), block: vote.block, address: bytes(vote.address), authorize: vote.authorize })),
+        tally: snapshot.tally,
+      }
+    },
+  }
+}
+
+/** Turns chain head changes and pool arrivals into the events filters and subscriptions use. */
+function chainEvents(chain: Chain, pool: TxPool, backend: NodeChainBackend): ChainEvents {
+  const emitter = new EventEmitter()
+  emitter.setMaxListeners(0)
+  const logsOf = (blocks: HeadChange['added'], removed: boolean): LogView[] =>
+    blocks.flatMap(({ block, senders, receipts }) => deriveReceipts({ ...backend.view(block), senders }, receipts, removed).flatMap((receipt) => receipt.logs))
+  chain.on('head', (change) => {
+    if (emitter.listenerCount('newHead') === 0) return
+    const head = backend.view(change.head.block)
+    emitter.emit('newHead', head, logsOf(change.added, false), logsOf(change.removed, true))
+  })
+  pool.events.on('pending', (pooled: PooledTransaction) => emitter.emit('pendingTransaction', pooled.hash))
+  return emitter as unknown as ChainEvents
+}
+
+export function createRpcBackend(args: {
+  chain: Chain
+  engine: CliqueEngine
+  pool: TxPool
+  accounts: Uint8Array[]
+  clientVersion: string
+}): RpcBackend {
+  const chainBackend = new NodeChainBackend(args.chain, args.engine, args.pool)
+  return {
+    chain: chainBackend,
+    pool: poolBackend(args.pool),
+    consensus: consensusBackend(args.engine),
+    events: chainEvents(args.chain, args.pool, chainBackend),
+    network: { peerCount: () => 0, listening: () => true, syncing: () => false },
+    accounts: () => args.accounts,
+    clientVersion: args.clientVersion,
+  }
+}

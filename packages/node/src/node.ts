@@ -1,0 +1,77 @@
+import { join } from 'node:path'
+import { bytesToHex } from '@ethereumjs/util'
+import { Registry, collectDefaultMetrics } from 'prom-client'
+import { Chain, ChainMetrics, CliqueEngine } from '@busan/chain'
+import { createChainCommon } from '@busan/chain-config'
+import { KeyValueStore } from '@busan/db'
+import { buildRpcServer } from '@busan/rpc'
+import { Sealer } from '@busan/sealer'
+import { TxPool } from '@busan/txpool'
+import { createRpcBackend } from './backend/rpc-backend.ts'
+import { CLIENT_NAME, CLIENT_VERSION, type NodeConfig } from './config.ts'
+import { createLogger } from './logger.ts'
+import { PoolMaintainer, headContext, headStateReader } from './pool-maintainer.ts'
+
+export interface RunningNode {
+  chain: Chain
+  pool: TxPool
+  /** http://host:port of the JSON-RPC endpoint (WebSocket on the same address). */
+  rpcUrl: string
+  stop(): Promise<void>
+}
+
+/** The composition root: builds every part in order and hands each exactly what it needs. */
+export async function startNode(config: NodeConfig): Promise<RunningNode> {
+  const logger = createLogger(config.logLevel)
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+
+  const kv = await KeyValueStore.open(join(config.dataDir, 'chaindata'))
+  const common = createChainCommon(config.genesis)
+  const engine = new CliqueEngine(kv, config.genesis.config.clique)
+  const chain = await Chain.open({ kv, common, genesis: config.genesis, engine, logger: logger.child({ module: 'chain' }), metrics: new ChainMetrics(registry) })
+
+  const pool = new TxPool({
+    common,
+    state: headStateReader(chain, chain.head),
+    head: headContext(chain.head),
+    logger: logger.child({ module: 'txpool' }),
+    metrics: registry,
+  })
+  const maintainer = new PoolMaintainer(chain, pool, logger.child({ module: 'txpool' }))
+
+  const sealer =
+    config.signer === undefined
+      ? undefined
+      : new Sealer({
+          chain,
+          producer: engine,
+          pool: maintainer,
+          signer: config.signer.address,
+          privateKey: config.signer.privateKey,
+          period: config.genesis.config.clique.period,
+          logger: logger.child({ module: 'sealer' }),
+        })
+
+  const backend = createRpcBackend({ chain, engine, pool, accounts: config.accounts, clientVersion: `${CLIENT_NAME}/v${CLIENT_VERSION}/${process.platform}-${process.arch}/node${process.versions.node}` })
+  const server = await buildRpcServer(backend, { corsOrigins: config.http.corsOrigins }, { logger: logger.child({ module: 'rpc' }), metrics: registry })
+  await server.listen({ host: config.http.host, port: config.http.port })
+  const address = server.server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : config.http.port
+  const rpcUrl = `http://${config.http.host}:${port}`
+  logger.info({ url: rpcUrl, chainId: config.genesis.config.chainId, signer: config.signer === undefined ? null : bytesToHex(config.signer.address) }, 'JSON-RPC listening (HTTP and WebSocket)')
+  sealer?.start()
+
+  let stopping: Promise<void> | undefined
+  const stop = () => {
+    stopping ??= (async () => {
+      logger.info('stopping')
+      await sealer?.stop()
+      await server.close()
+      await kv.close()
+      logger.info('stopped')
+    })()
+    return stopping
+  }
+  return { chain, pool, rpcUrl, stop }
+}

@@ -1,0 +1,117 @@
+import type { Block } from '@ethereumjs/block'
+import { bytesToHex } from '@ethereumjs/util'
+import type { Logger } from 'pino'
+import type { BlockProducer, Chain, TransactionSource } from '@busan/chain'
+
+/** What the sealer needs from the pool: whether anything is waiting, and a cursor over it. */
+export interface PendingTransactions {
+  hasPending(): boolean
+  executable(baseFee: bigint): TransactionSource
+  /** Resolves once the pool has caught up with `head` (mined transactions removed). */
+  synced(head: Block): Promise<void>
+  /** Calls `listener` whenever a transaction becomes executable. */
+  onPending(listener: () => void): () => void
+}
+
+export interface SealerOptions {
+  chain: Chain
+  producer: BlockProducer
+  pool: PendingTransactions
+  signer: Uint8Array
+  privateKey: Uint8Array
+  /** 0: seal as soon as transactions are pending, never empty blocks (automine). */
+  period: number
+  logger: Logger
+}
+
+/**
+ * Decides when to seal; the chain decides how. Interval mode (period > 0) seals a block per
+ * period, empty or not, as Clique does; instant mode (period 0) seals as soon as
+ * transactions are pending and never seals an empty block.
+ */
+export class Sealer {
+  private readonly options: SealerOptions
+  private readonly logger: Logger
+  private stopped = false
+  private wake: (() => void) | undefined
+  private loop: Promise<void> | undefined
+  private unsubscribe: (() => void) | undefined
+
+  constructor(options: SealerOptions) {
+    this.options = options
+    this.logger = options.logger
+  }
+
+  start(): void {
+    const { chain, pool } = this.options
+    const nudge = () => this.wake?.()
+    chain.on('head', nudge)
+    // Only instant mode reacts to new transactions; interval mode keeps its rhythm.
+    const stopPending = this.options.period === 0 ? pool.onPending(nudge) : () => {}
+    this.unsubscribe = () => {
+      chain.off('head', nudge)
+      stopPending()
+    }
+    this.loop = this.run()
+    this.logger.info({ signer: bytesToHex(this.options.signer), period: this.options.period }, 'sealer started')
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    this.unsubscribe?.()
+    this.wake?.()
+    await this.loop
+  }
+
+  /** Sleeps until `ms` passed or something wakes the sealer (new head, new transaction). */
+  private sleep(ms: number | undefined): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = ms === undefined ? undefined : setTimeout(done, ms)
+      function done() {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.wake = done
+    })
+  }
+
+  private async run(): Promise<void> {
+    const { chain, pool, producer, period } = this.options
+    while (!this.stopped) {
+      try {
+        const parent = chain.head
+        await pool.synced(parent)
+        if (period === 0 && !pool.hasPending()) {
+          await this.sleep(undefined)
+          continue
+        }
+        const plan = await producer.plan(parent.header, this.options.signer, Date.now())
+        if ('refused' in plan) {
+          this.logger.debug({ reason: plan.refused }, 'not sealing')
+          await this.sleep(undefined)
+          continue
+        }
+        if (plan.delayMs > 0) {
+          await this.sleep(plan.delayMs)
+          // Woken early by a new head (someone else sealed): plan again on it.
+          if (this.stopped || chain.head !== parent) continue
+          if (Date.now() < Number(plan.timestamp) * 1000) continue
+        }
+        const sealed = await chain.produceBlock({
+          parent,
+          plan,
+          signer: this.options.signer,
+          privateKey: this.options.privateKey,
+          producer,
+          source: pool.executable(parent.header.calcNextBaseFee()),
+          requireTransactions: period === 0,
+        })
+        // Instant mode with nothing includable (e.g. fee caps under the base fee): wait for news.
+        if (sealed === undefined && period === 0 && chain.head === parent) await this.sleep(undefined)
+      } catch (error) {
+        this.logger.error({ err: error }, 'sealing failed')
+        await this.sleep(1000)
+      }
+    }
+  }
+}
