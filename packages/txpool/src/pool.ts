@@ -20,7 +20,7 @@ import type { Common } from '@ethereumjs/common'
 import { getCalldataFloorGas, type TypedTransaction } from '@ethereumjs/tx'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
-import { decodeRaw, identifyRaw, inspectTransaction, recoverSender, toHex, type DecodeContext } from './decode.ts'
+import { decodeRaw, identifyRaw, inspectTransaction, recoverSender, sharedTxCommon, toHex, type DecodeContext } from './decode.ts'
 import { TxPoolError, TxPoolErrorReason as R } from './errors.ts'
 import { ArrayHeap, IndexedHeap } from './heap.ts'
 import type {
@@ -214,7 +214,6 @@ export class TxPool {
   readonly events = new EventEmitter<TxPoolEventMap>()
   readonly options: Readonly<TxPoolOptions>
 
-  private readonly common: Common
   private readonly decodeContext: DecodeContext
   private readonly floorActive: boolean
   private readonly logger: Logger
@@ -237,12 +236,11 @@ export class TxPool {
 
   constructor(init: TxPoolInit) {
     this.options = Object.freeze(resolveTxPoolOptions(init.options))
-    this.common = init.common
     this.state = init.state
     this.head = { baseFee: init.head.baseFee, gasLimit: init.head.gasLimit }
     this.logger = init.logger.child({ module: 'txpool' })
     this.decodeContext = {
-      common: init.common,
+      common: sharedTxCommon(init.common),
       chainId: init.common.chainId(),
       maxTxSize: this.options.maxTxSize,
       allowUnprotected: this.options.allowUnprotected,
