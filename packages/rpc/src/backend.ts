@@ -114,6 +114,22 @@ export interface CallResult {
   accessList?: { address: Uint8Array; storageKeys: Uint8Array[] }[]
 }
 
+/**
+ * What `estimateGas` throws when no gas limit up to the cap makes the call succeed.
+ * `revert` carries the revert data (possibly empty) and becomes JSON-RPC error code 3;
+ * `halt` (out of gas, invalid opcode, insufficient funds...) becomes -32000 with `message`.
+ */
+export class ExecutionError extends Error {
+  readonly kind: 'revert' | 'halt'
+  readonly returnData: Uint8Array
+  constructor(kind: 'revert' | 'halt', message: string, returnData: Uint8Array = new Uint8Array(0)) {
+    super(message)
+    this.name = 'ExecutionError'
+    this.kind = kind
+    this.returnData = returnData
+  }
+}
+
 export interface ChainBackend {
   readonly common: Common
   readonly chainId: bigint
@@ -135,10 +151,13 @@ export interface ChainBackend {
   /** Logs in [fromBlock, toBlock] on the canonical chain matching the filter. */
   logs(filter: LogFilter): Promise<LogView[]>
   state(block: BlockView): StateView
-  /** Runs a call on top of `block`'s state, in a block context following it. Never writes. */
-  call(request: CallRequest, block: BlockView, options: { gasCap: bigint; withAccessList?: boolean }): Promise<CallResult>
+  /**
+   * Runs a call on top of `block`'s state, in a block context following it. Never writes.
+   * `signal` aborts when the RPC call timeout passes (the RPC layer has answered by then).
+   */
+  call(request: CallRequest, block: BlockView, options: { gasCap: bigint; withAccessList?: boolean; signal?: AbortSignal }): Promise<CallResult>
   /** Smallest gas limit with which the call succeeds; throws ExecutionError when it cannot. */
-  estimateGas(request: CallRequest, block: BlockView, options: { gasCap: bigint }): Promise<bigint>
+  estimateGas(request: CallRequest, block: BlockView, options: { gasCap: bigint; signal?: AbortSignal }): Promise<bigint>
 }
 
 export interface PoolContent {

@@ -1,0 +1,170 @@
+// JSON-RPC 2.0 framing: parse, batches, notifications, parameter validation against each
+// method's schema, and the mapping of thrown errors to error objects. Transport-free: the
+// HTTP route and the WebSocket handler both hand it text and send back what it returns.
+import type { Logger } from 'pino'
+import type { HandlerContext, MethodSpec, MethodTable } from './context.ts'
+import { ErrorCode, errorObjectOf, internalError, invalidParams, invalidRequest, methodNotFound, parseError, RpcError, type ErrorObject } from './errors.ts'
+import { ParamError, type Param } from './params.ts'
+
+export type Outcome = 'success' | 'error' | 'internal_error'
+
+/** Called once per executed call (not for malformed requests). `method` is "unknown" for unknown methods. */
+export type CallObserver = (method: string, outcome: Outcome, seconds: number) => void
+
+type Id = string | number | null
+
+interface Response {
+  jsonrpc: '2.0'
+  id: Id
+  result?: unknown
+  error?: ErrorObject
+}
+
+function errorResponse(id: Id, error: RpcError | ErrorObject): Response {
+  return { jsonrpc: '2.0', id, error: error instanceof RpcError ? error.toJSON() : error }
+}
+
+/** Decodes a params array against a schema, failing with geth's messages. */
+export function decodeParams(specs: readonly Param<unknown>[], raw: unknown): unknown[] {
+  if (raw === undefined || raw === null) raw = []
+  if (!Array.isArray(raw)) throw invalidParams('non-array args')
+  if (raw.length > specs.length) throw invalidParams(`too many arguments, want at most ${specs.length}`)
+  const out: unknown[] = new Array(specs.length)
+  for (let i = 0; i < specs.length; i++) {
+    const value = raw[i]
+    if (value === undefined || value === null) {
+      if (!specs[i].optional) throw invalidParams(`missing value for required argument ${i}`)
+      out[i] = undefined
+      continue
+    }
+    try {
+      out[i] = specs[i].decoder.decode(value)
+    } catch (err) {
+      if (err instanceof ParamError) throw invalidParams(`invalid argument ${i}: ${err.message}`)
+      throw err
+    }
+  }
+  return out
+}
+
+export interface DispatcherOptions {
+  maxBatchSize: number
+  /** 0 = unlimited. */
+  maxBatchResponseBytes: number
+}
+
+export class Dispatcher {
+  readonly #methods: Map<string, MethodSpec>
+  readonly #options: DispatcherOptions
+  readonly #logger: Logger
+  readonly #observe: CallObserver | undefined
+
+  constructor(methods: MethodTable, options: DispatcherOptions, logger: Logger, observe?: CallObserver) {
+    // A Map, so "__proto__" or "toString" are unknown methods rather than Object.prototype's.
+    this.#methods = new Map(Object.entries(methods))
+    this.#options = options
+    this.#logger = logger
+    this.#observe = observe
+  }
+
+  get methodNames(): string[] {
+    return [...this.#methods.keys()]
+  }
+
+  /**
+   * Answers one HTTP body or WebSocket message. Returns the response text, or undefined when
+   * nothing is to be sent (only notifications). Never throws.
+   */
+  async handle(text: string, ctx: HandlerContext): Promise<string | undefined> {
+    let message: unknown
+    try {
+      message = JSON.parse(text)
+    } catch {
+      return JSON.stringify(errorResponse(null, parseError()))
+    }
+    if (!Array.isArray(message)) {
+      const response = await this.#handleOne(message, ctx)
+      return response === undefined ? undefined : this.#serialize(response)
+    }
+    if (message.length === 0) return JSON.stringify(errorResponse(null, invalidRequest('empty batch')))
+    if (message.length > this.#options.maxBatchSize) {
+      // geth answers an oversized batch with one error, carrying the id of its first call.
+      const first = message.find((m) => typeof m === 'object' && m !== null && Object.hasOwn(m, 'id') && validId((m as { id: unknown }).id))
+      const id = first === undefined ? null : ((first as { id: Id }).id ?? null)
+      return `[${JSON.stringify(errorResponse(id, invalidRequest('batch too large')))}]`
+    }
+    // Calls run in order (a batch of transactions keeps its nonce order), answers keep it too.
+    const parts: string[] = []
+    let size = 2
+    const budget = this.#options.maxBatchResponseBytes
+    for (const item of message) {
+      if (budget > 0 && size > budget) {
+        const id = callId(item)
+        if (id !== undefined) parts.push(JSON.stringify(errorResponse(id, new RpcError(ErrorCode.ResponseTooLarge, 'response too large'))))
+        continue
+      }
+      const response = await this.#handleOne(item, ctx)
+      if (response === undefined) continue
+      const part = this.#serialize(response)
+      size += part.length + 1
+      parts.push(part)
+    }
+    return parts.length === 0 ? undefined : `[${parts.join(',')}]`
+  }
+
+  #serialize(response: Response): string {
+    try {
+      return JSON.stringify(response)
+    } catch (err) {
+      this.#logger.error({ err }, 'rpc result could not be serialized')
+      return JSON.stringify(errorResponse(response.id, internalError()))
+    }
+  }
+
+  async #handleOne(message: unknown, ctx: HandlerContext): Promise<Response | undefined> {
+    if (typeof message !== 'object' || message === null || Array.isArray(message)) return errorResponse(null, invalidRequest())
+    const { jsonrpc, method, params } = message as { jsonrpc?: unknown; method?: unknown; params?: unknown }
+    const hasId = Object.hasOwn(message, 'id')
+    const rawId = (message as { id?: unknown }).id
+    if (hasId && !validId(rawId)) return errorResponse(null, invalidRequest())
+    const id: Id = hasId ? (rawId as Id) : null
+    if (jsonrpc !== '2.0' || typeof method !== 'string' || method === '') return errorResponse(id, invalidRequest())
+
+    const started = performance.now()
+    const spec = this.#methods.get(method)
+    let outcome: Outcome = 'success'
+    let response: Response
+    try {
+      if (spec === undefined) throw methodNotFound(method)
+      const args = decodeParams(spec.params, params)
+      const result = await spec.handler(ctx, args)
+      response = { jsonrpc: '2.0', id, result: result === undefined ? null : result }
+    } catch (err) {
+      const error = errorObjectOf(err)
+      if (error === undefined) {
+        outcome = 'internal_error'
+        this.#logger.error({ err, method }, 'rpc method failed')
+        response = errorResponse(id, internalError())
+      } else {
+        outcome = 'error'
+        response = errorResponse(id, error)
+      }
+    }
+    const seconds = (performance.now() - started) / 1000
+    this.#observe?.(spec === undefined ? 'unknown' : method, outcome, seconds)
+    if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ method, outcome, ms: Math.round(seconds * 1e4) / 10 }, 'rpc call')
+    return hasId ? response : undefined
+  }
+}
+
+function validId(id: unknown): boolean {
+  return id === null || typeof id === 'string' || typeof id === 'number'
+}
+
+/** The id a batch item would be answered with, or undefined for notifications. */
+function callId(item: unknown): Id | undefined {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) return null
+  if (!Object.hasOwn(item, 'id')) return undefined
+  const id = (item as { id: unknown }).id
+  return validId(id) ? (id as Id) : null
+}

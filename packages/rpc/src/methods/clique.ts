@@ -1,0 +1,52 @@
+// clique_* : signer set and voting state, in geth's formats (Snapshot's JSON: plain numbers,
+// address-keyed objects).
+import type { BlockView, CliqueSnapshotView } from '../backend.ts'
+import { LATEST, method, resolveBlock, type HandlerContext, type MethodTable } from '../context.ts'
+import { serverError } from '../errors.ts'
+import { hex } from '../format.ts'
+import { blockTagOrHash, hash, optional, required, type BlockSelector } from '../params.ts'
+
+function sortedAddresses(addresses: Uint8Array[]): string[] {
+  return addresses.map(hex).sort()
+}
+
+function formatSnapshot(snapshot: CliqueSnapshotView): Record<string, unknown> {
+  const signers: Record<string, Record<string, never>> = {}
+  for (const signer of sortedAddresses(snapshot.signers)) signers[signer] = {}
+  const recents: Record<string, string> = {}
+  for (const [number, signer] of [...snapshot.recents].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) recents[number.toString(10)] = hex(signer)
+  const tally: Record<string, { authorize: boolean; votes: number }> = {}
+  for (const [address, entry] of [...snapshot.tally].sort(([a], [b]) => a.toLowerCase().localeCompare(b.toLowerCase()))) {
+    const key = address.toLowerCase().startsWith('0x') ? address.toLowerCase() : `0x${address.toLowerCase()}`
+    tally[key] = { authorize: entry.authorize, votes: entry.votes }
+  }
+  return {
+    number: Number(snapshot.number),
+    hash: hex(snapshot.hash),
+    signers,
+    recents,
+    votes: snapshot.votes.map((v) => ({ signer: hex(v.signer), block: Number(v.block), address: hex(v.address), authorize: v.authorize })),
+    tally,
+  }
+}
+
+async function snapshotAt(ctx: HandlerContext, view: BlockView | undefined): Promise<CliqueSnapshotView> {
+  if (view === undefined) throw serverError('unknown block')
+  return ctx.backend.consensus.snapshot(view)
+}
+
+const at = (ctx: HandlerContext, selector: BlockSelector | undefined): Promise<BlockView | undefined> => resolveBlock(ctx, selector ?? LATEST)
+
+export const cliqueMethods: MethodTable = {
+  clique_getSnapshot: method([optional('block', blockTagOrHash)], async (ctx, block) => formatSnapshot(await snapshotAt(ctx, await at(ctx, block)))),
+
+  clique_getSnapshotAtHash: method([required('blockHash', hash)], async (ctx, blockHash) =>
+    formatSnapshot(await snapshotAt(ctx, await ctx.backend.chain.blockByHash(blockHash))),
+  ),
+
+  clique_getSigners: method([optional('block', blockTagOrHash)], async (ctx, block) => sortedAddresses((await snapshotAt(ctx, await at(ctx, block))).signers)),
+
+  clique_getSignersAtHash: method([required('blockHash', hash)], async (ctx, blockHash) =>
+    sortedAddresses((await snapshotAt(ctx, await ctx.backend.chain.blockByHash(blockHash))).signers),
+  ),
+}

@@ -1,0 +1,123 @@
+// Message calls against state: eth_call, eth_estimateGas, eth_createAccessList.
+import type { BlockView, CallRequest } from '../../backend.ts'
+import { LATEST, method, resolveStateBlock, type HandlerContext, type MethodTable } from '../../context.ts'
+import { invalidParams, revertError, serverError } from '../../errors.ts'
+import { hex, quantity } from '../../format.ts'
+import { any, blockTagOrHash, callRequest, optional, required, type BlockSelector, type DecodedCallRequest } from '../../params.ts'
+
+/** What "uncapped" (rpcGasCap 0) passes to the backend, as geth's math.MaxUint64 / 2. */
+const UNCAPPED = (1n << 63n) - 1n
+
+function gasCapOf(ctx: HandlerContext): bigint {
+  return ctx.options.rpcGasCap === 0n ? UNCAPPED : ctx.options.rpcGasCap
+}
+
+/** Checks the request as geth's TransactionArgs does and resolves the block it runs on. */
+async function prepare(ctx: HandlerContext, decoded: DecodedCallRequest, selector: BlockSelector | undefined): Promise<{ request: CallRequest; view: BlockView }> {
+  const request = { ...decoded.request }
+  if (decoded.inputDataConflict) {
+    throw serverError('both "data" and "input" are set and not equal. Please use "input" to pass transaction call data')
+  }
+  const want = ctx.backend.chain.chainId
+  if (decoded.chainId !== undefined && decoded.chainId !== want) throw serverError(`chainId does not match node's (have=${decoded.chainId}, want=${want})`)
+  if (request.gasPrice !== undefined && (request.maxFeePerGas !== undefined || request.maxPriorityFeePerGas !== undefined)) {
+    throw serverError('both gasPrice and (maxFeePerGas or maxPriorityFeePerGas) specified')
+  }
+  if (request.maxFeePerGas !== undefined && request.maxPriorityFeePerGas !== undefined && request.maxFeePerGas < request.maxPriorityFeePerGas) {
+    throw serverError(`maxFeePerGas (${request.maxFeePerGas}) < maxPriorityFeePerGas (${request.maxPriorityFeePerGas})`)
+  }
+  const cap = gasCapOf(ctx)
+  if (request.gas !== undefined && request.gas > cap) {
+    ctx.logger.debug({ requested: request.gas.toString(), cap: cap.toString() }, 'caller gas above allowance, capping')
+    request.gas = cap
+  }
+  const view = await resolveStateBlock(ctx, selector ?? LATEST)
+  return { request, view }
+}
+
+function formatDuration(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`
+}
+
+/** Runs `work` under the EVM timeout: answers geth's "execution aborted" and aborts the backend. */
+async function withTimeout<T>(ctx: HandlerContext, work: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+  const ms = ctx.options.callTimeoutMs
+  if (ms === 0) return work(undefined)
+  const controller = new AbortController()
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort()
+      reject(serverError(`execution aborted (timeout = ${formatDuration(ms)})`))
+    }, ms)
+  })
+  try {
+    return await Promise.race([work(controller.signal), timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** State and block overrides are not implemented; refusing beats silently ignoring them. */
+function rejectOverrides(value: unknown, what: string, position: number): void {
+  if (value === undefined) return
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0) return
+  throw invalidParams(`invalid argument ${position}: ${what} are not supported by this node`)
+}
+
+interface ExecutionErrorLike {
+  kind: 'revert' | 'halt'
+  message: string
+  returnData: Uint8Array
+}
+
+function isExecutionError(err: unknown): err is ExecutionErrorLike {
+  if (typeof err !== 'object' || err === null) return false
+  const e = err as Partial<ExecutionErrorLike>
+  return (e.kind === 'revert' || e.kind === 'halt') && typeof e.message === 'string' && e.returnData instanceof Uint8Array
+}
+
+function formatAccessList(list: { address: Uint8Array; storageKeys: Uint8Array[] }[]): { address: string; storageKeys: string[] }[] {
+  return list.map((entry) => ({ address: hex(entry.address), storageKeys: entry.storageKeys.map(hex) }))
+}
+
+export const callMethods: MethodTable = {
+  eth_call: method(
+    [required('transaction', callRequest), optional('block', blockTagOrHash), optional('stateOverrides', any), optional('blockOverrides', any)],
+    async (ctx, decoded, block, stateOverrides, blockOverrides) => {
+      rejectOverrides(stateOverrides, 'state overrides', 2)
+      rejectOverrides(blockOverrides, 'block overrides', 3)
+      const { request, view } = await prepare(ctx, decoded, block)
+      const result = await withTimeout(ctx, (signal) => ctx.backend.chain.call(request, view, { gasCap: gasCapOf(ctx), signal }))
+      if (result.error !== undefined) {
+        if (result.error.kind === 'revert') throw revertError(result.returnData)
+        throw serverError(result.error.message)
+      }
+      return hex(result.returnData)
+    },
+  ),
+
+  eth_estimateGas: method(
+    [required('transaction', callRequest), optional('block', blockTagOrHash), optional('stateOverrides', any)],
+    async (ctx, decoded, block, stateOverrides) => {
+      rejectOverrides(stateOverrides, 'state overrides', 2)
+      const { request, view } = await prepare(ctx, decoded, block)
+      try {
+        const gas = await withTimeout(ctx, (signal) => ctx.backend.chain.estimateGas(request, view, { gasCap: gasCapOf(ctx), signal }))
+        return quantity(gas)
+      } catch (err) {
+        if (isExecutionError(err)) throw err.kind === 'revert' ? revertError(err.returnData) : serverError(err.message)
+        throw err
+      }
+    },
+  ),
+
+  eth_createAccessList: method([required('transaction', callRequest), optional('block', blockTagOrHash)], async (ctx, decoded, block) => {
+    const { request, view } = await prepare(ctx, decoded, block)
+    const result = await withTimeout(ctx, (signal) => ctx.backend.chain.call(request, view, { gasCap: gasCapOf(ctx), withAccessList: true, signal }))
+    const out: Record<string, unknown> = { accessList: formatAccessList(result.accessList ?? []) }
+    if (result.error !== undefined) out.error = result.error.message
+    out.gasUsed = quantity(result.gasUsed)
+    return out
+  }),
+}

@@ -1,0 +1,36 @@
+// Transactions: submission and lookup.
+import type { BlockView } from '../../backend.ts'
+import { method, resolveBlock, type MethodTable } from '../../context.ts'
+import { formatTransaction, formatTransactionView, hex, type JsonObject } from '../../format.ts'
+import { blockTag, bytes, hash, index, required } from '../../params.ts'
+
+function transactionAt(view: BlockView | undefined, i: number): JsonObject | null {
+  if (view === undefined || i >= view.block.transactions.length) return null
+  const tx = view.block.transactions[i]
+  return formatTransaction(tx, {
+    hash: tx.hash(),
+    sender: view.senders[i],
+    blockHash: view.hash,
+    blockNumber: view.block.header.number,
+    index: i,
+    blockBaseFee: view.block.header.baseFeePerGas,
+  })
+}
+
+export const transactionMethods: MethodTable = {
+  /** The pool validates and throws its coded errors (-32000, geth's messages); we return the hash. */
+  eth_sendRawTransaction: method([required('data', bytes)], async (ctx, raw) => hex(await ctx.backend.pool.addRaw(raw))),
+
+  eth_getTransactionByHash: method([required('hash', hash)], async (ctx, txHash) => {
+    const view = await ctx.backend.chain.transaction(txHash)
+    return view === undefined ? null : formatTransactionView(view)
+  }),
+
+  eth_getTransactionByBlockHashAndIndex: method([required('blockHash', hash), required('index', index)], async (ctx, blockHash, i) =>
+    transactionAt(await ctx.backend.chain.blockByHash(blockHash), i),
+  ),
+
+  eth_getTransactionByBlockNumberAndIndex: method([required('block', blockTag), required('index', index)], async (ctx, block, i) =>
+    transactionAt(await resolveBlock(ctx, block), i),
+  ),
+}

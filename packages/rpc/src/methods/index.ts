@@ -1,0 +1,29 @@
+// Every method this server answers, by name.
+import type { MethodTable } from '../context.ts'
+import { blockMethods } from './eth/block.ts'
+import { callMethods } from './eth/call.ts'
+import { feeMethods } from './eth/fee.ts'
+import { filterMethods } from './eth/filter.ts'
+import { receiptMethods } from './eth/receipt.ts'
+import { stateMethods } from './eth/state.ts'
+import { subscribeMethods } from './eth/subscribe.ts'
+import { transactionMethods } from './eth/transaction.ts'
+import { cliqueMethods } from './clique.ts'
+import { netMethods } from './net.ts'
+import { txpoolMethods } from './txpool.ts'
+import { web3Methods } from './web3.ts'
+
+export const allMethods: MethodTable = {
+  ...blockMethods,
+  ...transactionMethods,
+  ...receiptMethods,
+  ...stateMethods,
+  ...callMethods,
+  ...feeMethods,
+  ...filterMethods,
+  ...subscribeMethods,
+  ...netMethods,
+  ...web3Methods,
+  ...txpoolMethods,
+  ...cliqueMethods,
+}

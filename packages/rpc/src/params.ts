@@ -1,0 +1,468 @@
+// Parameter schemas: one small decoder per JSON-RPC parameter type, composed per method.
+// Decoders turn JSON into the backend's types and fail with geth's wording, so a client sees
+// e.g. "invalid argument 0: hex string has length 2, want 40 for common.Address". The
+// `goType` names are geth's Go types: tooling and people already know those messages.
+import type { CallRequest } from './backend.ts'
+
+/** A decoding failure; the dispatcher prefixes "invalid argument N: ". */
+export class ParamError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ParamError'
+  }
+}
+
+export interface Decoder<T> {
+  /** geth's Go type, used in messages. */
+  readonly goType: string
+  /** `field` is the struct path ("TransactionArgs.from") when decoding an object member. */
+  decode(value: unknown, field?: string): T
+}
+
+export interface Param<T> {
+  readonly name: string
+  readonly decoder: Decoder<T>
+  readonly optional: boolean
+}
+
+export function required<T>(name: string, decoder: Decoder<T>): Param<T> {
+  return { name, decoder, optional: false }
+}
+
+/** May be omitted or null; only trailing parameters can be optional. */
+export function optional<T>(name: string, decoder: Decoder<T>): Param<T | undefined> {
+  return { name, decoder: decoder as Decoder<T | undefined>, optional: true }
+}
+
+// --- messages --------------------------------------------------------------------------------
+
+function jsonKind(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'array'
+  if (typeof value === 'boolean') return 'bool'
+  return typeof value // string, number, object
+}
+
+/** encoding/json's UnmarshalTypeError text. */
+function typeError(what: string, goType: string, field?: string): ParamError {
+  return new ParamError(
+    field === undefined
+      ? `json: cannot unmarshal ${what} into Go value of type ${goType}`
+      : `json: cannot unmarshal ${what} into Go struct field ${field} of type ${goType}`,
+  )
+}
+
+const MISSING_PREFIX = 'hex string without 0x prefix'
+const ODD_LENGTH = 'hex string of odd length'
+const SYNTAX = 'invalid hex string'
+const EMPTY_NUMBER = 'hex string "0x"'
+const LEADING_ZERO = 'hex number with leading zero digits'
+const HEX_RE = /^[0-9a-fA-F]*$/
+
+function has0x(s: string): boolean {
+  return s.length >= 2 && s[0] === '0' && (s[1] === 'x' || s[1] === 'X')
+}
+
+function hexBytes(digits: string): Uint8Array {
+  const buf = Buffer.from(digits, 'hex')
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
+}
+
+// --- primitive decoders ----------------------------------------------------------------------
+
+/** A fixed-length byte string (common.Address, common.Hash): 0x + exactly 2*length hex digits. */
+function fixedBytes(length: number, goType: string): Decoder<Uint8Array> {
+  return {
+    goType,
+    decode(value, field) {
+      if (typeof value !== 'string') throw typeError('non-string', goType, field)
+      let digits = value
+      if (value.length > 0) {
+        if (!has0x(value)) throw typeError(MISSING_PREFIX, goType, field)
+        digits = value.slice(2)
+        if (digits.length % 2 !== 0) throw typeError(ODD_LENGTH, goType, field)
+      }
+      if (digits.length !== length * 2) throw new ParamError(`hex string has length ${digits.length}, want ${length * 2} for ${goType}`)
+      if (!HEX_RE.test(digits)) throw typeError(SYNTAX, goType, field)
+      return hexBytes(digits)
+    },
+  }
+}
+
+export const address: Decoder<Uint8Array> = fixedBytes(20, 'common.Address')
+export const hash: Decoder<Uint8Array> = fixedBytes(32, 'common.Hash')
+
+/** Arbitrary bytes (hexutil.Bytes): 0x + even number of hex digits; "" and "0x" are empty. */
+export const bytes: Decoder<Uint8Array> = {
+  goType: 'hexutil.Bytes',
+  decode(value, field) {
+    if (typeof value !== 'string') throw typeError('non-string', this.goType, field)
+    if (value.length === 0) return new Uint8Array(0)
+    if (!has0x(value)) throw typeError(MISSING_PREFIX, this.goType, field)
+    const digits = value.slice(2)
+    if (digits.length % 2 !== 0) throw typeError(ODD_LENGTH, this.goType, field)
+    if (!HEX_RE.test(digits)) throw typeError(SYNTAX, this.goType, field)
+    return hexBytes(digits)
+  },
+}
+
+/** The digits of a hex quantity, or the reason it is not one (geth's checkNumberText). */
+function quantityDigits(value: string, maxDigits: number, rangeMessage: string, emptyAllowed: boolean): string {
+  if (value.length === 0) {
+    if (emptyAllowed) return '0'
+    throw new ParamError('empty hex string')
+  }
+  if (!has0x(value)) throw new ParamError(MISSING_PREFIX)
+  const digits = value.slice(2)
+  if (digits.length === 0) throw new ParamError(EMPTY_NUMBER)
+  if (digits.length > 1 && digits[0] === '0') throw new ParamError(LEADING_ZERO)
+  if (digits.length > maxDigits) throw new ParamError(rangeMessage)
+  if (!HEX_RE.test(digits)) throw new ParamError(SYNTAX)
+  return digits
+}
+
+function quantityDecoder(goType: string, maxDigits: number, rangeMessage: string): Decoder<bigint> {
+  return {
+    goType,
+    decode(value, field) {
+      if (typeof value !== 'string') throw typeError('non-string', goType, field)
+      try {
+        return BigInt(`0x${quantityDigits(value, maxDigits, rangeMessage, true)}`)
+      } catch (err) {
+        if (err instanceof ParamError) throw typeError(err.message, goType, field)
+        throw err
+      }
+    },
+  }
+}
+
+/** A 256-bit quantity (*hexutil.Big): 0x-prefixed, no leading zeros. */
+export const quantity: Decoder<bigint> = quantityDecoder('*hexutil.Big', 64, 'hex number > 256 bits')
+/** A 64-bit quantity (hexutil.Uint64): gas, nonces. */
+export const uint64: Decoder<bigint> = quantityDecoder('hexutil.Uint64', 16, 'hex number > 64 bits')
+/** A 256-bit quantity inside EIP-7702 authorizations (hexutil.U256). */
+const u256: Decoder<bigint> = quantityDecoder('*hexutil.U256', 64, 'hex number > 256 bits')
+
+/** An index (hexutil.Uint), as a JS number. */
+export const index: Decoder<number> = {
+  goType: 'hexutil.Uint',
+  decode(value, field) {
+    const n = quantityDecoder('hexutil.Uint', 16, 'hex number > 64 bits').decode(value, field)
+    return n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n)
+  },
+}
+
+export const bool: Decoder<boolean> = {
+  goType: 'bool',
+  decode(value, field) {
+    if (typeof value !== 'boolean') throw typeError(jsonKind(value), 'bool', field)
+    return value
+  },
+}
+
+export const string: Decoder<string> = {
+  goType: 'string',
+  decode(value, field) {
+    if (typeof value !== 'string') throw typeError(jsonKind(value), 'string', field)
+    return value
+  },
+}
+
+/** A count given as a JSON number, a decimal string or a hex string (math.HexOrDecimal64). */
+export const hexOrDecimal: Decoder<bigint> = {
+  goType: 'math.HexOrDecimal64',
+  decode(value) {
+    let text: string
+    if (typeof value === 'number') text = String(value)
+    else if (typeof value === 'string') text = value
+    else throw new ParamError(`invalid hex or decimal integer ${JSON.stringify(JSON.stringify(value))}`)
+    const ok = text === '' || (has0x(text) ? /^0[xX][0-9a-fA-F]{1,16}$/.test(text) : /^[0-9]{1,20}$/.test(text))
+    const n = ok ? (text === '' ? 0n : BigInt(text)) : -1n
+    if (n < 0n || n >= 1n << 64n) throw new ParamError(`invalid hex or decimal integer ${JSON.stringify(text)}`)
+    return n
+  },
+}
+
+/** A list of JSON numbers ([]float64). */
+export const floats: Decoder<number[]> = {
+  goType: '[]float64',
+  decode(value, field) {
+    if (!Array.isArray(value)) throw typeError(jsonKind(value), '[]float64', field)
+    return value.map((v) => {
+      if (typeof v !== 'number') throw typeError(jsonKind(v), 'float64', field)
+      return v
+    })
+  },
+}
+
+export function arrayOf<T>(item: Decoder<T>, maxItems?: number): Decoder<T[]> {
+  const goType = `[]${item.goType}`
+  return {
+    goType,
+    decode(value, field) {
+      if (!Array.isArray(value)) throw typeError(jsonKind(value), goType, field)
+      if (maxItems !== undefined && value.length > maxItems) throw new ParamError(`too many items: ${value.length}, want at most ${maxItems}`)
+      return value.map((v) => item.decode(v, field))
+    },
+  }
+}
+
+/** Any JSON value, passed through (for parameters a handler inspects itself). */
+export const any: Decoder<unknown> = { goType: 'interface {}', decode: (value) => value }
+
+/** A storage slot as geth's decodeHash takes it: hex, 0x optional, at most 32 bytes. */
+export interface StorageKey {
+  key: Uint8Array // left-padded to 32 bytes
+  inputLength: number
+}
+export const storageKey: Decoder<StorageKey> = {
+  goType: 'string',
+  decode(value, field) {
+    if (typeof value !== 'string') throw typeError(jsonKind(value), 'string', field)
+    let digits = has0x(value) ? value.slice(2) : value
+    if (digits.length % 2 === 1) digits = `0${digits}`
+    if (!HEX_RE.test(digits)) throw new ParamError('unable to decode storage key: hex string invalid')
+    if (digits.length > 64) throw new ParamError('unable to decode storage key: hex string too long, want at most 32 bytes')
+    return { key: hexBytes(digits.padStart(64, '0')), inputLength: digits.length / 2 }
+  },
+}
+
+// --- block selectors -------------------------------------------------------------------------
+
+export type BlockTag = 'latest' | 'earliest' | 'pending' | 'safe' | 'finalized'
+export type BlockSelector =
+  | { kind: 'tag'; tag: BlockTag }
+  | { kind: 'number'; number: bigint }
+  | { kind: 'hash'; hash: Uint8Array; requireCanonical: boolean }
+
+const TAGS = new Set<string>(['latest', 'earliest', 'pending', 'safe', 'finalized'])
+const INT64_MAX = (1n << 63n) - 1n
+
+function decodeBlockNumberText(text: string): BlockSelector {
+  if (TAGS.has(text)) return { kind: 'tag', tag: text as BlockTag }
+  const number = BigInt(`0x${quantityDigits(text, 16, 'hex number > 64 bits', false)}`)
+  if (number > INT64_MAX) throw new ParamError('block number larger than int64')
+  return { kind: 'number', number }
+}
+
+/** A block number or tag (rpc.BlockNumber): "latest", "earliest", "pending", "safe", "finalized" or 0x number. */
+export const blockTag: Decoder<BlockSelector & { kind: 'tag' | 'number' }> = {
+  goType: 'rpc.BlockNumber',
+  decode(value) {
+    // geth reads an unquoted value as the text itself, so 12 fails on the missing 0x prefix.
+    const text = typeof value === 'string' ? value : JSON.stringify(value)
+    return decodeBlockNumberText(text) as BlockSelector & { kind: 'tag' | 'number' }
+  },
+}
+
+/** A block number, tag, hash, or EIP-1898 object {blockNumber} / {blockHash, requireCanonical}. */
+export const blockTagOrHash: Decoder<BlockSelector> = {
+  goType: 'rpc.BlockNumberOrHash',
+  decode(value) {
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      const obj = value as Record<string, unknown>
+      const hasNumber = obj.blockNumber !== undefined && obj.blockNumber !== null
+      const hasHash = obj.blockHash !== undefined && obj.blockHash !== null
+      if (hasNumber && hasHash) throw new ParamError('cannot specify both BlockHash and BlockNumber, choose one or the other')
+      if (hasHash) {
+        const requireCanonical = obj.requireCanonical ?? false
+        if (typeof requireCanonical !== 'boolean') throw typeError(jsonKind(requireCanonical), 'bool', 'BlockNumberOrHash.requireCanonical')
+        return { kind: 'hash', hash: hash.decode(obj.blockHash, 'BlockNumberOrHash.blockHash'), requireCanonical }
+      }
+      if (hasNumber) return blockTag.decode(obj.blockNumber)
+      throw new ParamError('invalid arguments; neither block nor hash specified')
+    }
+    if (typeof value !== 'string') throw typeError(jsonKind(value), 'string')
+    if (value.length === 66) return { kind: 'hash', hash: hash.decode(value), requireCanonical: false }
+    return decodeBlockNumberText(value)
+  },
+}
+
+// --- objects ---------------------------------------------------------------------------------
+
+function asObject(value: unknown, goType: string, field?: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw typeError(jsonKind(value), goType, field)
+  return value as Record<string, unknown>
+}
+
+/** A member decoded if present and not null. */
+function member<T>(obj: Record<string, unknown>, key: string, decoder: Decoder<T>, struct: string): T | undefined {
+  const v = obj[key]
+  return v === undefined || v === null ? undefined : decoder.decode(v, `${struct}.${key}`)
+}
+
+type AccessList = NonNullable<CallRequest['accessList']>
+type AuthorizationList = NonNullable<CallRequest['authorizationList']>
+
+function decodeAccessList(value: unknown, field: string): AccessList {
+  if (!Array.isArray(value)) throw typeError(jsonKind(value), 'types.AccessList', field)
+  return value.map((entry) => {
+    const obj = asObject(entry, 'types.AccessTuple', field)
+    const addr = obj.address
+    if (addr === undefined || addr === null) throw new ParamError(`missing required field 'address' for AccessTuple`)
+    const keys = obj.storageKeys ?? []
+    if (!Array.isArray(keys)) throw typeError(jsonKind(keys), '[]common.Hash', `${field}.storageKeys`)
+    return { address: address.decode(addr, `${field}.address`), storageKeys: keys.map((k) => hash.decode(k, `${field}.storageKeys`)) }
+  })
+}
+
+function decodeAuthorizationList(value: unknown, field: string): AuthorizationList {
+  if (!Array.isArray(value)) throw typeError(jsonKind(value), '[]types.SetCodeAuthorization', field)
+  return value.map((entry) => {
+    const obj = asObject(entry, 'types.SetCodeAuthorization', field)
+    const need = <T>(key: string, decoder: Decoder<T>): T => {
+      const v = obj[key]
+      if (v === undefined || v === null) throw new ParamError(`missing required field '${key}' for SetCodeAuthorization`)
+      return decoder.decode(v, `${field}.${key}`)
+    }
+    const yParity = need('yParity', uint64)
+    if (yParity > 255n) throw typeError('hex number > 8 bits', 'hexutil.Uint64', `${field}.yParity`)
+    return {
+      chainId: need('chainId', u256),
+      address: need('address', address),
+      nonce: need('nonce', uint64),
+      yParity: Number(yParity),
+      r: need('r', u256),
+      s: need('s', u256),
+    }
+  })
+}
+
+/** A decoded eth_call / eth_estimateGas object, with what the handler must still check. */
+export interface DecodedCallRequest {
+  request: CallRequest
+  chainId?: bigint
+  /** Set when both `input` and `data` are given and differ (geth refuses that). */
+  inputDataConflict: boolean
+}
+
+/** geth's TransactionArgs. Unknown members (type, blob fields...) are ignored as geth ignores them. */
+export const callRequest: Decoder<DecodedCallRequest> = {
+  goType: 'ethapi.TransactionArgs',
+  decode(value, field) {
+    const S = 'TransactionArgs'
+    const obj = asObject(value, this.goType, field)
+    const request: CallRequest = {}
+    const set = <K extends keyof CallRequest>(key: K, v: CallRequest[K] | undefined): void => {
+      if (v !== undefined) request[key] = v
+    }
+    set('from', member(obj, 'from', address, S))
+    set('to', member(obj, 'to', address, S))
+    set('gas', member(obj, 'gas', uint64, S))
+    set('gasPrice', member(obj, 'gasPrice', quantity, S))
+    set('maxFeePerGas', member(obj, 'maxFeePerGas', quantity, S))
+    set('maxPriorityFeePerGas', member(obj, 'maxPriorityFeePerGas', quantity, S))
+    set('value', member(obj, 'value', quantity, S))
+    set('nonce', member(obj, 'nonce', uint64, S))
+    const input = member(obj, 'input', bytes, S)
+    const data = member(obj, 'data', bytes, S)
+    // geth: `input` wins; both given and different is an error the handler reports.
+    set('data', input ?? data)
+    const inputDataConflict = input !== undefined && data !== undefined && Buffer.compare(input, data) !== 0
+    if (obj.accessList !== undefined && obj.accessList !== null) request.accessList = decodeAccessList(obj.accessList, `${S}.accessList`)
+    if (obj.authorizationList !== undefined && obj.authorizationList !== null) {
+      request.authorizationList = decodeAuthorizationList(obj.authorizationList, `${S}.authorizationList`)
+    }
+    const chainId = member(obj, 'chainId', quantity, S)
+    return chainId === undefined ? { request, inputDataConflict } : { request, chainId, inputDataConflict }
+  },
+}
+
+/** A decoded log filter (eth_getLogs, eth_newFilter, logs subscriptions). */
+export interface FilterCriteria {
+  blockHash?: Uint8Array
+  fromBlock?: BlockSelector & { kind: 'tag' | 'number' }
+  toBlock?: BlockSelector & { kind: 'tag' | 'number' }
+  addresses: Uint8Array[]
+  /** Per position: null = any topic, else one of the listed. */
+  topics: (Uint8Array[] | null)[]
+}
+
+export const MAX_TOPICS = 4
+
+function decodeAddressText(value: string): Uint8Array {
+  if (value.length === 0) throw new ParamError('empty hex string')
+  if (!has0x(value)) throw new ParamError(MISSING_PREFIX)
+  const digits = value.slice(2)
+  if (digits.length % 2 !== 0) throw new ParamError(ODD_LENGTH)
+  if (!HEX_RE.test(digits)) throw new ParamError(SYNTAX)
+  if (digits.length !== 40) throw new ParamError(`hex has invalid length ${digits.length / 2} after decoding; expected 20 for address`)
+  return hexBytes(digits)
+}
+
+function decodeTopic(value: string): Uint8Array {
+  if (value.length === 0) throw new ParamError('empty hex string')
+  if (!has0x(value)) throw new ParamError(MISSING_PREFIX)
+  const digits = value.slice(2)
+  if (digits.length % 2 !== 0) throw new ParamError(ODD_LENGTH)
+  if (!HEX_RE.test(digits)) throw new ParamError(SYNTAX)
+  if (digits.length !== 64) throw new ParamError(`hex has invalid length ${digits.length / 2} after decoding; expected 32 for topic`)
+  return hexBytes(digits)
+}
+
+/** geth's FilterCriteria: blockHash xor fromBlock/toBlock, address (one or a list), topics with nulls and OR-lists. */
+export const filterCriteria: Decoder<FilterCriteria> = {
+  goType: 'filters.FilterCriteria',
+  decode(value, field) {
+    const obj = asObject(value, this.goType, field)
+    const criteria: FilterCriteria = { addresses: [], topics: [] }
+    const blockHash = member(obj, 'blockHash', hash, 'FilterCriteria')
+    const from = obj.fromBlock
+    const to = obj.toBlock
+    if (blockHash !== undefined) {
+      if ((from !== undefined && from !== null) || (to !== undefined && to !== null)) {
+        throw new ParamError('cannot specify both BlockHash and FromBlock/ToBlock, choose one or the other')
+      }
+      criteria.blockHash = blockHash
+    } else {
+      if (from !== undefined && from !== null) criteria.fromBlock = blockTag.decode(from)
+      if (to !== undefined && to !== null) criteria.toBlock = blockTag.decode(to)
+    }
+    const addr = obj.address
+    if (addr !== undefined && addr !== null) {
+      if (typeof addr === 'string') {
+        try {
+          criteria.addresses.push(decodeAddressText(addr))
+        } catch (err) {
+          throw new ParamError(`invalid address: ${(err as Error).message}`)
+        }
+      } else if (Array.isArray(addr)) {
+        addr.forEach((a, i) => {
+          if (typeof a !== 'string') throw new ParamError(`non-string address at index ${i}`)
+          try {
+            criteria.addresses.push(decodeAddressText(a))
+          } catch (err) {
+            throw new ParamError(`invalid address at index ${i}: ${(err as Error).message}`)
+          }
+        })
+      } else {
+        throw new ParamError('invalid addresses in query')
+      }
+    }
+    const topics = obj.topics
+    if (topics !== undefined && topics !== null) {
+      if (!Array.isArray(topics)) throw typeError(jsonKind(topics), '[]interface {}', 'FilterCriteria.topics')
+      if (topics.length > MAX_TOPICS) throw new ParamError('exceed max topics')
+      for (const t of topics) {
+        if (t === null) criteria.topics.push(null)
+        else if (typeof t === 'string') criteria.topics.push([decodeTopic(t)])
+        else if (Array.isArray(t)) {
+          // An OR-list; a null inside it matches anything, as in geth.
+          let alternatives: Uint8Array[] | null = []
+          for (const option of t) {
+            if (option === null) {
+              alternatives = null
+              break
+            }
+            if (typeof option !== 'string') throw new ParamError('invalid topic(s)')
+            alternatives.push(decodeTopic(option))
+          }
+          criteria.topics.push(alternatives !== null && alternatives.length === 0 ? null : alternatives)
+        } else throw new ParamError('invalid topic(s)')
+      }
+      // Trailing wildcards match everything; drop them.
+      while (criteria.topics.length > 0 && criteria.topics[criteria.topics.length - 1] === null) criteria.topics.pop()
+    }
+    return criteria
+  },
+}

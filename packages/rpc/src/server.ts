@@ -1,0 +1,203 @@
+// The fastify app: POST / for JSON-RPC over HTTP, GET / upgraded to WebSocket on the same
+// port, CORS, GET /metrics. Built, not listening: the node calls `listen`.
+import cors from '@fastify/cors'
+import websocket from '@fastify/websocket'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import type { Logger } from 'pino'
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import type { BlockView, LogView, RpcBackend } from './backend.ts'
+import type { HandlerContext } from './context.ts'
+import { Dispatcher, type CallObserver } from './dispatcher.ts'
+import { ErrorCode } from './errors.ts'
+import { FilterManager } from './filters.ts'
+import { GasPriceOracle } from './methods/eth/fee.ts'
+import { allMethods } from './methods/index.ts'
+import { resolveOptions, type RpcOptions } from './options.ts'
+import { SubscriptionHub, type SocketLike } from './subscriptions.ts'
+
+export interface RpcServerDeps {
+  logger: Logger
+  /** Registry for rpc_* metrics and for GET /metrics; null = no metrics, no /metrics route. */
+  metrics: Registry | null
+}
+
+function errorBody(code: number, message: string): string {
+  return JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } })
+}
+
+function getOrCreate<T>(registry: Registry, name: string, create: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? create()
+}
+
+function instrument(registry: Registry, hub: SubscriptionHub, filters: FilterManager): CallObserver {
+  const requests = getOrCreate(
+    registry,
+    'rpc_requests_total',
+    () => new Counter({ name: 'rpc_requests_total', help: 'JSON-RPC calls by method and outcome', labelNames: ['method', 'outcome'], registers: [registry] }),
+  )
+  const duration = getOrCreate(
+    registry,
+    'rpc_request_duration_seconds',
+    () =>
+      new Histogram({
+        name: 'rpc_request_duration_seconds',
+        help: 'JSON-RPC call duration by method',
+        labelNames: ['method'],
+        buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+        registers: [registry],
+      }),
+  )
+  // Gauges read this server's state; a rebuilt server replaces them.
+  const gauge = (name: string, help: string, read: () => number): void => {
+    registry.removeSingleMetric(name)
+    new Gauge({ name, help, registers: [registry], collect() { this.set(read()) } })
+  }
+  gauge('rpc_ws_connections', 'Open WebSocket connections', () => hub.connectionCount)
+  gauge('rpc_subscriptions', 'Live eth_subscribe subscriptions', () => hub.subscriptionCount)
+  gauge('rpc_filters', 'Installed polling filters', () => filters.size)
+  return (method, outcome, seconds) => {
+    requests.inc({ method, outcome })
+    duration.observe({ method }, seconds)
+  }
+}
+
+function originAllowed(origins: string[], origin: string | undefined): boolean {
+  // Clients that are not browsers send no Origin; geth lets them in too.
+  return origin === undefined || origins.includes('*') || origins.includes(origin)
+}
+
+function hostAllowed(vhosts: string[], host: string | undefined): boolean {
+  if (vhosts.includes('*')) return true
+  if (host === undefined) return true
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]
+  return vhosts.includes(name.toLowerCase())
+}
+
+/**
+ * Builds the JSON-RPC server over `backend`. Returns a fastify instance that is not listening;
+ * closing it stops filters and subscriptions and detaches from the backend's events.
+ */
+export function buildRpcServer(backend: RpcBackend, options: RpcOptions = {}, deps: RpcServerDeps): FastifyInstance {
+  const opts = resolveOptions(options)
+  const log = deps.logger.child({ module: 'rpc' })
+  const filters = new FilterManager({ timeoutMs: opts.filterTimeoutMs, maxBuffered: opts.filterMaxBuffered })
+  const hub = new SubscriptionHub(backend, log, { maxPerConnection: opts.maxSubscriptionsPerConnection, maxBufferedBytes: opts.wsMaxBufferedBytes })
+  const observe = deps.metrics === null ? undefined : instrument(deps.metrics, hub, filters)
+  const dispatcher = new Dispatcher(allMethods, { maxBatchSize: opts.maxBatchSize, maxBatchResponseBytes: opts.maxBatchResponseBytes }, log, observe)
+  const services: HandlerContext = { backend, options: opts, filters, gasOracle: new GasPriceOracle(backend, opts.gasPriceOracle), logger: log }
+
+  const app = Fastify({
+    loggerInstance: log,
+    disableRequestLogging: true,
+    bodyLimit: opts.maxBodyBytes,
+    return503OnClosing: true,
+  }) as unknown as FastifyInstance
+
+  // Chain events feed filters and subscriptions; a failure there must never reach the chain.
+  const onNewHead = (head: BlockView, logs: LogView[], removedLogs: LogView[]): void => {
+    try {
+      filters.onNewHead(head, logs, removedLogs)
+      hub.onNewHead(head, logs, removedLogs)
+    } catch (err) {
+      log.error({ err }, 'delivering a new head to filters and subscriptions failed')
+    }
+  }
+  const onPendingTransaction = (hash: Uint8Array): void => {
+    try {
+      filters.onPendingTransaction(hash)
+      hub.onPendingTransaction(hash)
+    } catch (err) {
+      log.error({ err }, 'delivering a pending transaction to filters and subscriptions failed')
+    }
+  }
+  backend.events.on('newHead', onNewHead)
+  backend.events.on('pendingTransaction', onPendingTransaction)
+  app.addHook('onClose', async () => {
+    backend.events.off('newHead', onNewHead)
+    backend.events.off('pendingTransaction', onPendingTransaction)
+    filters.close()
+    hub.closeAll()
+  })
+
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!hostAllowed(opts.vhosts, request.headers.host)) {
+      return reply.code(403).header('content-type', 'application/json').send(errorBody(ErrorCode.InvalidRequest, 'invalid host specified'))
+    }
+  })
+
+  app.register(cors, {
+    origin: opts.corsOrigins.includes('*') ? '*' : opts.corsOrigins,
+    methods: ['POST', 'GET', 'OPTIONS'],
+    maxAge: 600,
+  })
+  app.register(websocket, { options: { maxPayload: opts.wsMaxMessageBytes } })
+
+  app.register(async (api) => {
+    // Every body is read as text whatever its content type: curl's default form type is
+    // accepted, and a JSON syntax error answers -32700 rather than fastify's 400.
+    api.removeAllContentTypeParsers()
+    api.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body))
+
+    api.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
+      reply.header('content-type', 'application/json')
+      if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413) {
+        return reply.code(413).send(errorBody(ErrorCode.InvalidRequest, `request body too large (limit ${opts.maxBodyBytes} bytes)`))
+      }
+      if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+        return reply.code(err.statusCode).send(errorBody(ErrorCode.InvalidRequest, err.message))
+      }
+      request.log.error({ err }, 'rpc transport error')
+      return reply.code(500).send(errorBody(ErrorCode.Internal, 'internal error'))
+    })
+
+    api.setNotFoundHandler((_request, reply) =>
+      reply.code(404).header('content-type', 'application/json').send(errorBody(ErrorCode.InvalidRequest, 'not found: JSON-RPC is served at /')),
+    )
+
+    api.post('/', async (request, reply) => {
+      const body = typeof request.body === 'string' ? request.body : ''
+      const response = await dispatcher.handle(body, services)
+      reply.header('content-type', 'application/json')
+      return reply.send(response ?? '')
+    })
+
+    api.route({
+      method: 'GET',
+      url: '/',
+      // Browsers' WebSocket upgrades carry an Origin; refuse the ones not allowed.
+      preValidation: async (request, reply) => {
+        if (request.ws && !originAllowed(opts.corsOrigins, request.headers.origin)) {
+          return reply.code(403).header('content-type', 'application/json').send(errorBody(ErrorCode.InvalidRequest, 'origin not allowed'))
+        }
+      },
+      // A plain GET (health checks) gets an empty 200, as geth.
+      handler: async (_request, reply) => reply.code(200).send(''),
+      wsHandler: (socket: SocketLike & { on(event: string, listener: (...args: any[]) => void): void }) => {
+        const connection = hub.connect(socket)
+        const ctx: HandlerContext = { ...services, connection }
+        socket.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
+          const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as Buffer).toString('utf8')
+          dispatcher.handle(text, ctx).then(
+            (response) => {
+              if (response !== undefined) connection.send(response)
+              connection.activatePending()
+            },
+            (err: unknown) => log.error({ err }, 'websocket message handling failed'),
+          )
+        })
+        socket.on('close', () => connection.close())
+        socket.on('error', (err: Error) => log.debug({ err }, 'websocket error'))
+      },
+    })
+
+    const registry = deps.metrics
+    if (registry !== null) {
+      api.get('/metrics', async (_request, reply) => {
+        reply.header('content-type', registry.contentType)
+        return reply.send(await registry.metrics())
+      })
+    }
+  })
+
+  return app
+}

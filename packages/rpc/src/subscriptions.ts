@@ -1,0 +1,210 @@
+// eth_subscribe over WebSocket: newHeads, logs (with removed logs on reorgs) and
+// newPendingTransactions (hashes, or full transactions when asked). One hub fans the chain's
+// events out to every subscription; each connection owns its subscriptions and drops them
+// when it closes. A subscription's notifications wait until the reply carrying its id went out.
+import type { Logger } from 'pino'
+import type { BlockView, LogView, RpcBackend } from './backend.ts'
+import { limitExceeded } from './errors.ts'
+import { logMatches, newId } from './filters.ts'
+import { formatHeader, formatLog, formatTransactionView, hex } from './format.ts'
+import type { FilterCriteria } from './params.ts'
+
+/** The part of a ws WebSocket the hub uses. */
+export interface SocketLike {
+  send(data: string): void
+  close(code?: number, reason?: string): void
+  readonly bufferedAmount: number
+  readonly readyState: number
+}
+
+const OPEN = 1
+
+export type SubscriptionKind = 'newHeads' | 'logs' | 'newPendingTransactions'
+
+interface Subscription {
+  readonly id: string
+  readonly kind: SubscriptionKind
+  readonly connection: Connection
+  readonly criteria?: FilterCriteria
+  readonly fullTransactions?: boolean
+  active: boolean
+  queue: string[]
+}
+
+function notification(id: string, resultJson: string): string {
+  return `{"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":"${id}","result":${resultJson}}}`
+}
+
+export class Connection {
+  readonly #hub: SubscriptionHub
+  readonly #socket: SocketLike
+  readonly #subscriptions = new Map<string, Subscription>()
+  #closed = false
+
+  constructor(hub: SubscriptionHub, socket: SocketLike) {
+    this.#hub = hub
+    this.#socket = socket
+  }
+
+  get subscriptionCount(): number {
+    return this.#subscriptions.size
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /** Creates a subscription that stays silent until `activatePending` (after its id was sent). */
+  subscribe(kind: SubscriptionKind, options: { criteria?: FilterCriteria; fullTransactions?: boolean } = {}): string {
+    if (this.#subscriptions.size >= this.#hub.maxPerConnection) {
+      throw limitExceeded(`too many subscriptions on this connection (max ${this.#hub.maxPerConnection})`)
+    }
+    const sub: Subscription = { id: newId(), kind, connection: this, ...options, active: false, queue: [] }
+    this.#subscriptions.set(sub.id, sub)
+    this.#hub.add(sub)
+    return sub.id
+  }
+
+  unsubscribe(id: string): boolean {
+    const sub = this.#subscriptions.get(id)
+    if (sub === undefined) return false
+    this.#subscriptions.delete(id)
+    this.#hub.remove(sub)
+    return true
+  }
+
+  /** Lets subscriptions created by the calls just answered start notifying, oldest first. */
+  activatePending(): void {
+    for (const sub of this.#subscriptions.values()) {
+      if (sub.active) continue
+      sub.active = true
+      const queued = sub.queue
+      sub.queue = []
+      for (const text of queued) this.send(text)
+    }
+  }
+
+  notify(sub: Subscription, resultJson: string): void {
+    const text = notification(sub.id, resultJson)
+    if (!sub.active) sub.queue.push(text)
+    else this.send(text)
+  }
+
+  send(text: string): void {
+    if (this.#closed || this.#socket.readyState !== OPEN) return
+    this.#socket.send(text)
+    if (this.#socket.bufferedAmount > this.#hub.maxBufferedBytes) {
+      this.#hub.logger.warn({ buffered: this.#socket.bufferedAmount }, 'closing websocket client that does not read its notifications')
+      this.#socket.close(1008, 'client too slow')
+      this.close()
+    }
+  }
+
+  /** Drops every subscription (the socket closed). */
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    for (const sub of this.#subscriptions.values()) this.#hub.remove(sub)
+    this.#subscriptions.clear()
+    this.#hub.disconnect(this)
+  }
+}
+
+export class SubscriptionHub {
+  readonly logger: Logger
+  readonly maxPerConnection: number
+  readonly maxBufferedBytes: number
+  readonly #backend: RpcBackend
+  readonly #connections = new Set<Connection>()
+  readonly #byKind: Record<SubscriptionKind, Set<Subscription>> = {
+    newHeads: new Set(),
+    logs: new Set(),
+    newPendingTransactions: new Set(),
+  }
+  /** Full-transaction lookups run in order so notifications keep the pool's order. */
+  #pendingLookups: Promise<void> = Promise.resolve()
+
+  constructor(backend: RpcBackend, logger: Logger, limits: { maxPerConnection: number; maxBufferedBytes: number }) {
+    this.#backend = backend
+    this.logger = logger
+    this.maxPerConnection = limits.maxPerConnection
+    this.maxBufferedBytes = limits.maxBufferedBytes
+  }
+
+  connect(socket: SocketLike): Connection {
+    const connection = new Connection(this, socket)
+    this.#connections.add(connection)
+    return connection
+  }
+
+  get connectionCount(): number {
+    return this.#connections.size
+  }
+
+  get subscriptionCount(): number {
+    return this.#byKind.newHeads.size + this.#byKind.logs.size + this.#byKind.newPendingTransactions.size
+  }
+
+  add(sub: Subscription): void {
+    this.#byKind[sub.kind].add(sub)
+  }
+
+  remove(sub: Subscription): void {
+    this.#byKind[sub.kind].delete(sub)
+  }
+
+  disconnect(connection: Connection): void {
+    this.#connections.delete(connection)
+  }
+
+  onNewHead(head: BlockView, logs: LogView[], removedLogs: LogView[]): void {
+    const heads = this.#byKind.newHeads
+    if (heads.size > 0) {
+      const json = JSON.stringify(formatHeader(head.block.header, head.hash))
+      for (const sub of heads) sub.connection.notify(sub, json)
+    }
+    const logSubs = this.#byKind.logs
+    if (logSubs.size === 0 || (logs.length === 0 && removedLogs.length === 0)) return
+    const formatted = new Map<LogView, string>()
+    const json = (log: LogView, removed: boolean): string => {
+      let text = formatted.get(log)
+      if (text === undefined) {
+        text = JSON.stringify(formatLog(log, removed))
+        formatted.set(log, text)
+      }
+      return text
+    }
+    for (const sub of logSubs) {
+      const { addresses, topics } = sub.criteria as FilterCriteria
+      // One notification per log; a reorg's removed logs (removed: true) come first, as geth.
+      for (const log of removedLogs) if (logMatches(log, addresses, topics)) sub.connection.notify(sub, json(log, true))
+      for (const log of logs) if (logMatches(log, addresses, topics)) sub.connection.notify(sub, json(log, false))
+    }
+  }
+
+  onPendingTransaction(hash: Uint8Array): void {
+    const subs = this.#byKind.newPendingTransactions
+    if (subs.size === 0) return
+    const hashJson = `"${hex(hash)}"`
+    let wantsFull = false
+    for (const sub of subs) {
+      if (sub.fullTransactions === true) wantsFull = true
+      else sub.connection.notify(sub, hashJson)
+    }
+    if (!wantsFull) return
+    this.#pendingLookups = this.#pendingLookups.then(async () => {
+      try {
+        const view = await this.#backend.chain.transaction(hash)
+        if (view === undefined) return // already gone from the pool
+        const json = JSON.stringify(formatTransactionView(view))
+        for (const sub of this.#byKind.newPendingTransactions) if (sub.fullTransactions === true) sub.connection.notify(sub, json)
+      } catch (err) {
+        this.logger.error({ err }, 'pending transaction lookup for subscriptions failed')
+      }
+    })
+  }
+
+  closeAll(): void {
+    for (const connection of [...this.#connections]) connection.close()
+  }
+}
