@@ -2,7 +2,7 @@
 // port, CORS, GET /metrics. Built, not listening: the node calls `listen`.
 import cors from '@fastify/cors'
 import websocket from '@fastify/websocket'
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { BlockView, LogView, RpcBackend } from './backend.ts'
@@ -88,7 +88,8 @@ export function buildRpcServer(backend: RpcBackend, options: RpcOptions = {}, de
 
   const app = Fastify({
     loggerInstance: log,
-    disableRequestLogging: true,
+    // Per-request access logs would drown the node's log; calls are logged at debug by the dispatcher.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.maxBodyBytes,
     return503OnClosing: true,
   }) as unknown as FastifyInstance

@@ -1,7 +1,7 @@
 // Message calls against state: eth_call, eth_estimateGas, eth_createAccessList.
 import type { BlockView, CallRequest } from '../../backend.ts'
 import { LATEST, method, resolveStateBlock, type HandlerContext, type MethodTable } from '../../context.ts'
-import { invalidParams, revertError, serverError } from '../../errors.ts'
+import { ErrorCode, invalidParams, revertError, serverError } from '../../errors.ts'
 import { hex, quantity } from '../../format.ts'
 import { any, blockTagOrHash, callRequest, optional, required, type BlockSelector, type DecodedCallRequest } from '../../params.ts'
 
@@ -107,6 +107,11 @@ export const callMethods: MethodTable = {
         return quantity(gas)
       } catch (err) {
         if (isExecutionError(err)) throw err.kind === 'revert' ? revertError(err.returnData) : serverError(err.message)
+        // A backend may also report a revert as a coded error (code 3, data = revert hex): add the reason.
+        const coded = err as { code?: unknown; data?: unknown }
+        if (coded?.code === ErrorCode.ExecutionReverted && typeof coded.data === 'string' && /^0x([0-9a-fA-F]{2})*$/.test(coded.data)) {
+          throw revertError(new Uint8Array(Buffer.from(coded.data.slice(2), 'hex')))
+        }
         throw err
       }
     },

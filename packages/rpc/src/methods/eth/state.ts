@@ -1,7 +1,7 @@
 // World state at any block: balance, nonce, code, storage, Merkle proofs.
 // A missing block is an error here ("header not found"), not null, as geth.
 import { LATEST, method, resolveStateBlock, type MethodTable } from '../../context.ts'
-import { hex, quantity } from '../../format.ts'
+import { bytesQuantity, hex, quantity } from '../../format.ts'
 import { address, arrayOf, blockTagOrHash, optional, required, storageKey } from '../../params.ts'
 
 /** geth answers eth_getProof with at most this many storage keys. */
@@ -50,16 +50,11 @@ export const stateMethods: MethodTable = {
         storageHash: hex(proof.storageHash),
         storageProof: proof.storageProof.map((entry, i) => ({
           // geth echoes a 32-byte key as given and any shorter one as a quantity.
-          key: keys[i] !== undefined && keys[i].inputLength === 32 ? hex(keys[i].key) : bigQuantity(entry.key),
+          key: keys[i] !== undefined && keys[i].inputLength === 32 ? hex(keys[i].key) : bytesQuantity(entry.key),
           value: quantity(entry.value),
           proof: entry.proof.map(hex),
         })),
       }
     },
   ),
-}
-
-function bigQuantity(bytes: Uint8Array): string {
-  const digits = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex').replace(/^0+/, '')
-  return `0x${digits === '' ? '0' : digits}`
 }
