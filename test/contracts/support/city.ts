@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { network } from 'hardhat'
 import type { HardhatEthersSigner } from '@nomicfoundation/hardhat-ethers/types'
 import { keccak256, toUtf8Bytes } from 'ethers'
-import type { BaseContract, Contract, ContractTransactionResponse, Interface, TransactionReceipt } from 'ethers'
+import type { BaseContract, Contract, Interface, TransactionReceipt, TransactionResponse } from 'ethers'
 
 export type NetworkConnection = Awaited<ReturnType<typeof network.create>>
 type Ethers = NetworkConnection['ethers']
@@ -150,7 +150,7 @@ export function hashLabel(label: string): string {
 }
 
 /** Waits for a transaction and returns its receipt. */
-export async function mined(response: Promise<ContractTransactionResponse>): Promise<TransactionReceipt> {
+export async function mined(response: Promise<TransactionResponse>): Promise<TransactionReceipt> {
   const receipt = await (await response).wait()
   assert.ok(receipt !== null)
   return receipt
