@@ -21,7 +21,7 @@ export const GWEI = 1_000_000_000n
 export const BASE_FEE = GWEI
 export const BLOCK_GAS_LIMIT = 60_000_000n
 export const ETH = 10n ** 18n
-export const RECIPIENT = `0x${'11'.repeat(20)}`
+export const RECIPIENT: `0x${string}` = `0x${'11'.repeat(20)}`
 
 const dev = devAccounts()
 export const keys: Uint8Array[] = dev.map((account) => hexToBytes(account.privateKey as `0x${string}`))
@@ -69,7 +69,7 @@ export interface FeeTxFields {
   gasLimit?: bigint
   value?: bigint
   data?: Uint8Array
-  to?: string
+  to?: `0x${string}`
 }
 
 /** An EIP-1559 transaction from dev account `from` (tip and fee cap default to 1 and 2 gwei). */
@@ -112,7 +112,7 @@ export function tx2930(from: number, fields: { nonce?: bigint; gasPrice?: bigint
 }
 
 export function tx7702(from: number, fields: { nonce?: bigint } = {}): TypedTransaction {
-  const authorization = eoaCode7702SignAuthorization({ chainId: `0x${CHAIN_ID.toString(16)}`, address: RECIPIENT as `0x${string}`, nonce: '0x0' }, keys[from + 1])
+  const authorization = eoaCode7702SignAuthorization({ chainId: `0x${CHAIN_ID.toString(16)}`, address: RECIPIENT, nonce: '0x0' }, keys[from + 1])
   return createEOACode7702Tx(
     {
       chainId: CHAIN_ID,
@@ -142,7 +142,7 @@ export function rawSigned1559(from: number, fields: { chainId?: bigint; nonce?: 
     int(fields.tip),
     int(fields.feeCap),
     int(fields.gasLimit ?? 21_000n),
-    hexToBytes(RECIPIENT as `0x${string}`),
+    hexToBytes(RECIPIENT),
     int(1n),
     new Uint8Array(0),
     [],
@@ -159,7 +159,7 @@ export function rawSigned1559(from: number, fields: { chainId?: bigint; nonce?: 
 
 /** A legacy transaction signed without EIP-155 (v = 27/28). */
 export function rawUnprotectedLegacy(from: number, nonce = 0n): Uint8Array {
-  const body = [int(nonce), int(2n * GWEI), int(21_000n), hexToBytes(RECIPIENT as `0x${string}`), int(1n), new Uint8Array(0)]
+  const body = [int(nonce), int(2n * GWEI), int(21_000n), hexToBytes(RECIPIENT), int(1n), new Uint8Array(0)]
   const signed = signDigest(keccak256(RLP.encode(body)), keys[from])
   return RLP.encode([...body, int(27n + BigInt(signed.recovery)), signed.r, signed.s])
 }
