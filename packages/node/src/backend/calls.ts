@@ -4,20 +4,18 @@ import { Block, createBlockHeader } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import { createTx, type TypedTransaction } from '@ethereumjs/tx'
-import { Address, bigIntToUnpaddedBytes, bytesToHex, hexToBytes, type DB } from '@ethereumjs/util'
+import { Address, bigIntToUnpaddedBytes, bytesToHex, hexToBytes, type DB, type EOACode7702AuthorizationListBytes } from '@ethereumjs/util'
 import { createVM, runTx, type VM } from '@ethereumjs/vm'
 import { createStateTrie, evmBlockchain } from '@busan/chain'
 import { EphemeralTrieStore } from '@busan/db'
-import type { BlockView, CallRequest, CallResult } from '@busan/rpc'
+import { ExecutionError, type BlockView, type CallRequest, type CallResult } from '@busan/rpc'
 
 /** An error meant for the caller, with its JSON-RPC code (geth uses -32000 for these). */
 export class CallError extends Error {
   readonly code: number
-  readonly data?: string
-  constructor(message: string, code = -32000, data?: string) {
+  constructor(message: string, code = -32000) {
     super(message)
     this.code = code
-    this.data = data
   }
 }
 
@@ -169,7 +167,7 @@ export class CallExecutor {
                 bigIntToUnpaddedBytes(BigInt(a.yParity)),
                 bigIntToUnpaddedBytes(a.r),
                 bigIntToUnpaddedBytes(a.s),
-              ]),
+              ]) as EOACode7702AuthorizationListBytes,
             },
             { common, params: {}, freeze: false },
           )
@@ -186,7 +184,6 @@ function cleanMessage(message: string): string {
   return message.replace(/ \(block=.*$/s, '').replace(/ -> .*$/s, '')
 }
 
-function failure(attempt: Attempt): CallError {
-  if (attempt.error?.kind === 'revert') return new CallError('execution reverted', 3, bytesToHex(attempt.returnData))
-  return new CallError(attempt.error?.message ?? 'execution failed')
+function failure(attempt: Attempt): ExecutionError {
+  return new ExecutionError(attempt.error?.kind ?? 'halt', attempt.error?.message ?? 'execution failed', attempt.returnData)
 }

@@ -1,0 +1,49 @@
+// The nodes the benchmark measures: Busan Chain, and Hardhat's EDR node as the baseline run
+// on the same machine in the same run, so the figures compare as a ratio.
+import { spawn } from 'node:child_process'
+import { createRequire } from 'node:module'
+import { createInterface } from 'node:readline'
+import { resolve } from 'node:path'
+import { startDevNode, type DevNode } from '@busan/testkit'
+
+export interface BenchTarget {
+  name: string
+  rpcUrl: string
+  /** Block assembly figures, when the node reports them (ours does in its logs). */
+  sealedBlocks(): { txs: number; ms: number }[]
+  stop(): Promise<void>
+}
+
+export async function startBusan(period: number): Promise<BenchTarget> {
+  const node: DevNode = await startDevNode({ period })
+  return {
+    name: `busan (period ${period})`,
+    rpcUrl: node.rpcUrl,
+    sealedBlocks: () => node.logs.filter((entry) => entry.msg === 'sealed block').map((entry) => ({ txs: entry.txs as number, ms: entry.ms as number })),
+    async stop() {
+      await node.stop()
+      node.cleanup()
+    },
+  }
+}
+
+export async function startHardhatNode(port: number): Promise<BenchTarget> {
+  const repoRoot = resolve(import.meta.dirname, '../../..')
+  const hardhatBin = createRequire(resolve(repoRoot, 'package.json')).resolve('hardhat/dist/src/cli.js')
+  const child = spawn(process.execPath, [hardhatBin, 'node', '--port', String(port)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] })
+  await new Promise<void>((ready, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.includes('Started HTTP and WebSocket JSON-RPC server')) ready()
+    })
+    child.once('exit', (code) => reject(new Error(`hardhat node exited with ${code}`)))
+  })
+  return {
+    name: 'hardhat node (EDR, in memory, automine)',
+    rpcUrl: `http://127.0.0.1:${port}`,
+    sealedBlocks: () => [],
+    async stop() {
+      child.kill('SIGTERM')
+      await new Promise((done) => child.once('exit', done))
+    },
+  }
+}

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Sets up a fresh clone and starts the dev chain: one sealer, RocksDB in .data/dev,
+# JSON-RPC on http://127.0.0.1:8545 (HTTP and WebSocket). Extra arguments go to `busan dev`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/ensure-node.sh
+[ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci
+exec npm start -- "$@"
