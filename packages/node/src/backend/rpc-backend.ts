@@ -9,12 +9,17 @@ function pooledView(pooled: PooledTransaction): TransactionView {
   return { tx: pooled.tx, hash: pooled.hash, sender: pooled.sender }
 }
 
-function poolBackend(pool: TxPool): PoolBackend {
+function poolBackend(pool: TxPool, chain: NodeChainBackend): PoolBackend {
   const viewMap = (source: Map<string, Map<bigint, PooledTransaction>>) =>
     new Map([...source].map(([sender, byNonce]) => [sender, new Map([...byNonce].map(([nonce, pooled]) => [nonce, pooledView(pooled)]))]))
   return {
     addRaw: async (raw) => (await pool.addRaw(raw)).hash,
-    pendingNonce: (address) => pool.pendingNonce(address),
+    // The pool catches up with a new head asynchronously; a client that saw the block may
+    // ask before it has, so the head state's nonce is a floor.
+    pendingNonce: async (address) => {
+      const [pooled, mined] = await Promise.all([pool.pendingNonce(address), chain.state(chain.latest()).getNonce(address)])
+      return pooled > mined ? pooled : mined
+    },
     status: () => pool.status(),
     content: (): PoolContent => {
       const content = pool.content()
@@ -65,7 +70,7 @@ export function createRpcBackend(args: {
   const chainBackend = new NodeChainBackend(args.chain, args.engine, args.pool)
   return {
     chain: chainBackend,
-    pool: poolBackend(args.pool),
+    pool: poolBackend(args.pool, chainBackend),
     consensus: consensusBackend(args.engine),
     events: chainEvents(args.chain, args.pool, chainBackend),
     network: { peerCount: () => 0, listening: () => true, syncing: () => false },
