@@ -1,0 +1,136 @@
+// Builds a genesis with the city's system contracts: each implementation and proxy is created
+// and initialised in the EthereumJS VM at its fixed address, the initial identities are
+// registered by their issuers, and the resulting accounts become the genesis alloc.
+import { resolve } from 'node:path'
+import { getAddress, Interface, type InterfaceAbi } from 'ethers'
+import { devGenesis, readGenesisFile, type GenesisFile } from '@busan/chain-config'
+import type { ArtifactSource, ContractArtifact } from './artifacts.ts'
+import { rolesToBits, validateGenesisConfig, VOUCHER_PAYMENT_TOKEN, type GenesisConfig } from './config.ts'
+import { ExecutionReverted, GenesisVm } from './genesis-vm.ts'
+import { PROXY_ARTIFACT_NAME, SYSTEM_CONTRACTS, systemContract, type SystemContractKey } from './system-contracts.ts'
+
+/** Sender of the genesis creations. No contract records it: every role comes from the config. */
+const GENESIS_DEPLOYER = '0x0000000000000000000000000000000000000000'
+
+export interface DeployedContract {
+  name: string
+  /** The proxy: the address to use. */
+  address: string
+  implementation: string
+  abi: InterfaceAbi
+}
+
+export interface Deployments {
+  chainId: number
+  contracts: Record<SystemContractKey, DeployedContract>
+}
+
+export interface BuiltGenesis {
+  genesis: GenesisFile
+  deployments: Deployments
+}
+
+export interface BuildOptions {
+  /** Folder that a relative `baseGenesis` path is resolved against (the config file's folder). */
+  baseDir: string
+}
+
+export async function buildGenesis(config: GenesisConfig, artifacts: ArtifactSource, options: BuildOptions): Promise<BuiltGenesis> {
+  validateGenesisConfig(config)
+  const base = config.baseGenesis === 'dev' ? devGenesis() : await readGenesisFile(resolve(options.baseDir, config.baseGenesis))
+  const artifactOf = new Map<SystemContractKey, ContractArtifact>()
+  for (const contract of SYSTEM_CONTRACTS) artifactOf.set(contract.key, await artifacts(contract.name))
+  const proxyArtifact = await artifacts(PROXY_ARTIFACT_NAME)
+  const interfaces = new Map([...artifactOf].map(([key, artifact]) => [key, new Interface(artifact.abi)]))
+  const iface = (key: SystemContractKey) => interfaces.get(key) as Interface
+  const explain = revertExplainer([...interfaces.values()])
+
+  const vm = await GenesisVm.fromGenesis(base)
+  const address = (key: SystemContractKey) => systemContract(key).address
+
+  const initializers: Record<SystemContractKey, string> = {
+    council: iface('council').encodeFunctionData('initialize', [
+      config.council.owners.map((owner) => ({ owner: owner.address, weight: owner.weight })),
+      config.council.threshold,
+    ]),
+    bpassRegistry: iface('bpassRegistry').encodeFunctionData('initialize', [address('council'), config.bpass.issuers]),
+    voucher: iface('voucher').encodeFunctionData('initialize', [
+      address('council'),
+      address('bpassRegistry'),
+      config.voucher.name,
+      config.voucher.symbol,
+      config.voucher.treasurers,
+    ]),
+    commodities: iface('commodities').encodeFunctionData('initialize', [
+      address('council'),
+      address('bpassRegistry'),
+      config.commodities.custodians,
+      config.commodities.assets.map((asset) => ({ id: asset.id, custodian: asset.custodian, uri: asset.uri })),
+    ]),
+    exchange: iface('exchange').encodeFunctionData('initialize', [
+      {
+        council: address('council'),
+        registry: address('bpassRegistry'),
+        commodities: address('commodities'),
+        feeTreasury: config.exchange.feeTreasury,
+        feeBps: config.exchange.feeBps,
+        operators: config.exchange.operators,
+        paymentTokens: config.exchange.paymentTokens.map((token) => (token === VOUCHER_PAYMENT_TOKEN ? address('voucher') : token)),
+      },
+    ]),
+  }
+
+  const proxyInterface = new Interface(proxyArtifact.abi)
+  for (const contract of SYSTEM_CONTRACTS) {
+    const implementationCode = (artifactOf.get(contract.key) as ContractArtifact).bytecode
+    await explain(`deploying ${contract.name} implementation`, vm.deployAt(contract.implementation, implementationCode, GENESIS_DEPLOYER))
+    const proxyArgs = proxyInterface.encodeDeploy([contract.implementation, initializers[contract.key]])
+    await explain(`deploying and initialising ${contract.name}`, vm.deployAt(contract.address, proxyArtifact.bytecode + proxyArgs.slice(2), GENESIS_DEPLOYER))
+  }
+
+  for (const identity of config.bpass.identities) {
+    const data = iface('bpassRegistry').encodeFunctionData('register', [
+      identity.holder,
+      identity.credentialHash,
+      rolesToBits(identity.roles),
+      identity.validFrom,
+      identity.validUntil,
+    ])
+    await explain(`registering B-Pass identity of ${identity.holder}`, vm.call({ from: identity.issuer, to: address('bpassRegistry'), data }))
+  }
+
+  const genesis: GenesisFile = { ...base, alloc: await vm.exportAlloc() }
+  const contracts = Object.fromEntries(
+    SYSTEM_CONTRACTS.map((contract) => [
+      contract.key,
+      {
+        name: contract.name,
+        address: getAddress(contract.address),
+        implementation: getAddress(contract.implementation),
+        abi: (artifactOf.get(contract.key) as ContractArtifact).abi,
+      },
+    ]),
+  ) as Record<SystemContractKey, DeployedContract>
+  return { genesis, deployments: { chainId: base.config.chainId, contracts } }
+}
+
+/** Rethrows VM reverts with the custom error decoded from the system contracts' ABIs. */
+function revertExplainer(interfaces: Interface[]) {
+  return async function explain<T>(step: string, action: Promise<T>): Promise<T> {
+    try {
+      return await action
+    } catch (error) {
+      if (!(error instanceof ExecutionReverted)) throw error
+      for (const iface of interfaces) {
+        const parsed = iface.parseError(error.data)
+        if (parsed !== null) throw new Error(`${step} reverted: ${parsed.name}(${parsed.args.map(String).join(', ')})`)
+      }
+      throw new Error(`${step} failed: ${error.message} (${error.data})`)
+    }
+  }
+}
+
+/** JSON as written to disk: two-space indentation and a final newline, so output is byte-stable. */
+export function formatJson(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`
+}
