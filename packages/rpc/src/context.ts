@@ -5,7 +5,7 @@ import { HASH_NOT_CANONICAL, HEADER_FOR_HASH_NOT_FOUND, HEADER_NOT_FOUND, server
 import type { FilterManager } from './filters.ts'
 import type { ResolvedRpcOptions } from './options.ts'
 import type { BlockSelector, Param } from './params.ts'
-import type { Connection } from './subscriptions.ts'
+import type { SubscriptionScope } from './subscriptions.ts'
 import type { GasPriceOracle } from './methods/eth/fee.ts'
 
 export interface HandlerContext {
@@ -14,8 +14,8 @@ export interface HandlerContext {
   readonly filters: FilterManager
   readonly gasOracle: GasPriceOracle
   readonly logger: Logger
-  /** The WebSocket connection the call came on; undefined over HTTP. */
-  readonly connection?: Connection
+  /** Subscriptions of the WebSocket connection the call came on; undefined over HTTP. */
+  readonly connection?: SubscriptionScope
 }
 
 export interface MethodSpec {

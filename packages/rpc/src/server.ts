@@ -175,13 +175,15 @@ export function buildRpcServer(backend: RpcBackend, options: RpcOptions = {}, de
       handler: async (_request, reply) => reply.code(200).send(''),
       wsHandler: (socket: SocketLike & { on(event: string, listener: (...args: any[]) => void): void }) => {
         const connection = hub.connect(socket)
-        const ctx: HandlerContext = { ...services, connection }
         socket.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
           const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as Buffer).toString('utf8')
+          // Messages run concurrently; each one's new subscriptions start after its own answer.
+          const scope = connection.scope()
+          const ctx: HandlerContext = { ...services, connection: scope }
           dispatcher.handle(text, ctx).then(
             (response) => {
               if (response !== undefined) connection.send(response)
-              connection.activatePending()
+              scope.activate()
             },
             (err: unknown) => log.error({ err }, 'websocket message handling failed'),
           )

@@ -54,15 +54,20 @@ export class Connection {
     return this.#closed
   }
 
-  /** Creates a subscription that stays silent until `activatePending` (after its id was sent). */
-  subscribe(kind: SubscriptionKind, options: { criteria?: FilterCriteria; fullTransactions?: boolean } = {}): string {
+  /** A view for one incoming message: subscriptions it creates stay silent until `activate`. */
+  scope(): SubscriptionScope {
+    return new SubscriptionScope(this)
+  }
+
+  /** Creates a subscription, silent until activated (after the reply carrying its id went out). */
+  subscribe(kind: SubscriptionKind, options: { criteria?: FilterCriteria; fullTransactions?: boolean } = {}): Subscription {
     if (this.#subscriptions.size >= this.#hub.maxPerConnection) {
       throw limitExceeded(`too many subscriptions on this connection (max ${this.#hub.maxPerConnection})`)
     }
     const sub: Subscription = { id: newId(), kind, connection: this, ...options, active: false, queue: [] }
     this.#subscriptions.set(sub.id, sub)
     this.#hub.add(sub)
-    return sub.id
+    return sub
   }
 
   unsubscribe(id: string): boolean {
@@ -73,15 +78,13 @@ export class Connection {
     return true
   }
 
-  /** Lets subscriptions created by the calls just answered start notifying, oldest first. */
-  activatePending(): void {
-    for (const sub of this.#subscriptions.values()) {
-      if (sub.active) continue
-      sub.active = true
-      const queued = sub.queue
-      sub.queue = []
-      for (const text of queued) this.send(text)
-    }
+  /** Lets a subscription notify, sending what it queued meanwhile, oldest first. */
+  activate(sub: Subscription): void {
+    if (sub.active) return
+    sub.active = true
+    const queued = sub.queue
+    sub.queue = []
+    if (this.#subscriptions.get(sub.id) === sub) for (const text of queued) this.send(text)
   }
 
   notify(sub: Subscription, resultJson: string): void {
@@ -107,6 +110,31 @@ export class Connection {
     for (const sub of this.#subscriptions.values()) this.#hub.remove(sub)
     this.#subscriptions.clear()
     this.#hub.disconnect(this)
+  }
+}
+
+/** The connection as one message's calls see it; `activate` after the message was answered. */
+export class SubscriptionScope {
+  readonly #connection: Connection
+  readonly #created: Subscription[] = []
+
+  constructor(connection: Connection) {
+    this.#connection = connection
+  }
+
+  subscribe(kind: SubscriptionKind, options: { criteria?: FilterCriteria; fullTransactions?: boolean } = {}): string {
+    const sub = this.#connection.subscribe(kind, options)
+    this.#created.push(sub)
+    return sub.id
+  }
+
+  unsubscribe(id: string): boolean {
+    return this.#connection.unsubscribe(id)
+  }
+
+  activate(): void {
+    for (const sub of this.#created) this.#connection.activate(sub)
+    this.#created.length = 0
   }
 }
 

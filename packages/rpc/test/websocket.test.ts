@@ -164,6 +164,33 @@ describe('WebSocket', () => {
     }
   })
 
+  it('holds a subscription’s notifications while its batch is still running, even if other messages finish', async () => {
+    const c = await connect(url)
+    let release: () => void = () => {}
+    try {
+      h.backend.hooks.addRaw = () =>
+        new Promise((resolve) => {
+          release = () => resolve(new Uint8Array(32))
+        })
+      c.send([
+        { jsonrpc: '2.0', id: 'sub', method: 'eth_subscribe', params: ['newHeads'] },
+        { jsonrpc: '2.0', id: 'slow', method: 'eth_sendRawTransaction', params: ['0x01'] },
+      ])
+      await new Promise((r) => setTimeout(r, 30))
+      assert.equal((await c.request('eth_chainId')).result, '0x7a69', 'another message is answered meanwhile')
+      h.backend.events.emit('newHead', h.backend.addBlock(), [], [])
+      assert.equal(await c.quiet(50), true, 'no notification before the id is known')
+      release()
+      const batch = await c.next()
+      assert.deepEqual(batch.map((r: { id: string }) => r.id), ['sub', 'slow'])
+      const note = await c.next()
+      assert.equal(note.params.subscription, batch[0].result)
+    } finally {
+      delete h.backend.hooks.addRaw
+      await c.close()
+    }
+  })
+
   it('delivers matching logs, removed ones first with removed: true', async () => {
     const c = await connect(url)
     try {
