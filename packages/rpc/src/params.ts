@@ -143,11 +143,13 @@ export const uint64: Decoder<bigint> = quantityDecoder('hexutil.Uint64', 16, 'he
 /** A 256-bit quantity inside EIP-7702 authorizations (hexutil.U256). */
 const u256: Decoder<bigint> = quantityDecoder('*hexutil.U256', 64, 'hex number > 256 bits')
 
+const uint: Decoder<bigint> = quantityDecoder('hexutil.Uint', 16, 'hex number > 64 bits')
+
 /** An index (hexutil.Uint), as a JS number. */
 export const index: Decoder<number> = {
   goType: 'hexutil.Uint',
   decode(value, field) {
-    const n = quantityDecoder('hexutil.Uint', 16, 'hex number > 64 bits').decode(value, field)
+    const n = uint.decode(value, field)
     return n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n)
   },
 }

@@ -79,7 +79,8 @@ function hostAllowed(vhosts: string[], host: string | undefined): boolean {
  */
 export function buildRpcServer(backend: RpcBackend, options: RpcOptions = {}, deps: RpcServerDeps): FastifyInstance {
   const opts = resolveOptions(options)
-  const log = deps.logger.child({ module: 'rpc' })
+  // The node may already hand over a child bound to module 'rpc'; do not bind it twice.
+  const log = deps.logger.bindings().module === 'rpc' ? deps.logger : deps.logger.child({ module: 'rpc' })
   const filters = new FilterManager({ timeoutMs: opts.filterTimeoutMs, maxBuffered: opts.filterMaxBuffered })
   const hub = new SubscriptionHub(backend, log, { maxPerConnection: opts.maxSubscriptionsPerConnection, maxBufferedBytes: opts.wsMaxBufferedBytes })
   const observe = deps.metrics === null ? undefined : instrument(deps.metrics, hub, filters)
@@ -91,6 +92,8 @@ export function buildRpcServer(backend: RpcBackend, options: RpcOptions = {}, de
     // Per-request access logs would drown the node's log; calls are logged at debug by the dispatcher.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.maxBodyBytes,
+    // Slow-loris guard: a request must arrive whole within 30 s (geth's HTTP read timeout).
+    requestTimeout: 30_000,
     return503OnClosing: true,
   }) as unknown as FastifyInstance
 

@@ -168,18 +168,18 @@ export const feeMethods: MethodTable = {
       const views = await Promise.all(numbers.map((n) => (n === headNumber ? head : chain.blockByNumber(n))))
       const baseFeePerGas: string[] = []
       const gasUsedRatio: number[] = []
-      const reward: string[][] = []
+      const wantRewards = percentiles !== undefined && percentiles.length > 0
       for (const view of views) {
         if (view === undefined) throw serverError('header not found')
         const { header } = view.block
         baseFeePerGas.push(quantity(header.baseFeePerGas ?? 0n))
         gasUsedRatio.push(header.gasLimit === 0n ? 0 : Number(header.gasUsed) / Number(header.gasLimit))
-        if (percentiles !== undefined && percentiles.length > 0) reward.push(await blockRewards(ctx.backend, view, percentiles))
       }
+      const reward = wantRewards ? await Promise.all(views.map((view) => blockRewards(ctx.backend, view as BlockView, percentiles))) : []
       const last = (views[views.length - 1] as BlockView).block.header
       baseFeePerGas.push(quantity(last.baseFeePerGas === undefined ? 0n : last.calcNextBaseFee()))
       const out: Record<string, unknown> = { oldestBlock: quantity(oldest) }
-      if (percentiles !== undefined && percentiles.length > 0) out.reward = reward
+      if (wantRewards) out.reward = reward
       out.baseFeePerGas = baseFeePerGas
       out.gasUsedRatio = gasUsedRatio
       // No blobs on this chain: zeros, one more base fee than blocks as for baseFeePerGas.
