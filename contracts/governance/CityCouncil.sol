@@ -41,7 +41,11 @@ contract CityCouncil is Initializable, UUPSUpgradeable {
         uint256 totalWeight;
         uint256 threshold;
         Proposal[] proposals;
-        mapping(uint256 proposalId => mapping(address owner => bool)) confirmed;
+        /// Records the confirming owner's membership term (see `termOf`); a confirmation counts
+        /// only while that term lasts, so an owner removed and added again starts afresh.
+        mapping(uint256 proposalId => mapping(address owner => uint256 term)) confirmedIn;
+        mapping(address owner => uint256 term) termOf;
+        uint256 termCount;
     }
 
     // keccak256(abi.encode(uint256(keccak256("busan.storage.CityCouncil")) - 1)) & ~bytes32(uint256(0xff))
@@ -119,8 +123,8 @@ contract CityCouncil is Initializable, UUPSUpgradeable {
 
     function revokeConfirmation(uint256 proposalId) external onlyOwner pending(proposalId) {
         CityCouncilStorage storage $ = _councilStorage();
-        if (!$.confirmed[proposalId][msg.sender]) revert NotConfirmed(proposalId, msg.sender);
-        $.confirmed[proposalId][msg.sender] = false;
+        if (!_isConfirmedBy($, proposalId, msg.sender)) revert NotConfirmed(proposalId, msg.sender);
+        delete $.confirmedIn[proposalId][msg.sender];
         emit ConfirmationRevoked(proposalId, msg.sender);
     }
 
@@ -162,6 +166,7 @@ contract CityCouncil is Initializable, UUPSUpgradeable {
             }
         }
         delete $.weightOf[owner];
+        delete $.termOf[owner];
         $.totalWeight -= weight;
         _requireValidThreshold($.threshold);
         emit OwnerRemoved(owner);
@@ -219,7 +224,7 @@ contract CityCouncil is Initializable, UUPSUpgradeable {
     }
 
     function isConfirmedBy(uint256 proposalId, address owner) external view returns (bool) {
-        return _councilStorage().confirmed[proposalId][owner];
+        return _isConfirmedBy(_councilStorage(), proposalId, owner);
     }
 
     /// Weight of the current owners who confirm the proposal.
@@ -227,7 +232,7 @@ contract CityCouncil is Initializable, UUPSUpgradeable {
         CityCouncilStorage storage $ = _councilStorage();
         for (uint256 i = 0; i < $.owners.length; i++) {
             address owner = $.owners[i];
-            if ($.confirmed[proposalId][owner]) weight += $.weightOf[owner];
+            if (_isConfirmedBy($, proposalId, owner)) weight += $.weightOf[owner];
         }
     }
 
@@ -235,9 +240,14 @@ contract CityCouncil is Initializable, UUPSUpgradeable {
 
     function _confirm(uint256 proposalId) private {
         CityCouncilStorage storage $ = _councilStorage();
-        if ($.confirmed[proposalId][msg.sender]) revert AlreadyConfirmed(proposalId, msg.sender);
-        $.confirmed[proposalId][msg.sender] = true;
+        if (_isConfirmedBy($, proposalId, msg.sender)) revert AlreadyConfirmed(proposalId, msg.sender);
+        $.confirmedIn[proposalId][msg.sender] = $.termOf[msg.sender];
         emit ProposalConfirmed(proposalId, msg.sender);
+    }
+
+    function _isConfirmedBy(CityCouncilStorage storage $, uint256 proposalId, address owner) private view returns (bool) {
+        uint256 term = $.termOf[owner];
+        return term != 0 && $.confirmedIn[proposalId][owner] == term;
     }
 
     function _addOwner(address owner, uint96 weight) private {
@@ -248,6 +258,7 @@ contract CityCouncil is Initializable, UUPSUpgradeable {
         if ($.owners.length == MAX_OWNERS) revert TooManyOwners();
         $.owners.push(owner);
         $.weightOf[owner] = weight;
+        $.termOf[owner] = ++$.termCount;
         $.totalWeight += weight;
         emit OwnerAdded(owner, weight);
     }

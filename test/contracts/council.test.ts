@@ -133,6 +133,19 @@ describe('CityCouncil', () => {
     await assertRevert(council.connect(cast.city).getFunction('execute')(next), council, 'ThresholdNotReached')
   })
 
+  it('does not revive the confirmations of an owner who was removed and added again', async () => {
+    const { council, cast, viaCouncil } = await networkHelpers.loadFixture(cityFixture)
+    const next: bigint = await council.proposalCount()
+    await mined(council.connect(cast.city).getFunction('propose')(cast.bob.address, 0n, '0x'))
+    await mined(council.connect(cast.memberB).getFunction('confirm')(next))
+    await viaCouncil(council, 'removeOwner', [cast.memberB.address])
+    await viaCouncil(council, 'addOwner', [cast.memberB.address, 1n])
+    assert.equal(await council.isConfirmedBy(next, cast.memberB.address), false)
+    assert.equal(await council.confirmedWeight(next), 3n)
+    await mined(council.connect(cast.memberB).getFunction('confirm')(next))
+    assert.equal(await council.confirmedWeight(next), 4n)
+  })
+
   it('spends its own ether through a proposal with a value', async () => {
     const { council, cast } = await networkHelpers.loadFixture(cityFixture)
     const councilAddress = await council.getAddress()
