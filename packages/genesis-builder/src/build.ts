@@ -38,12 +38,11 @@ export interface BuildOptions {
 export async function buildGenesis(config: GenesisConfig, artifacts: ArtifactSource, options: BuildOptions): Promise<BuiltGenesis> {
   validateGenesisConfig(config)
   const base = config.baseGenesis === 'dev' ? devGenesis() : await readGenesisFile(resolve(options.baseDir, config.baseGenesis))
-  const artifactOf = new Map<SystemContractKey, ContractArtifact>()
-  for (const contract of SYSTEM_CONTRACTS) artifactOf.set(contract.key, await artifacts(contract.name))
+  const artifactOf = {} as Record<SystemContractKey, ContractArtifact>
+  for (const contract of SYSTEM_CONTRACTS) artifactOf[contract.key] = await artifacts(contract.name)
   const proxyArtifact = await artifacts(PROXY_ARTIFACT_NAME)
-  const interfaces = new Map([...artifactOf].map(([key, artifact]) => [key, new Interface(artifact.abi)]))
-  const iface = (key: SystemContractKey) => interfaces.get(key) as Interface
-  const explain = revertExplainer([...interfaces.values()])
+  const iface = (key: SystemContractKey) => new Interface(artifactOf[key].abi)
+  const explain = revertExplainer(SYSTEM_CONTRACTS.map((contract) => iface(contract.key)))
 
   const vm = await GenesisVm.fromGenesis(base)
   const address = (key: SystemContractKey) => systemContract(key).address
@@ -82,8 +81,7 @@ export async function buildGenesis(config: GenesisConfig, artifacts: ArtifactSou
 
   const proxyInterface = new Interface(proxyArtifact.abi)
   for (const contract of SYSTEM_CONTRACTS) {
-    const implementationCode = (artifactOf.get(contract.key) as ContractArtifact).bytecode
-    await explain(`deploying ${contract.name} implementation`, vm.deployAt(contract.implementation, implementationCode, GENESIS_DEPLOYER))
+    await explain(`deploying ${contract.name} implementation`, vm.deployAt(contract.implementation, artifactOf[contract.key].bytecode, GENESIS_DEPLOYER))
     const proxyArgs = proxyInterface.encodeDeploy([contract.implementation, initializers[contract.key]])
     await explain(`deploying and initialising ${contract.name}`, vm.deployAt(contract.address, proxyArtifact.bytecode + proxyArgs.slice(2), GENESIS_DEPLOYER))
   }
@@ -107,7 +105,7 @@ export async function buildGenesis(config: GenesisConfig, artifacts: ArtifactSou
         name: contract.name,
         address: getAddress(contract.address),
         implementation: getAddress(contract.implementation),
-        abi: (artifactOf.get(contract.key) as ContractArtifact).abi,
+        abi: artifactOf[contract.key].abi,
       },
     ]),
   ) as Record<SystemContractKey, DeployedContract>
