@@ -42,7 +42,15 @@ export class KeyValueStore {
 
   static async open(path: string): Promise<KeyValueStore> {
     const db = new RocksLevel(path, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
-    await db.open({ createIfMissing: true })
+    try {
+      await db.open({ createIfMissing: true })
+    } catch (error) {
+      // abstract-level reports every open failure as "Database is not open"; the reason is
+      // in `cause` (LEVEL_LOCKED: RocksDB's LOCK file is held, by another node most likely).
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause
+      if (cause?.code === 'LEVEL_LOCKED') throw new Error(`database ${path} is in use by another process (is a node already running on this data directory?)`, { cause: error })
+      throw new Error(`cannot open database ${path}: ${cause?.message ?? (error instanceof Error ? error.message : String(error))}`, { cause: error })
+    }
     return new KeyValueStore(db)
   }
 
