@@ -3,6 +3,7 @@
 // pure-JS implementation (20x slower) when the native build is missing, and we want
 // that to fail loudly instead.
 import { createRequire } from 'node:module'
+import { dirname } from 'node:path'
 import type { CustomCrypto } from '@ethereumjs/common'
 
 const require = createRequire(import.meta.url)
@@ -13,17 +14,22 @@ interface Secp256k1Native {
   publicKeyCreate(seckey: Uint8Array, compressed: boolean): Uint8Array
   privateKeyVerify(seckey: Uint8Array): boolean
 }
-interface KeccakHasher {
-  update(data: Uint8Array): KeccakHasher
-  digest(): Buffer
+/** The keccak package's native sponge; its stream wrapper costs more than the hash. */
+interface KeccakState {
+  initialize(rate: number, capacity: number): void
+  absorb(data: Buffer): void
+  squeeze(length: number): Buffer
 }
 
 const secp256k1 = require('secp256k1/bindings') as Secp256k1Native
-const createKeccak = require('keccak/bindings') as (algorithm: string) => KeccakHasher
+const NativeKeccakState = require('node-gyp-build')(dirname(require.resolve('keccak/package.json'))) as new () => KeccakState
+const keccakState = new NativeKeccakState()
 
 export function keccak256(data: Uint8Array): Uint8Array {
-  const view = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-  const digest = createKeccak('keccak256').update(view).digest()
+  // One sponge is reused: hashing is synchronous, so calls never interleave.
+  keccakState.initialize(1088, 512)
+  keccakState.absorb(Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength))
+  const digest = keccakState.squeeze(32)
   return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength)
 }
 
