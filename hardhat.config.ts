@@ -32,9 +32,13 @@ export default defineConfig({
   solidity: {
     // Both profiles compile identically so that the bytecode the tests exercise, the bytecode
     // measured in docs/gas.md and the bytecode the genesis builder embeds are the same.
+    // Isolated: each source is compiled in a job of its own dependencies only. Solc's metadata
+    // hash, appended to the bytecode, covers the job's remappings, so in a shared job the
+    // bytecode of a system contract would change whenever an unrelated contract is added; the
+    // genesis builder needs it to depend on the contract's own sources only.
     profiles: {
-      default: { version: '0.8.37', path: soljsonPath, settings: compilerSettings },
-      production: { version: '0.8.37', path: soljsonPath, settings: compilerSettings },
+      default: { version: '0.8.37', path: soljsonPath, settings: compilerSettings, isolated: true },
+      production: { version: '0.8.37', path: soljsonPath, settings: compilerSettings, isolated: true },
     },
     // The proxy every system contract sits behind; compiled so tests and the genesis builder
     // deploy OpenZeppelin's audited bytecode rather than a copy of it.

@@ -157,11 +157,11 @@ contract CityCouncil is Initializable, UUPSUpgradeable {
         CityCouncilStorage storage $ = _councilStorage();
         uint96 weight = $.weightOf[owner];
         if (weight == 0) revert NotOwner(owner);
-        address[] storage owners = $.owners;
-        for (uint256 i = 0; i < owners.length; i++) {
-            if (owners[i] == owner) {
-                owners[i] = owners[owners.length - 1];
-                owners.pop();
+        address[] storage members = $.owners;
+        for (uint256 i = 0; i < members.length; i++) {
+            if (members[i] == owner) {
+                members[i] = members[members.length - 1];
+                members.pop();
                 break;
             }
         }
