@@ -92,7 +92,23 @@ function benchToken(): { abi: Interface; bytecode: string } {
   return { abi: new Interface(json.abi as string[]), bytecode: json.bytecode }
 }
 
-async function measure(target: BenchTarget): Promise<{ eth: number; erc20: number }> {
+interface PhaseResult {
+  tps: number
+  /** Block assembly (build, seal, commit) per 1,000 transactions, when the node reports it. */
+  assemblyMsPer1000?: number
+}
+
+/** Runs a timed phase and reads the node's own figures for the blocks sealed during it. */
+async function phase(target: BenchTarget, run: () => Promise<number>): Promise<PhaseResult> {
+  const before = target.sealedBlocks().length
+  const tps = await run()
+  const blocks = target.sealedBlocks().slice(before).filter((block) => block.txs > 0)
+  const txs = blocks.reduce((sum, block) => sum + block.txs, 0)
+  const ms = blocks.reduce((sum, block) => sum + block.ms, 0)
+  return { tps, assemblyMsPer1000: txs === 0 ? undefined : (ms / txs) * 1000 }
+}
+
+async function measure(target: BenchTarget): Promise<{ eth: PhaseResult; erc20: PhaseResult }> {
   const client = new RpcClient(target.rpcUrl)
   const funders = devAccounts().slice(1).map((a) => ({ key: hexToBytes(a.privateKey as `0x${string}`), address: a.address, nonce: 0n }))
   for (const funder of funders) funder.nonce = BigInt(await client.call<string>('eth_getTransactionCount', [funder.address, 'pending']))
@@ -114,37 +130,31 @@ async function measure(target: BenchTarget): Promise<{ eth: number; erc20: numbe
   await sendAll(client, tokenFunding)
   await waitForNonces(client, [deployer])
 
-  const eth = await timedPhase(client, senders, PER_SENDER, (sender, nonce, i) => sign(sender.key, nonce, senders[(i + 1) % senders.length].address, 1n, new Uint8Array(), 21_000n))
+  const eth = await phase(target, () => timedPhase(client, senders, PER_SENDER, (sender, nonce, i) => sign(sender.key, nonce, senders[(i + 1) % senders.length].address, 1n, new Uint8Array(), 21_000n)))
   const transfer = (to: string) => hexToBytes(token.abi.encodeFunctionData('transfer', [to, 1n]) as `0x${string}`)
-  const erc20 = await timedPhase(client, senders, PER_SENDER, (sender, nonce, i) => sign(sender.key, nonce, tokenAddress, 0n, transfer(senders[(i + 1) % senders.length].address), 80_000n))
+  const erc20 = await phase(target, () => timedPhase(client, senders, PER_SENDER, (sender, nonce, i) => sign(sender.key, nonce, tokenAddress, 0n, transfer(senders[(i + 1) % senders.length].address), 80_000n)))
   return { eth, erc20 }
+}
+
+function row(name: string, result: { eth: PhaseResult; erc20: PhaseResult }): string {
+  const assembly = (r: PhaseResult) => (r.assemblyMsPer1000 === undefined ? 'n/a' : `${r.assemblyMsPer1000.toFixed(0)} ms`)
+  return `| ${name} | ${result.eth.tps.toFixed(0)} | ${result.erc20.tps.toFixed(0)} | ${assembly(result.eth)} | ${assembly(result.erc20)} |`
 }
 
 async function main(): Promise<void> {
   const total = SENDERS * PER_SENDER
   console.log(`workload: ${SENDERS} senders x ${PER_SENDER} pre-signed EIP-1559 transactions (${total} per phase), JSON-RPC batches of ${BATCH}, ${CONCURRENCY} in flight`)
   const rows: string[] = []
-  const busan = await startBusan(Number(flags.period))
-  try {
-    const result = await measure(busan)
-    const blocks = busan.sealedBlocks().filter((b) => b.txs > 0)
-    const txs = blocks.reduce((sum, b) => sum + b.txs, 0)
-    const ms = blocks.reduce((sum, b) => sum + b.ms, 0)
-    rows.push(`| ${busan.name} | ${result.eth.toFixed(0)} | ${result.erc20.toFixed(0)} | ${((ms / txs) * 1000).toFixed(0)} ms (${blocks.length} blocks, ${txs} txs) |`)
-  } finally {
-    await busan.stop()
-  }
-  if (flags.baseline === 'hardhat') {
-    const hardhat = await startHardhatNode(18545)
+  for (const start of [() => startBusan(Number(flags.period)), ...(flags.baseline === 'hardhat' ? [() => startHardhatNode(18545)] : [])]) {
+    const target = await start()
     try {
-      const result = await measure(hardhat)
-      rows.push(`| ${hardhat.name} | ${result.eth.toFixed(0)} | ${result.erc20.toFixed(0)} | n/a |`)
+      rows.push(row(target.name, await measure(target)))
     } finally {
-      await hardhat.stop()
+      await target.stop()
     }
   }
-  console.log('\n| node | ETH transfers/s | ERC-20 transfers/s | block assembly per 1,000 txs |\n| --- | --- | --- | --- |')
-  for (const row of rows) console.log(row)
+  console.log('\n| node | ETH transfers/s | ERC-20 transfers/s | assembly per 1,000 ETH transfers | assembly per 1,000 ERC-20 transfers |\n| --- | --- | --- | --- | --- |')
+  for (const line of rows) console.log(line)
 }
 
 await main()

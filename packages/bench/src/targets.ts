@@ -1,7 +1,6 @@
 // The nodes the benchmark measures: Busan Chain, and Hardhat's EDR node as the baseline run
 // on the same machine in the same run, so the figures compare as a ratio.
 import { spawn } from 'node:child_process'
-import { createRequire } from 'node:module'
 import { createInterface } from 'node:readline'
 import { resolve } from 'node:path'
 import { startDevNode, type DevNode } from '@busan/testkit'
@@ -29,7 +28,8 @@ export async function startBusan(period: number): Promise<BenchTarget> {
 
 export async function startHardhatNode(port: number): Promise<BenchTarget> {
   const repoRoot = resolve(import.meta.dirname, '../../..')
-  const hardhatBin = createRequire(resolve(repoRoot, 'package.json')).resolve('hardhat/dist/src/cli.js')
+  // The package's exports hide its CLI file; the bin entry in node_modules is the stable path.
+  const hardhatBin = resolve(repoRoot, 'node_modules/hardhat/dist/src/cli.js')
   const child = spawn(process.execPath, [hardhatBin, 'node', '--port', String(port)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] })
   await new Promise<void>((ready, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
