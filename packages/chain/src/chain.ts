@@ -28,6 +28,9 @@ export interface HeadChange {
   removed: CanonicalBlock[]
 }
 
+/** What importing a block did: it became the head, it joined a side branch, or it was known. */
+export type ImportOutcome = 'canonical' | 'side' | 'known'
+
 export interface ChainOptions {
   kv: KeyValueStore
   common: Common
@@ -93,7 +96,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
     const headHash = store.headHash() ?? genesis.hash()
     const head = store.blockByHash(headHash)
     if (head === undefined) throw new Error(`head block ${bytesToHex(headHash)} missing from the database`)
-    const executor = await BlockExecutor.create(common, trieStore, (n) => store.canonicalHash(n), head.header.stateRoot)
+    const executor = await BlockExecutor.create(common, trieStore, head.header.stateRoot)
     logger.info({ number: Number(head.header.number), hash: bytesToHex(head.hash()) }, 'chain head')
     return new Chain(options, genesis, head, executor, store, trieStore)
   }
@@ -139,7 +142,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
         baseFeePerGas: parent.header.calcNextBaseFee(),
         withdrawalsRoot: KECCAK256_RLP,
       }
-      const built = await this.executor.build(parent.header, headerData, args.signer, args.source)
+      const built = await this.executor.build(parent.header, headerData, args.signer, this.ancestorHashes(parent), args.source)
       if (args.requireTransactions && built.transactions.length === 0) {
         await this.executor.abandon(parent.header.stateRoot)
         return undefined
@@ -168,44 +171,127 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
     })
   }
 
-  /** Verifies, executes and commits a block received from elsewhere that extends the head. */
-  importBlock(block: Block): Promise<CanonicalBlock> {
+  /**
+   * Verifies (all four consensus phases), executes and stores a block whose parent is
+   * stored. The block becomes the head when its branch has more total difficulty than the
+   * current head's (a reorg when it does not extend the head); otherwise it is kept as a
+   * side branch, executed, so a later block can make that branch canonical.
+   */
+  importBlock(block: Block): Promise<ImportOutcome> {
     return this.exclusive(async () => {
+      const hash = block.hash()
+      if (this.store.blockByHash(hash) !== undefined) return 'known'
       const parent = this.store.blockByHash(block.header.parentHash)
-      if (parent === undefined) throw new Error(`unknown parent ${bytesToHex(block.header.parentHash)}`)
+      if (parent === undefined) throw new Error(`unknown parent ${bytesToHex(block.header.parentHash)} of block ${block.header.number}`)
+      const started = performance.now()
       this.engine.verifyHeader(block.header)
       await this.engine.verifyHeaderAgainstParent(block.header, parent.header)
       await this.engine.verifyBody(block)
-      const { senders, outcome } = await this.executor.execute(block, parent.header, this.engine.author(block.header))
+      const { senders, outcome } = await this.executor.execute(block, parent.header, this.engine.author(block.header), this.ancestorHashes(parent))
       try {
         this.engine.verifyAfterExecution(block, outcome)
       } catch (error) {
         await this.executor.abandon(parent.header.stateRoot)
         throw error
       }
-      const canonical = { block, senders, receipts: outcome.receipts }
-      await this.commit(canonical, parent)
-      return canonical
+      const imported = { block, senders, receipts: outcome.receipts }
+      const td = (this.store.totalDifficulty(parent.hash()) ?? 0n) + block.header.difficulty
+      const headTd = this.store.totalDifficulty(this.current.hash()) ?? 0n
+      if (td > headTd) {
+        await this.commit(imported, parent)
+        this.metrics?.observeBlock(block, performance.now() - started)
+        return 'canonical'
+      }
+      await this.storeSide(imported, parent)
+      this.logger.info({ number: Number(block.header.number), hash: bytesToHex(hash), td: td.toString(), headTd: headTd.toString() }, 'stored side block')
+      return 'side'
     })
   }
 
+  /** BLOCKHASH for a block on top of `parent`: walks the branch back to the canonical chain. */
+  private ancestorHashes(parent: Block): (number: bigint) => Uint8Array | undefined {
+    const branch = new Map<bigint, Uint8Array>()
+    let cursor: Block | undefined = parent
+    while (cursor !== undefined && !this.isCanonical(cursor) && branch.size < 256) {
+      branch.set(cursor.header.number, cursor.hash())
+      cursor = this.store.blockByHash(cursor.header.parentHash)
+    }
+    return (number) => branch.get(number) ?? this.store.canonicalHash(number)
+  }
+
+  private isCanonical(block: Block): boolean {
+    const canonical = this.store.canonicalHash(block.header.number)
+    return canonical !== undefined && equalsBytes(canonical, block.hash())
+  }
+
+  /** Stores an executed block off the canonical chain: its state, block, receipts, snapshot. */
+  private async storeSide(imported: CanonicalBlock, parent: Block): Promise<void> {
+    const batch = new WriteBatch()
+    try {
+      this.trieStore.stageInto(batch)
+      const parentTd = this.store.totalDifficulty(parent.hash()) ?? 0n
+      this.store.putBlock(batch, imported.block, parentTd + imported.block.header.difficulty, imported.senders, imported.receipts)
+      await this.engine.recordHeader(batch, imported.block.header)
+      await this.kv.write(batch)
+    } catch (error) {
+      await this.executor.abandon(this.current.header.stateRoot)
+      throw error
+    }
+  }
+
+  /**
+   * Commits a block as the new head, in one write batch. When its parent is not the head,
+   * the branches are swapped in the same batch: the old blocks' canonical entries (number
+   * index, transaction lookups, log index) are deleted and the new branch's written.
+   */
   private async commit(canonical: CanonicalBlock, parent: Block): Promise<void> {
     const { block, senders, receipts } = canonical
     const batch = new WriteBatch()
+    let change: HeadChange
     try {
       this.trieStore.stageInto(batch)
       const parentTd = this.store.totalDifficulty(parent.hash()) ?? 0n
       this.store.putBlock(batch, block, parentTd + block.header.difficulty, senders, receipts)
       await this.engine.recordHeader(batch, block.header)
+      const { removed, added } = this.branches(parent)
+      for (const old of removed) this.store.deleteCanonical(batch, old.block, old.receipts)
+      for (const joining of added) this.store.putCanonical(batch, joining.block, joining.receipts)
       this.store.putCanonical(batch, block, receipts)
       this.store.setHead(batch, block.hash())
       await this.kv.write(batch)
+      change = { head: canonical, added: [...added, canonical], removed }
     } catch (error) {
-      await this.executor.abandon(parent.header.stateRoot)
+      await this.executor.abandon(this.current.header.stateRoot)
       throw error
     }
+    if (change.removed.length > 0) {
+      this.logger.warn({ dropped: change.removed.length, added: change.added.length, number: Number(block.header.number), hash: bytesToHex(block.hash()) }, 'chain reorganised')
+    }
     this.current = block
-    this.emit('head', { head: canonical, added: [canonical], removed: [] })
+    this.emit('head', change)
+  }
+
+  /** Blocks leaving (newest first) and joining (oldest first, the new head excluded) the canonical chain. */
+  private branches(newParent: Block): { removed: CanonicalBlock[]; added: CanonicalBlock[] } {
+    const removed: CanonicalBlock[] = []
+    const added: CanonicalBlock[] = []
+    let oldTip: Block = this.current
+    let newTip: Block = newParent
+    const parentOf = (block: Block): Block => {
+      const found = this.store.blockByHash(block.header.parentHash)
+      if (found === undefined) throw new Error(`missing ancestor ${bytesToHex(block.header.parentHash)}`)
+      return found
+    }
+    while (!equalsBytes(oldTip.hash(), newTip.hash())) {
+      if (oldTip.header.number >= newTip.header.number) {
+        removed.push(this.canonicalBlock(oldTip))
+        oldTip = parentOf(oldTip)
+      } else {
+        added.unshift(this.canonicalBlock(newTip))
+        newTip = parentOf(newTip)
+      }
+    }
+    return { removed, added }
   }
 
   /** Senders and receipts of a stored block. */

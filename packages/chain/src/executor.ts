@@ -25,7 +25,7 @@ export interface TransactionSource {
   skipSender(): void
 }
 
-/** Canonical block hashes for BLOCKHASH. */
+/** Hashes of the executing block's ancestors, for BLOCKHASH. */
 export type BlockHashLookup = (number: bigint) => Uint8Array | undefined
 
 export interface BuiltBlockBody {
@@ -63,16 +63,22 @@ export class BlockExecutor {
     this.trieStore = trieStore
   }
 
-  static async create(common: Common, trieStore: TrieNodeStore, blockHash: BlockHashLookup, headStateRoot: Uint8Array): Promise<BlockExecutor> {
+  /** BLOCKHASH answers from the branch being executed; set per block by the caller. */
+  private ancestorHash: BlockHashLookup = () => undefined
+
+  static async create(common: Common, trieStore: TrieNodeStore, headStateRoot: Uint8Array): Promise<BlockExecutor> {
     const stateManager = new MerkleStateManager({ trie: createStateTrie(trieStore, common, headStateRoot), common, caches: new Caches() })
-    const vm = await createVM({ common, stateManager, blockchain: evmBlockchain(blockHash) })
-    return new BlockExecutor(common, vm, stateManager, trieStore)
+    let executor: BlockExecutor | undefined
+    const vm = await createVM({ common, stateManager, blockchain: evmBlockchain((number) => executor?.ancestorHash(number)) })
+    executor = new BlockExecutor(common, vm, stateManager, trieStore)
+    return executor
   }
 
   /** Builds a block body on `parent` from `source`, filling up to the header's gas limit. */
-  async build(parent: BlockHeader, headerData: HeaderData, author: Uint8Array, source: TransactionSource, shouldStop: () => boolean = () => false): Promise<BuiltBlockBody> {
+  async build(parent: BlockHeader, headerData: HeaderData, author: Uint8Array, ancestorHash: BlockHashLookup, source: TransactionSource): Promise<BuiltBlockBody> {
     const executionBlock = this.executionBlock(headerData, author)
     const gasLimit = executionBlock.header.gasLimit
+    this.ancestorHash = ancestorHash
     await this.begin(parent.stateRoot)
     const transactions: TypedTransaction[] = []
     const senders: Uint8Array[] = []
@@ -81,7 +87,7 @@ export class BlockExecutor {
     const bloom = new Bloom(undefined, this.common)
     let gasUsed = 0n
     try {
-      while (gasLimit - gasUsed >= TX_GAS && !shouldStop()) {
+      while (gasLimit - gasUsed >= TX_GAS) {
         const next = source.next()
         if (next === undefined) break
         if (next.tx.gasLimit > gasLimit - gasUsed) {
@@ -111,8 +117,9 @@ export class BlockExecutor {
   }
 
   /** Executes an existing block strictly: any invalid transaction makes the block invalid. */
-  async execute(block: Block, parent: BlockHeader, author: Uint8Array): Promise<{ senders: Uint8Array[]; outcome: ExecutionOutcome }> {
+  async execute(block: Block, parent: BlockHeader, author: Uint8Array, ancestorHash: BlockHashLookup): Promise<{ senders: Uint8Array[]; outcome: ExecutionOutcome }> {
     const executionBlock = this.executionBlock(block.header.toJSON(), author)
+    this.ancestorHash = ancestorHash
     await this.begin(parent.stateRoot)
     const senders: Uint8Array[] = []
     const receipts: StoredReceipt[] = []

@@ -1,5 +1,5 @@
 export { Chain } from './chain.ts'
-export type { CanonicalBlock, ChainOptions, HeadChange } from './chain.ts'
+export type { CanonicalBlock, ChainOptions, HeadChange, ImportOutcome } from './chain.ts'
 export { ChainMetrics } from './metrics.ts'
 export { ChainStore } from './store.ts'
 export type { TxLocation } from './store.ts'

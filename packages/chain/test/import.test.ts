@@ -80,10 +80,8 @@ test('sealed blocks carry a Clique seal by the sealer and fees go to it', () => 
 })
 
 test('a follower verifies and re-executes every block to the same state root', async () => {
-  for (const block of produced) {
-    const imported = await follower.chain.importBlock(block)
-    assert.equal(bytesToHex(imported.block.header.stateRoot), bytesToHex(block.header.stateRoot))
-  }
+  for (const block of produced) assert.equal(await follower.chain.importBlock(block), 'canonical')
+  assert.equal(await follower.chain.importBlock(produced[0]), 'known')
   assert.equal(bytesToHex(follower.chain.head.hash()), bytesToHex(producer.chain.head.hash()))
   assert.equal(follower.chain.store.receipts(produced[1].hash())?.length, 30)
 })
@@ -118,4 +116,27 @@ test('a block with a wrong transactions root or base fee is refused', async () =
   await assert.rejects(follower.chain.importBlock(resealed(next, { transactionsTrie: new Uint8Array(32) }, sealerKey)), /invalid transactions root/)
   await assert.rejects(follower.chain.importBlock(resealed(next, { baseFeePerGas: 7n }, sealerKey)), /invalid base fee/)
   await assert.rejects(follower.chain.importBlock(resealed(next, { difficulty: 1n }, sealerKey)), /wrong difficulty/)
+  assert.equal(await follower.chain.importBlock(next), 'canonical')
+})
+
+test('a heavier side branch reorganises the chain in one step and swaps the canonical indexes', async () => {
+  const forker = await openChain()
+  for (let n = 1n; n <= producer.chain.head.header.number; n++) await forker.chain.importBlock(producer.chain.store.blockByNumber(n)!)
+  const forkPoint = forker.chain.head.header.number
+  const mainTip = await seal(producer.chain, producer.engine, transfers(3, 87))
+  assert.equal(await follower.chain.importBlock(mainTip), 'canonical')
+
+  // The same signer seals two blocks on another branch from the fork point, without mainTip's transfers.
+  const other = [await seal(forker.chain, forker.engine, []), await seal(forker.chain, forker.engine, [])]
+  const changes: { added: bigint[]; removed: bigint[] }[] = []
+  follower.chain.on('head', (change) => changes.push({ added: change.added.map((b) => b.block.header.number), removed: change.removed.map((b) => b.block.header.number) }))
+  assert.equal(await follower.chain.importBlock(other[0]), 'side', 'equal total difficulty keeps the current head')
+  assert.equal(bytesToHex(follower.chain.head.hash()), bytesToHex(mainTip.hash()))
+  assert.equal(await follower.chain.importBlock(other[1]), 'canonical')
+
+  assert.equal(bytesToHex(follower.chain.head.hash()), bytesToHex(other[1].hash()))
+  assert.equal(bytesToHex(follower.chain.store.canonicalHash(forkPoint + 1n)!), bytesToHex(other[0].hash()))
+  assert.deepEqual(changes, [{ added: [forkPoint + 1n, forkPoint + 2n], removed: [forkPoint + 1n] }])
+  for (const tx of mainTip.transactions) assert.equal(follower.chain.store.txLocation(tx.hash()), undefined, 'dropped transactions leave the lookup index')
+  assert.equal(bytesToHex(follower.chain.head.header.stateRoot), bytesToHex(forker.chain.head.header.stateRoot))
 })

@@ -1,0 +1,39 @@
+// What the peer network needs from the rest of the node. The composition root implements
+// these over the chain and the pool; the network depends on nothing else of the node.
+import type { Block } from '@ethereumjs/block'
+
+export interface ChainHeadInfo {
+  number: bigint
+  hash: Uint8Array
+  totalDifficulty: bigint
+}
+
+/** The outcome of importing a block: it became the head, it was stored on a side branch, or it was already known. */
+export type ImportOutcome = 'canonical' | 'side' | 'known'
+
+export interface ChainAccess {
+  readonly chainId: bigint
+  readonly genesisHash: Uint8Array
+  head(): ChainHeadInfo
+  /** Canonical block at `number`. */
+  blockByNumber(number: bigint): Block | undefined
+  blockByHash(hash: Uint8Array): Block | undefined
+  /**
+   * Verifies (all consensus phases), executes and stores a block whose parent is stored.
+   * Reorganises when the block's branch has more total difficulty. Throws an error with a
+   * string `code` (a BlockError) when the block is invalid, and an error whose message starts
+   * with "unknown parent" when the parent is not stored.
+   */
+  importBlock(block: Block): Promise<ImportOutcome>
+  /** Decodes a block RLP with the chain's parameters; throws on malformed input. */
+  decodeBlock(rlp: Uint8Array): Block
+  /** Calls `listener` for every new canonical head; `sealedHere` is true for blocks this node sealed. */
+  onHead(listener: (block: Block, sealedHere: boolean) => void): () => void
+}
+
+export interface PoolAccess {
+  /** Adds a raw signed transaction; throws (with a `reason` string) when the pool refuses it. */
+  addRaw(raw: Uint8Array): Promise<void>
+  /** Calls `listener` for each transaction that became executable in the pool. */
+  onPending(listener: (raw: Uint8Array, hash: Uint8Array) => void): () => void
+}
