@@ -4,13 +4,25 @@ import { Registry, collectDefaultMetrics } from 'prom-client'
 import { Chain, ChainMetrics, CliqueEngine } from '@busan/chain'
 import { createChainCommon } from '@busan/chain-config'
 import { KeyValueStore } from '@busan/db'
-import { buildRpcServer } from '@busan/rpc'
+import { buildRpcServer, type NetworkBackend } from '@busan/rpc'
 import { Sealer } from '@busan/sealer'
 import { TxPool } from '@busan/txpool'
 import { createRpcBackend } from './backend/rpc-backend.ts'
 import { CLIENT_NAME, CLIENT_VERSION, type NodeConfig } from './config.ts'
 import { createLogger } from './logger.ts'
 import { PoolMaintainer, headContext, headStateReader } from './pool-maintainer.ts'
+
+/** A node that runs alone (the dev chain): no peers, nothing to dial. */
+function withoutPeers(clientVersion: string): NetworkBackend {
+  return {
+    peerCount: () => 0,
+    listening: () => true,
+    syncing: () => false,
+    peers: () => [],
+    nodeInfo: () => ({ name: clientVersion, listenAddrs: [] }),
+    addPeer: async () => false,
+  }
+}
 
 export interface RunningNode {
   chain: Chain
@@ -53,7 +65,8 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
           logger: logger.child({ module: 'sealer' }),
         })
 
-  const backend = createRpcBackend({ chain, engine, pool, accounts: config.accounts, clientVersion: `${CLIENT_NAME}/v${CLIENT_VERSION}/${process.platform}-${process.arch}/node${process.versions.node}` })
+  const clientVersion = `${CLIENT_NAME}/v${CLIENT_VERSION}/${process.platform}-${process.arch}/node${process.versions.node}`
+  const backend = createRpcBackend({ chain, engine, pool, accounts: config.accounts, clientVersion, network: withoutPeers(clientVersion) })
   const server = await buildRpcServer(backend, { corsOrigins: config.http.corsOrigins }, { logger: logger.child({ module: 'rpc' }), metrics: registry })
   await server.listen({ host: config.http.host, port: config.http.port })
   const address = server.server.address()

@@ -187,6 +187,13 @@ export interface CliqueSnapshotView {
 
 export interface ConsensusBackend {
   snapshot(block: BlockView): Promise<CliqueSnapshotView>
+  /** The address that sealed the block (Clique: recovered from the seal). */
+  author(block: BlockView): Uint8Array
+  /** Votes this node's sealer puts in the blocks it seals (clique_propose / clique_discard). */
+  propose(address: Uint8Array, authorize: boolean): void
+  discard(address: Uint8Array): void
+  /** Lowercase 0x address -> authorize. */
+  proposals(): Map<string, boolean>
 }
 
 /** Emitted to subscriptions and filters. `removedLogs` comes with reorgs. */
@@ -200,6 +207,12 @@ export interface NetworkBackend {
   peerCount(): number
   listening(): boolean
   syncing(): false | { startingBlock: bigint; currentBlock: bigint; highestBlock: bigint }
+  /** admin_peers: one JSON object per connected peer. */
+  peers(): unknown[]
+  /** admin_nodeInfo: this node's identity, listen addresses and chain. */
+  nodeInfo(): unknown
+  /** admin_addPeer: dials a peer address (a libp2p multiaddr); false when it is not valid. */
+  addPeer(address: string): Promise<boolean>
 }
 
 export interface RpcBackend {

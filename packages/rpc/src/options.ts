@@ -14,6 +14,11 @@ export interface GasPriceOracleOptions {
 }
 
 export interface RpcOptions {
+  /**
+   * Namespaces served (geth --http.api). `admin` and the voting half of `clique` change what
+   * the node does: serve them only where operators alone can reach.
+   */
+  namespaces?: string[]
   /** Origins allowed by CORS and for WebSocket upgrades; `*` allows any. */
   corsOrigins?: string[]
   /** Host header values accepted (DNS-rebinding guard, geth --http.vhosts); `*` accepts any. */
@@ -50,6 +55,7 @@ export interface RpcOptions {
 }
 
 export interface ResolvedRpcOptions {
+  namespaces: string[]
   corsOrigins: string[]
   vhosts: string[]
   maxBodyBytes: number
@@ -72,6 +78,7 @@ export interface ResolvedRpcOptions {
 const GWEI = 1_000_000_000n
 
 export const DEFAULT_RPC_OPTIONS: Readonly<ResolvedRpcOptions> = Object.freeze({
+  namespaces: ['eth', 'net', 'web3', 'txpool', 'clique'],
   corsOrigins: ['*'],
   vhosts: ['*'],
   maxBodyBytes: 5 * 1024 * 1024,
@@ -119,6 +126,7 @@ export function resolveOptions(options: RpcOptions = {}): ResolvedRpcOptions {
   const percentile = nonNegativeInt('gasPriceOracle.percentile', gpo.percentile, d.gasPriceOracle.percentile)
   if (percentile > 100) throw new Error(`rpc option gasPriceOracle.percentile must be <= 100, got ${percentile}`)
   return {
+    namespaces: list('namespaces', options.namespaces, d.namespaces).map((n) => n.toLowerCase()),
     corsOrigins: list('corsOrigins', options.corsOrigins, d.corsOrigins),
     vhosts: list('vhosts', options.vhosts, d.vhosts).map((h) => h.toLowerCase()),
     maxBodyBytes: nonNegativeInt('maxBodyBytes', options.maxBodyBytes, d.maxBodyBytes, 1),

@@ -84,7 +84,8 @@ export function buildRpcServer(backend: RpcBackend, options: RpcOptions = {}, de
   const filters = new FilterManager({ timeoutMs: opts.filterTimeoutMs, maxBuffered: opts.filterMaxBuffered })
   const hub = new SubscriptionHub(backend, log, { maxPerConnection: opts.maxSubscriptionsPerConnection, maxBufferedBytes: opts.wsMaxBufferedBytes })
   const observe = deps.metrics === null ? undefined : instrument(deps.metrics, hub, filters)
-  const dispatcher = new Dispatcher(allMethods, { maxBatchSize: opts.maxBatchSize, maxBatchResponseBytes: opts.maxBatchResponseBytes }, log, observe)
+  const served = Object.fromEntries(Object.entries(allMethods).filter(([name]) => opts.namespaces.includes(name.slice(0, name.indexOf('_')))))
+  const dispatcher = new Dispatcher(served, { maxBatchSize: opts.maxBatchSize, maxBatchResponseBytes: opts.maxBatchResponseBytes }, log, observe)
   const services: HandlerContext = { backend, options: opts, filters, gasOracle: new GasPriceOracle(backend, opts.gasPriceOracle), logger: log }
 
   const app = Fastify({

@@ -111,6 +111,7 @@ export function createTestBackend(): TestBackend {
   const byHash = (hash: Uint8Array): BlockView | undefined => blocks.find((b) => hexKey(b.hash) === hexKey(hash))
   const contentValue = { pending: new Map(), queued: new Map() }
 
+  const proposals = new Map<string, boolean>()
   const backend: TestBackend = {
     blocks,
     events,
@@ -184,8 +185,19 @@ export function createTestBackend(): TestBackend {
         votes: [{ signer: SIGNER, block: 1n, address: LOG_ADDRESS, authorize: true }],
         tally: new Map([[`0x${hexKey(LOG_ADDRESS)}`, { authorize: true, votes: 1 }]]),
       }),
+      author: () => SIGNER,
+      propose: (target, authorize) => proposals.set(`0x${hexKey(target)}`, authorize),
+      discard: (target) => proposals.delete(`0x${hexKey(target)}`),
+      proposals: () => proposals,
     },
-    network: { peerCount: () => 3, listening: () => true, syncing: () => false },
+    network: {
+      peerCount: () => 3,
+      listening: () => true,
+      syncing: () => false,
+      peers: () => [{ id: 'peer-a' }],
+      nodeInfo: () => ({ id: 'self' }),
+      addPeer: async (address) => address.includes('/p2p/'),
+    },
     accounts: () => [SENDER],
     clientVersion: 'Busan/v0.1.0-test',
   }

@@ -467,4 +467,37 @@ describe('txpool and clique', () => {
     assert.deepEqual((await h.call('clique_getSignersAtHash', [`0x${'12'.repeat(32)}`])).error, { code: -32000, message: 'unknown block' })
     assert.deepEqual((await h.call('clique_getSnapshot', ['0x20'])).error, { code: -32000, message: 'unknown block' })
   })
+
+  it('keeps clique votes with propose, discard and proposals, and reports sealing status', async () => {
+    const target = '0x00000000000000000000000000000000000000aa'
+    assert.equal((await h.call('clique_propose', [target, true])).result, null)
+    assert.deepEqual((await h.call('clique_proposals')).result, { [target]: true })
+    await h.call('clique_propose', [target, false])
+    assert.deepEqual((await h.call('clique_proposals')).result, { [target]: false })
+    assert.equal((await h.call('clique_discard', [target])).result, null)
+    assert.deepEqual((await h.call('clique_proposals')).result, {})
+    assert.equal((await h.call('clique_propose', [target])).error.code, -32602)
+    const status = (await h.call('clique_status')).result
+    assert.equal(status.numBlocks, 1)
+    assert.equal(typeof status.inturnPercent, 'number')
+    assert.equal(Object.values(status.sealerActivity).reduce((a: number, b) => a + (b as number), 0), 1)
+  })
+})
+
+describe('namespaces', () => {
+  it('serves admin only when enabled, and nothing outside the configured namespaces', async () => {
+    const closed = await createHarness()
+    const open = await createHarness({ namespaces: ['eth', 'admin'] })
+    try {
+      assert.equal((await closed.call('admin_peers')).error.code, -32601)
+      assert.deepEqual((await open.call('admin_peers')).result, [{ id: 'peer-a' }])
+      assert.deepEqual((await open.call('admin_nodeInfo')).result, { id: 'self' })
+      assert.equal((await open.call('admin_addPeer', ['/ip4/127.0.0.1/tcp/1/p2p/x'])).result, true)
+      assert.equal((await open.call('net_version')).error.code, -32601)
+      assert.equal((await open.call('eth_chainId')).error, undefined)
+    } finally {
+      await closed.app.close()
+      await open.app.close()
+    }
+  })
 })

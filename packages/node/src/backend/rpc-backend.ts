@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
-import { hexToBytes } from '@ethereumjs/util'
+import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import type { Chain, CliqueEngine, HeadChange } from '@busan/chain'
-import type { BlockView, ChainEvents, CliqueSnapshotView, ConsensusBackend, LogView, PoolBackend, PoolContent, RpcBackend, TransactionView } from '@busan/rpc'
+import type { BlockView, ChainEvents, CliqueSnapshotView, ConsensusBackend, LogView, NetworkBackend, PoolBackend, PoolContent, RpcBackend, TransactionView } from '@busan/rpc'
 import type { PooledTransaction, TxPool } from '@busan/txpool'
 import { NodeChainBackend, deriveReceipts } from './chain-backend.ts'
 
@@ -42,6 +42,10 @@ function consensusBackend(engine: CliqueEngine): ConsensusBackend {
         tally: snapshot.tally,
       }
     },
+    author: (view) => engine.author(view.block.header),
+    propose: (address, authorize) => engine.proposals.set(bytesToHex(address), authorize),
+    discard: (address) => engine.proposals.delete(bytesToHex(address)),
+    proposals: () => new Map(engine.proposals),
   }
 }
 
@@ -66,6 +70,7 @@ export function createRpcBackend(args: {
   pool: TxPool
   accounts: Uint8Array[]
   clientVersion: string
+  network: NetworkBackend
 }): RpcBackend {
   const chainBackend = new NodeChainBackend(args.chain, args.engine, args.pool)
   return {
@@ -73,7 +78,7 @@ export function createRpcBackend(args: {
     pool: poolBackend(args.pool, chainBackend),
     consensus: consensusBackend(args.engine),
     events: chainEvents(args.chain, args.pool, chainBackend),
-    network: { peerCount: () => 0, listening: () => true, syncing: () => false },
+    network: args.network,
     accounts: () => args.accounts,
     clientVersion: args.clientVersion,
   }

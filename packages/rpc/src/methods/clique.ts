@@ -4,7 +4,10 @@ import type { BlockView, CliqueSnapshotView } from '../backend.ts'
 import { LATEST, method, resolveBlock, type HandlerContext, type MethodTable } from '../context.ts'
 import { serverError } from '../errors.ts'
 import { hex } from '../format.ts'
-import { blockTagOrHash, hash, optional, required, type BlockSelector } from '../params.ts'
+import { address, blockTagOrHash, bool, hash, optional, required, type BlockSelector } from '../params.ts'
+
+/** Blocks clique_status looks back over, as geth. */
+const STATUS_WINDOW = 64n
 
 function sortedAddresses(addresses: Uint8Array[]): string[] {
   return addresses.map(hex).sort()
@@ -49,4 +52,34 @@ export const cliqueMethods: MethodTable = {
   clique_getSignersAtHash: method([required('blockHash', hash)], async (ctx, blockHash) =>
     sortedAddresses((await snapshotAt(ctx, await ctx.backend.chain.blockByHash(blockHash))).signers),
   ),
+
+  /** Adds a vote this node's sealer keeps casting until it passes or is discarded. */
+  clique_propose: method([required('address', address), required('auth', bool)], (ctx, target, authorize) => {
+    ctx.backend.consensus.propose(target, authorize)
+    return null
+  }),
+
+  clique_discard: method([required('address', address)], (ctx, target) => {
+    ctx.backend.consensus.discard(target)
+    return null
+  }),
+
+  clique_proposals: method([], (ctx) => Object.fromEntries([...ctx.backend.consensus.proposals()].sort(([a], [b]) => a.localeCompare(b)))),
+
+  /** Sealing activity over the last 64 blocks: who sealed how many, and how many were in turn. */
+  clique_status: method([], async (ctx) => {
+    const head = ctx.backend.chain.latest()
+    const snapshot = await ctx.backend.consensus.snapshot(head)
+    const activity = new Map(sortedAddresses(snapshot.signers).map((signer) => [signer, 0]))
+    const count = head.block.header.number < STATUS_WINDOW ? head.block.header.number : STATUS_WINDOW
+    let inTurn = 0
+    for (let n = head.block.header.number; n > head.block.header.number - count; n--) {
+      const view = await ctx.backend.chain.blockByNumber(n)
+      if (view === undefined) break
+      const author = hex(ctx.backend.consensus.author(view))
+      activity.set(author, (activity.get(author) ?? 0) + 1)
+      if (view.block.header.difficulty === 2n) inTurn++
+    }
+    return { inturnPercent: count === 0n ? 0 : (100 * inTurn) / Number(count), numBlocks: Number(count), sealerActivity: Object.fromEntries(activity) }
+  }),
 }

@@ -8,6 +8,7 @@ import { receiptMethods } from './eth/receipt.ts'
 import { stateMethods } from './eth/state.ts'
 import { subscribeMethods } from './eth/subscribe.ts'
 import { transactionMethods } from './eth/transaction.ts'
+import { adminMethods } from './admin.ts'
 import { cliqueMethods } from './clique.ts'
 import { netMethods } from './net.ts'
 import { txpoolMethods } from './txpool.ts'
@@ -26,4 +27,5 @@ export const allMethods: MethodTable = {
   ...web3Methods,
   ...txpoolMethods,
   ...cliqueMethods,
+  ...adminMethods,
 }
