@@ -26,6 +26,8 @@ export interface HeadChange {
   added: CanonicalBlock[]
   /** Blocks a reorg removed from the canonical chain, newest first. */
   removed: CanonicalBlock[]
+  /** True when this node sealed the new head (false for imported blocks). */
+  sealedHere: boolean
 }
 
 /** What importing a block did: it became the head, it joined a side branch, or it was known. */
@@ -161,7 +163,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
       const sealed = args.producer.seal(header, args.privateKey)
       const block = new Block(sealed, built.transactions, [], [], { common: this.common, params: {} })
       const canonical = { block, senders: built.senders, receipts: built.outcome.receipts }
-      await this.commit(canonical, parent)
+      await this.commit(canonical, parent, true)
       this.metrics?.observeBlock(block, performance.now() - started)
       this.logger.info(
         { number: Number(block.header.number), hash: bytesToHex(block.hash()), txs: block.transactions.length, gasUsed: Number(block.header.gasUsed), ms: Math.round(performance.now() - started) },
@@ -198,7 +200,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
       const td = (this.store.totalDifficulty(parent.hash()) ?? 0n) + block.header.difficulty
       const headTd = this.store.totalDifficulty(this.current.hash()) ?? 0n
       if (td > headTd) {
-        await this.commit(imported, parent)
+        await this.commit(imported, parent, false)
         this.metrics?.observeBlock(block, performance.now() - started)
         return 'canonical'
       }
@@ -244,7 +246,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
    * the branches are swapped in the same batch: the old blocks' canonical entries (number
    * index, transaction lookups, log index) are deleted and the new branch's written.
    */
-  private async commit(canonical: CanonicalBlock, parent: Block): Promise<void> {
+  private async commit(canonical: CanonicalBlock, parent: Block, sealedHere: boolean): Promise<void> {
     const { block, senders, receipts } = canonical
     const batch = new WriteBatch()
     let change: HeadChange
@@ -259,7 +261,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
       this.store.putCanonical(batch, block, receipts)
       this.store.setHead(batch, block.hash())
       await this.kv.write(batch)
-      change = { head: canonical, added: [...added, canonical], removed }
+      change = { head: canonical, added: [...added, canonical], removed, sealedHere }
     } catch (error) {
       await this.executor.abandon(this.current.header.stateRoot)
       throw error

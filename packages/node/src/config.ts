@@ -16,6 +16,17 @@ export interface NodeConfig {
     host: string
     port: number
     corsOrigins: string[]
+    /** JSON-RPC namespaces served (geth --http.api). */
+    namespaces: string[]
+  }
+  /** The peer network; absent for a node that runs alone (the dev chain). */
+  p2p?: {
+    /** libp2p multiaddrs to listen on, e.g. /ip4/0.0.0.0/tcp/30303. */
+    listen: string[]
+    /** Peers to dial at start and keep connected (multiaddrs ending in /p2p/<peer id>). */
+    bootnodes: string[]
+    /** When set, only these peer ids may connect (the city's permissioned sealer network). */
+    allowlist?: string[]
   }
   /** Addresses reported by eth_accounts (the dev accounts in dev mode). */
   accounts: Uint8Array[]

@@ -10,14 +10,18 @@ import { hexToBytes } from '@ethereumjs/util'
 import { devAccounts, devGenesis, readGenesisFile, type GenesisFile } from '@busan/chain-config'
 import type { NodeConfig, SignerKey } from './config.ts'
 import type { LogLevel } from './logger.ts'
-import { startNode } from './node.ts'
+import { initDataDir, startNode } from './node.ts'
 
 const repoRoot = resolve(import.meta.dirname, '../../..')
 
 const usage = `usage:
-  busan dev [--datadir DIR] [--period SECONDS] [--http.addr HOST] [--http.port PORT] [--log-level LEVEL]
-  busan run --genesis FILE --datadir DIR [--keystore FILE --password FILE] [--http.addr HOST] [--http.port PORT]
-  busan account new --keystore-dir DIR --password FILE`
+  busan dev [--datadir DIR] [--period SECONDS] [--http.addr HOST] [--http.port PORT] [--http.api LIST] [--log-level LEVEL]
+  busan init --genesis FILE --datadir DIR
+  busan run --datadir DIR [--genesis FILE] [--keystore FILE --password FILE]
+            [--http.addr HOST] [--http.port PORT] [--http.api LIST] [--http.corsdomain LIST]
+            [--p2p.addr HOST] [--p2p.port PORT] [--bootnodes MULTIADDRS] [--allowlist PEER_IDS]
+  busan account new --keystore-dir DIR --password FILE
+  busan account import --keystore-dir DIR --password FILE --private-key-file FILE`
 
 const options = {
   datadir: { type: 'string' },
@@ -26,6 +30,12 @@ const options = {
   'http.addr': { type: 'string', default: '127.0.0.1' },
   'http.port': { type: 'string', default: '8545' },
   'http.corsdomain': { type: 'string', default: '*' },
+  'http.api': { type: 'string' },
+  'p2p.addr': { type: 'string', default: '0.0.0.0' },
+  'p2p.port': { type: 'string', default: '30303' },
+  bootnodes: { type: 'string', default: '' },
+  allowlist: { type: 'string' },
+  'private-key-file': { type: 'string' },
   'log-level': { type: 'string', default: 'info' },
   keystore: { type: 'string' },
   'keystore-dir': { type: 'string' },
@@ -47,11 +57,20 @@ function integerFlag(value: string | undefined, name: string): number | undefine
   return parsed
 }
 
-function httpConfig(flags: Flags): NodeConfig['http'] {
+function list(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '')
+}
+
+/** geth's --http.api: what each mode serves unless told otherwise. */
+const DEV_NAMESPACES = 'eth,net,web3,txpool,clique,admin'
+const RUN_NAMESPACES = 'eth,net,web3,txpool'
+
+function httpConfig(flags: Flags, defaultNamespaces: string): NodeConfig['http'] {
   return {
     host: flags['http.addr'],
     port: integerFlag(flags['http.port'], 'http.port') ?? 8545,
-    corsOrigins: flags['http.corsdomain'].split(',').map((origin) => origin.trim()),
+    corsOrigins: list(flags['http.corsdomain']),
+    namespaces: list(flags['http.api'] ?? defaultNamespaces),
   }
 }
 
@@ -69,7 +88,7 @@ async function dev(flags: Flags): Promise<NodeConfig> {
     dataDir: resolve(flags.datadir ?? join(repoRoot, '.data/dev')),
     genesis: await devChainGenesis(integerFlag(flags.period, 'period') ?? 2),
     signer: { address: hexToBytes(sealer.address as `0x${string}`), privateKey: hexToBytes(sealer.privateKey as `0x${string}`) },
-    http: httpConfig(flags),
+    http: httpConfig(flags, DEV_NAMESPACES),
     accounts: accounts.map((account) => hexToBytes(account.address as `0x${string}`)),
     logLevel: flags['log-level'] as LogLevel,
   }
@@ -85,22 +104,47 @@ async function unlock(keystorePath: string, passwordPath: string | undefined): P
   return { address: hexToBytes(wallet.address as `0x${string}`), privateKey: hexToBytes(wallet.privateKey as `0x${string}`) }
 }
 
+/** The genesis a data directory was initialised with (`init` keeps a copy), or --genesis. */
+async function runGenesis(flags: Flags, dataDir: string): Promise<GenesisFile> {
+  const kept = join(dataDir, 'genesis.json')
+  if (flags.genesis !== undefined) return readGenesisFile(flags.genesis)
+  if (existsSync(kept)) return readGenesisFile(kept)
+  fail(`--genesis FILE is required (or run \`busan init\` on ${dataDir} first)`)
+}
+
 async function run(flags: Flags): Promise<NodeConfig> {
-  if (flags.genesis === undefined) fail('--genesis FILE is required')
   if (flags.datadir === undefined) fail('--datadir DIR is required')
+  const dataDir = resolve(flags.datadir)
   return {
-    dataDir: resolve(flags.datadir),
-    genesis: await readGenesisFile(flags.genesis),
+    dataDir,
+    genesis: await runGenesis(flags, dataDir),
     signer: flags.keystore === undefined ? undefined : await unlock(flags.keystore, flags.password),
-    http: httpConfig(flags),
+    http: httpConfig(flags, RUN_NAMESPACES),
+    p2p: {
+      listen: [`/ip4/${flags['p2p.addr']}/tcp/${integerFlag(flags['p2p.port'], 'p2p.port') ?? 30303}`],
+      bootnodes: list(flags.bootnodes),
+      allowlist: flags.allowlist === undefined ? undefined : list(flags.allowlist),
+    },
     accounts: [],
     logLevel: flags['log-level'] as LogLevel,
   }
 }
 
-async function newAccount(flags: Flags): Promise<void> {
+/** Initialises a data directory: keeps the genesis file and writes the genesis block. */
+async function init(flags: Flags): Promise<void> {
+  if (flags.genesis === undefined) fail('--genesis FILE is required')
+  if (flags.datadir === undefined) fail('--datadir DIR is required')
+  const dataDir = resolve(flags.datadir)
+  const genesis = await readGenesisFile(flags.genesis)
+  await mkdir(dataDir, { recursive: true })
+  await initDataDir(dataDir, genesis)
+  await writeFile(join(dataDir, 'genesis.json'), `${JSON.stringify(genesis, null, 2)}\n`)
+  process.stdout.write(`${JSON.stringify({ dataDir, chainId: genesis.config.chainId })}\n`)
+}
+
+/** Writes a geth-compatible (v3, scrypt) keystore file for the key; prints address and path. */
+async function saveKeystore(flags: Flags, wallet: Wallet): Promise<void> {
   const dir = flags['keystore-dir'] ?? fail('--keystore-dir DIR is required')
-  const wallet = Wallet.createRandom()
   const json = await wallet.encrypt(await readPassword(flags.password))
   await mkdir(dir, { recursive: true })
   const file = join(dir, `UTC--${new Date().toISOString().replace(/:/g, '-')}--${wallet.address.slice(2).toLowerCase()}`)
@@ -115,7 +159,12 @@ async function main(): Promise<void> {
     return
   }
   const [command, subcommand] = positionals
-  if (command === 'account' && subcommand === 'new') return newAccount(flags)
+  if (command === 'account' && subcommand === 'new') return saveKeystore(flags, new Wallet(Wallet.createRandom().privateKey))
+  if (command === 'account' && subcommand === 'import') {
+    const keyFile = flags['private-key-file'] ?? fail('--private-key-file FILE is required')
+    return saveKeystore(flags, new Wallet((await readFile(keyFile, 'utf8')).trim()))
+  }
+  if (command === 'init') return init(flags)
   const config = command === 'dev' ? await dev(flags) : command === 'run' ? await run(flags) : fail(`unknown command: ${command ?? '(none)'}`)
   const node = await startNode(config)
   let signals = 0

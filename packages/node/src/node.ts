@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { bytesToHex } from '@ethereumjs/util'
 import { Registry, collectDefaultMetrics } from 'prom-client'
 import { Chain, ChainMetrics, CliqueEngine } from '@busan/chain'
-import { createChainCommon } from '@busan/chain-config'
+import { createChainCommon, type GenesisFile } from '@busan/chain-config'
 import { KeyValueStore } from '@busan/db'
 import { buildRpcServer, type NetworkBackend } from '@busan/rpc'
 import { Sealer } from '@busan/sealer'
@@ -30,6 +30,17 @@ export interface RunningNode {
   /** http://host:port of the JSON-RPC endpoint (WebSocket on the same address). */
   rpcUrl: string
   stop(): Promise<void>
+}
+
+/** Writes the genesis block into a new data directory (`busan init`). */
+export async function initDataDir(dataDir: string, genesis: GenesisFile): Promise<void> {
+  const kv = await KeyValueStore.open(join(dataDir, 'chaindata'))
+  try {
+    const common = createChainCommon(genesis)
+    await Chain.open({ kv, common, genesis, engine: new CliqueEngine(kv, genesis.config.clique), logger: createLogger('warn'), metrics: null })
+  } finally {
+    await kv.close()
+  }
 }
 
 /** The composition root: builds every part in order and hands each exactly what it needs. */
@@ -67,7 +78,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
 
   const clientVersion = `${CLIENT_NAME}/v${CLIENT_VERSION}/${process.platform}-${process.arch}/node${process.versions.node}`
   const backend = createRpcBackend({ chain, engine, pool, accounts: config.accounts, clientVersion, network: withoutPeers(clientVersion) })
-  const server = await buildRpcServer(backend, { corsOrigins: config.http.corsOrigins }, { logger: logger.child({ module: 'rpc' }), metrics: registry })
+  const server = await buildRpcServer(backend, { corsOrigins: config.http.corsOrigins, namespaces: config.http.namespaces }, { logger: logger.child({ module: 'rpc' }), metrics: registry })
   await server.listen({ host: config.http.host, port: config.http.port })
   const address = server.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : config.http.port
