@@ -9,7 +9,8 @@ export interface DevNodeOptions {
   period?: number
   /** Reuse a data directory (restart tests); a fresh temporary one otherwise. */
   dataDir?: string
-  logLevel?: string
+  /** 'debug' or 'trace' for more; quieter levels are raised to 'info', whose lines say where the node listens. */
+  logLevel?: 'info' | 'debug' | 'trace' | 'warn' | 'error'
   extraArgs?: string[]
 }
 
@@ -22,6 +23,7 @@ export function tempDataDir(prefix = 'busan-test-'): string {
 
 export async function startDevNode(options: DevNodeOptions = {}): Promise<DevNode> {
   const dataDir = options.dataDir ?? tempDataDir()
-  const args = ['dev', '--datadir', dataDir, '--http.port', '0', '--period', String(options.period ?? 0), '--log-level', options.logLevel ?? 'info', ...(options.extraArgs ?? [])]
+  const logLevel = options.logLevel === 'debug' || options.logLevel === 'trace' ? options.logLevel : 'info'
+  const args = ['dev', '--datadir', dataDir, '--http.port', '0', '--period', String(options.period ?? 0), '--log-level', logLevel, ...(options.extraArgs ?? [])]
   return startNodeProcess(args, dataDir)
 }

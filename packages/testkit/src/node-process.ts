@@ -56,6 +56,10 @@ export async function startNodeProcess(args: string[], dataDir: string, options:
     })
     exited.then((code) => reject(new Error(`node exited with ${code} before listening:\n${stderr}`)))
     setTimeout(() => reject(new Error(`node did not start within 60 s:\n${stderr}`)), 60_000).unref()
+  }).catch((error: unknown) => {
+    // Never leave an orphan behind a failed start.
+    child.kill('SIGKILL')
+    throw error
   })
   return {
     rpcUrl: url,

@@ -21,6 +21,7 @@ export class CallError extends Error {
 
 const PRECOMPILE_MAX = 0x11n
 const CALL_STIPEND = 2300n
+const ESTIMATE_ERROR_PER_MILLE = 15n
 
 interface CallContext {
   common: Common
@@ -80,7 +81,9 @@ export class CallExecutor {
       if (attempt.error === undefined) hi = optimistic
       else lo = optimistic
     }
-    while (lo + 1n < hi) {
+    // Stop within 1.5% of the lowest passing gas limit, as geth does: an estimate that much
+    // above the minimum is still sufficient, and each attempt is a full execution.
+    while (lo + 1n < hi && (hi - lo) * 1000n > hi * ESTIMATE_ERROR_PER_MILLE) {
       const mid = (lo + hi) / 2n
       const attempt = await session.run(mid, false)
       if (attempt.error === undefined) hi = mid
