@@ -1,0 +1,107 @@
+// Protocol identifiers and the wire format of every request/response message. All
+// messages are RLP; decoders are strict (exact shape, bounded integer sizes) and throw a
+// MalformedMessageError that the caller turns into a penalty for the sending peer.
+import { RLP } from '@ethereumjs/rlp'
+import { bigIntToUnpaddedBytes, bytesToBigInt } from '@ethereumjs/util'
+
+export interface Protocols {
+  status: string
+  blocksByRange: string
+  blocksTopic: string
+  transactionsTopic: string
+}
+
+export function protocols(chainId: bigint): Protocols {
+  return {
+    status: `/busan/${chainId}/status/1`,
+    blocksByRange: `/busan/${chainId}/blocks-by-range/1`,
+    blocksTopic: `/busan/${chainId}/blocks/1`,
+    transactionsTopic: `/busan/${chainId}/transactions/1`,
+  }
+}
+
+/** Largest encoded status message (5 fields, the widest 32 bytes). */
+export const MAX_STATUS_BYTES = 256
+/** Largest encoded blocks-by-range request. */
+export const MAX_RANGE_REQUEST_BYTES = 32
+
+export class MalformedMessageError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'MalformedMessageError'
+  }
+}
+
+export interface StatusMessage {
+  chainId: bigint
+  genesisHash: Uint8Array
+  headNumber: bigint
+  headHash: Uint8Array
+  totalDifficulty: bigint
+}
+
+/** status: rlp([chainId, genesisHash(32), headNumber, headHash(32), totalDifficulty]) */
+export function encodeStatus(status: StatusMessage): Uint8Array {
+  return RLP.encode([
+    bigIntToUnpaddedBytes(status.chainId),
+    status.genesisHash,
+    bigIntToUnpaddedBytes(status.headNumber),
+    status.headHash,
+    bigIntToUnpaddedBytes(status.totalDifficulty),
+  ])
+}
+
+export function decodeStatus(data: Uint8Array): StatusMessage {
+  if (data.length > MAX_STATUS_BYTES) throw new MalformedMessageError(`status of ${data.length} bytes`)
+  const fields = decodeList(data, 5, 'status')
+  return {
+    chainId: decodeUint(fields[0], 8, 'chainId'),
+    genesisHash: decodeHash(fields[1], 'genesisHash'),
+    headNumber: decodeUint(fields[2], 8, 'headNumber'),
+    headHash: decodeHash(fields[3], 'headHash'),
+    totalDifficulty: decodeUint(fields[4], 32, 'totalDifficulty'),
+  }
+}
+
+export interface RangeRequest {
+  start: bigint
+  count: number
+}
+
+/** blocks-by-range request: rlp([startNumber, count]); the response is one length-prefixed block RLP per block. */
+export function encodeRangeRequest(request: RangeRequest): Uint8Array {
+  return RLP.encode([bigIntToUnpaddedBytes(request.start), bigIntToUnpaddedBytes(BigInt(request.count))])
+}
+
+export function decodeRangeRequest(data: Uint8Array, maxCount: number): RangeRequest {
+  if (data.length > MAX_RANGE_REQUEST_BYTES) throw new MalformedMessageError(`range request of ${data.length} bytes`)
+  const fields = decodeList(data, 2, 'range request')
+  const start = decodeUint(fields[0], 8, 'start')
+  const count = decodeUint(fields[1], 4, 'count')
+  if (count < 1n || count > BigInt(maxCount)) throw new MalformedMessageError(`range request count ${count} outside 1..${maxCount}`)
+  return { start, count: Number(count) }
+}
+
+function decodeList(data: Uint8Array, length: number, what: string): Uint8Array[] {
+  let decoded: Uint8Array | unknown[]
+  try {
+    decoded = RLP.decode(data) as Uint8Array | unknown[]
+  } catch (error) {
+    throw new MalformedMessageError(`${what}: ${(error as Error).message}`)
+  }
+  if (!Array.isArray(decoded) || decoded.length !== length || decoded.some((item) => !(item instanceof Uint8Array))) {
+    throw new MalformedMessageError(`${what}: expected a list of ${length} byte strings`)
+  }
+  return decoded as Uint8Array[]
+}
+
+function decodeUint(bytes: Uint8Array, maxBytes: number, what: string): bigint {
+  if (bytes.length > maxBytes) throw new MalformedMessageError(`${what}: ${bytes.length} bytes`)
+  if (bytes.length > 0 && bytes[0] === 0) throw new MalformedMessageError(`${what}: leading zero`)
+  return bytes.length === 0 ? 0n : bytesToBigInt(bytes)
+}
+
+function decodeHash(bytes: Uint8Array, what: string): Uint8Array {
+  if (bytes.length !== 32) throw new MalformedMessageError(`${what}: ${bytes.length} bytes, want 32`)
+  return bytes
+}

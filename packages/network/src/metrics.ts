@@ -1,0 +1,66 @@
+// Prometheus metrics of the peer network, on the registry the node gives it.
+import { Counter, Gauge, type Registry } from 'prom-client'
+
+export type GossipTopicLabel = 'blocks' | 'transactions'
+/** accept/ignore/reject for received messages (the validator's verdict); published/failed for our own. */
+export type GossipOutcome = 'accept' | 'ignore' | 'reject' | 'published' | 'failed'
+
+const NAMES = [
+  'network_peers',
+  'network_gossip_messages_total',
+  'network_sync_blocks_imported_total',
+  'network_penalties_total',
+  'network_bans_total',
+  'network_requests_served_total',
+]
+
+export class NetworkMetrics {
+  private readonly gossip: Counter<'topic' | 'direction' | 'outcome'>
+  private readonly syncImported: Counter
+  private readonly penalties: Counter<'reason'>
+  private readonly bans: Counter
+  private readonly served: Counter<'protocol'>
+
+  constructor(registry: Registry, peerCount: () => number) {
+    // One network per node; a second one on the same registry (tests) takes the names over.
+    for (const name of NAMES) if (registry.getSingleMetric(name) !== undefined) registry.removeSingleMetric(name)
+    const registers = [registry]
+    new Gauge({
+      name: 'network_peers',
+      help: 'Connected peers',
+      registers,
+      collect() {
+        this.set(peerCount())
+      },
+    })
+    this.gossip = new Counter({ name: 'network_gossip_messages_total', help: 'Gossip messages by topic, direction (in/out) and outcome', labelNames: ['topic', 'direction', 'outcome'], registers })
+    this.syncImported = new Counter({ name: 'network_sync_blocks_imported_total', help: 'Blocks imported by the sync (not by gossip)', registers })
+    this.penalties = new Counter({ name: 'network_penalties_total', help: 'Penalties given to peers, by reason', labelNames: ['reason'], registers })
+    this.bans = new Counter({ name: 'network_bans_total', help: 'Peers disconnected and banned for repeated invalid data', registers })
+    this.served = new Counter({ name: 'network_requests_served_total', help: 'Requests answered to peers, by protocol', labelNames: ['protocol'], registers })
+  }
+
+  gossipIn(topic: GossipTopicLabel, outcome: GossipOutcome): void {
+    this.gossip.inc({ topic, direction: 'in', outcome })
+  }
+
+  gossipOut(topic: GossipTopicLabel, outcome: GossipOutcome): void {
+    this.gossip.inc({ topic, direction: 'out', outcome })
+  }
+
+  syncBlocks(count: number): void {
+    this.syncImported.inc(count)
+  }
+
+  penalty(reason: string): void {
+    this.penalties.inc({ reason })
+  }
+
+  ban(): void {
+    this.bans.inc()
+  }
+
+  servedRequest(protocol: 'status' | 'blocks-by-range'): void {
+    this.served.inc({ protocol })
+  }
+}
