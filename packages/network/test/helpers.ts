@@ -39,16 +39,24 @@ export interface TestChain {
   engine: CliqueEngine
   access: ChainAccess
   dir: string
+  /** Closes the database (a restart reopens the directory with openChain({ dir })). */
+  close(): Promise<void>
 }
 
 export async function openChain(options: { genesis?: GenesisFile; dir?: string } = {}): Promise<TestChain> {
   const file = options.genesis ?? genesis
   const dir = options.dir ?? tempDir('busan-chain-')
   const kv = await KeyValueStore.open(dir)
-  cleanups.push(() => kv.close())
+  let closed = false
+  const close = async () => {
+    if (closed) return
+    closed = true
+    await kv.close()
+  }
+  cleanups.push(close)
   const engine = new CliqueEngine(kv, file.config.clique)
   const chain = await Chain.open({ kv, common: createChainCommon(file), genesis: file, engine, logger, metrics: null })
-  return { chain, engine, access: chainAccess(chain), dir }
+  return { chain, engine, access: chainAccess(chain), dir, close }
 }
 
 /** ChainAccess over Chain, as the node's composition root builds it. */
