@@ -462,8 +462,8 @@ export const filterCriteria: Decoder<FilterCriteria> = {
           criteria.topics.push(alternatives !== null && alternatives.length === 0 ? null : alternatives)
         } else throw new ParamError('invalid topic(s)')
       }
-      // Trailing wildcards match everything; drop them.
-      while (criteria.topics.length > 0 && criteria.topics[criteria.topics.length - 1] === null) criteria.topics.pop()
+      // Trailing wildcards are kept: as in geth, a log with fewer topics than the filter has
+      // positions does not match (how [Transfer, null, null, null] tells ERC-721 from ERC-20).
     }
     return criteria
   },

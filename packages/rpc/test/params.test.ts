@@ -195,11 +195,13 @@ describe('decoders', () => {
     assert.deepEqual(request.authorizationList?.map((a) => ({ ...a, address: a.address.length })), [{ chainId: 31337n, address: 20, nonce: 1n, yParity: 1, r: 2n, s: 3n }])
   })
 
-  it('decode topics with nulls and OR-lists, dropping trailing wildcards', () => {
+  it('decode topics with nulls and OR-lists, keeping trailing wildcards (they bound the topic count, as geth)', () => {
     const c = filterCriteria.decode({ topics: [null, [HASH, HASH], [], [HASH, null]] })
-    assert.equal(c.topics.length, 2)
+    assert.equal(c.topics.length, 4)
     assert.equal(c.topics[0], null)
     assert.equal(c.topics[1]?.length, 2)
+    assert.equal(c.topics[2], null)
+    assert.equal(c.topics[3], null)
     const d = filterCriteria.decode({ address: ADDR })
     assert.equal(d.addresses.length, 1)
   })

@@ -170,6 +170,8 @@ export class NodeChainBackend implements ChainBackend {
 
 function matches(log: LogView, filter: LogFilter): boolean {
   if (filter.addresses.length > 0 && !filter.addresses.some((address) => equalsBytes(address, log.address))) return false
+  // geth: a log with fewer topics than the filter has positions never matches, wildcards or not.
+  if (filter.topics.length > log.topics.length) return false
   return filter.topics.every((position, i) => position === null || position === undefined || position.length === 0 || (log.topics[i] !== undefined && position.some((topic) => equalsBytes(topic, log.topics[i]))))
 }
 
