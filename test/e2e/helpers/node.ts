@@ -146,6 +146,27 @@ export async function signed(wallet: ethers.Wallet, tx: ethers.TransactionReques
   return { raw, hash: ethers.keccak256(raw) }
 }
 
+/** Waits until the node's /metrics shows `name` (a gauge without labels) at `value`. */
+export async function waitForGauge(e: E2ENode, name: string, value: number): Promise<void> {
+  const line = new RegExp(`^${name} ${value}$`, 'm')
+  await waitFor(async () => line.test(await (await fetch(`${e.node.rpcUrl}/metrics`)).text()), 10_000, `${name} = ${value}`)
+}
+
+/** `promise`, or a rejection after `ms` (the timer is cleared, so it never holds the process open). */
+export async function withTimeout<T>(promise: Promise<T>, ms = 10_000, what = 'operation'): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms)
+      }),
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** Polls until `check` returns a value other than undefined/null/false, or fails after `ms`. */
 export async function waitFor<T>(check: () => Promise<T | undefined | null | false>, ms = 10_000, what = 'condition', node?: DevNode): Promise<T> {
   const deadline = Date.now() + ms
