@@ -21,6 +21,7 @@ export class CallError extends Error {
 
 const PRECOMPILE_MAX = 0x11n
 const CALL_STIPEND = 2300n
+const TX_GAS = 21000n
 const ESTIMATE_ERROR_PER_MILLE = 15n
 
 interface CallContext {
@@ -71,6 +72,14 @@ export class CallExecutor {
       const allowance = available / feeCap
       if (allowance < hi) hi = allowance
     }
+    // A plain transfer to an account without code: 21000 if that works, as geth's estimator.
+    if ((request.data === undefined || request.data.length === 0) && request.to !== undefined) {
+      const code = await session.vm.stateManager.getCode(new Address(request.to))
+      if (code.length === 0) {
+        const transfer = await session.run(TX_GAS, false).catch(() => undefined)
+        if (transfer !== undefined && transfer.error === undefined) return TX_GAS
+      }
+    }
     const top = await session.run(hi, false)
     if (top.error !== undefined) throw failure(top)
     // Gas before refunds is a lower bound; the 63/64 rule may need more, so search upward.
@@ -99,7 +108,10 @@ export class CallExecutor {
 
   private filterAccessList(list: { address: Uint8Array; storageKeys: Uint8Array[] }[], request: CallRequest, sender: Uint8Array) {
     const excluded = new Set([bytesToHex(sender), request.to === undefined ? '' : bytesToHex(request.to)])
-    return list.filter(({ address }) => {
+    return list.filter(({ address, storageKeys }) => {
+      // geth's tracer leaves out the sender, the recipient and precompiles as bare addresses
+      // only: storage slots are listed whatever account holds them (the called contract's too).
+      if (storageKeys.length > 0) return true
       const asNumber = BigInt(bytesToHex(address))
       return !excluded.has(bytesToHex(address)) && !(asNumber > 0n && asNumber <= PRECOMPILE_MAX)
     })
