@@ -69,7 +69,7 @@ test('a block with a bad seal or a bad state root is rejected, its sender penali
   assert.equal(await follower.chain.chain.importBlock(next), 'canonical')
 })
 
-test('transactions: a local pending transaction is gossiped once; duplicates from other paths are not re-delivered', async () => {
+test('a local pending transaction and a sealed block are each delivered once; duplicates from other paths are dropped', async () => {
   // A triangle: a-b, b-c, a-c. A transaction submitted at a reaches b directly and via c.
   const a = await startNode()
   const b = await startNode({ bootnodes: [a.network.multiaddrs()[0]] })
@@ -92,6 +92,14 @@ test('transactions: a local pending transaction is gossiped once; duplicates fro
   assert.equal(await counter(b.registry, 'network_gossip_messages_total', { direction: 'out', topic: 'transactions' }), 0)
   assert.equal(await counter(a.registry, 'network_gossip_messages_total', { direction: 'out', topic: 'transactions', outcome: 'published' }), 11)
   assert.equal(await counter(a.registry, 'network_gossip_messages_total', { direction: 'in', topic: 'transactions' }), 0, 'nothing echoed back to the origin')
+
+  // A block sealed at a reaches b directly and through c (and c directly and through b): validated once each.
+  await seal(a.chain, txs)
+  await waitFor('block everywhere', () => sameHead(a.chain, b.chain) && sameHead(a.chain, c.chain))
+  await a.network.publishBlock(a.chain.chain.head)
+  await sleep(1000)
+  for (const node of [b, c]) assert.equal(await counter(node.registry, 'network_gossip_messages_total', { direction: 'in', topic: 'blocks' }), 1)
+  assert.equal(await counter(a.registry, 'network_gossip_messages_total', { direction: 'in', topic: 'blocks' }), 0)
 })
 
 test('malformed gossip is rejected and penalised without harm', async () => {
