@@ -332,8 +332,9 @@ export class Network {
 
   private onPeerDisconnect(peer: PeerId): void {
     const id = peer.toString()
+    const known = this.book.get(id)?.head !== undefined
     this.book.remove(id)
-    this.logger.debug({ peer: id }, 'peer disconnected')
+    this.logger[known ? 'info' : 'debug']({ peer: id, peers: this.peerCount() }, 'peer disconnected')
     const staticPeer = this.staticPeers.get(id)
     if (staticPeer !== undefined && this.state === 'started') this.scheduleRedial(staticPeer)
   }
@@ -388,7 +389,7 @@ export class Network {
     const first = state.head === undefined
     this.book.noteHead(id, { number: status.headNumber, hash: status.headHash, td: status.totalDifficulty }, true)
     state.statusAt = Date.now()
-    if (first) this.logger.info({ peer: id, head: Number(status.headNumber), td: status.totalDifficulty.toString() }, 'peer ready')
+    if (first) this.logger.info({ peer: id, head: Number(status.headNumber), td: status.totalDifficulty.toString(), peers: this.peerCount() }, 'peer ready')
     const staticPeer = this.staticPeers.get(id)
     if (staticPeer !== undefined) staticPeer.delayMs = this.options.redialMinMs
     if (status.totalDifficulty > this.chain.head().totalDifficulty) this.syncer.trigger()
@@ -579,8 +580,10 @@ export class Network {
 
   /** The peer's canonical blocks [start, start + count), checked to be consecutive and linked; may be fewer. */
   private async requestRange(peerId: string, start: bigint, count: number, cancel: AbortSignal): Promise<Block[]> {
+    const peer = peerIdFromString(peerId)
+    if (this.node.getConnections(peer).length === 0) throw new Error(`peer ${peerId} not connected`)
     const signal = AbortSignal.any([cancel, AbortSignal.timeout(this.options.requestTimeoutMs)])
-    const stream = await this.node.dialProtocol(peerIdFromString(peerId), this.protocols.blocksByRange, { signal })
+    const stream = await this.node.dialProtocol(peer, this.protocols.blocksByRange, { signal })
     stream.maxReadBufferLength = this.options.maxResponseBytes + this.options.maxBlockBytes
     const detach = abortOnSignal(stream, signal)
     let messages: Uint8Array[]

@@ -142,10 +142,13 @@ export class Syncer {
   private async round(peer: PeerState): Promise<number> {
     const { chain, options } = this.host
     const signal = this.abort.signal
+    // Requests still in flight when the round ends are cancelled with it.
+    const roundAbort = new AbortController()
+    const requestSignal = AbortSignal.any([signal, roundAbort.signal])
     let imported = 0
     const segments: Segment[] = []
     const request = (start: bigint, count: number): Segment => {
-      const blocks = this.host.requestRange(peer.id, start, count, signal)
+      const blocks = this.host.requestRange(peer.id, start, count, requestSignal)
       blocks.catch(() => undefined) // awaited in order later, or abandoned when the round ends
       return { start, count, blocks }
     }
@@ -191,6 +194,8 @@ export class Syncer {
         this.host.logger.warn({ peer: peer.id, err: error }, 'sync round failed')
       }
       peer.syncCooldownUntil = Date.now() + options.syncPeerCooldownMs
+    } finally {
+      roundAbort.abort(new Error('sync round over'))
     }
     return imported
   }

@@ -18,7 +18,6 @@ export const genesis = devGenesis({ period: 0 })
 export const common = createChainCommon(genesis)
 export const accounts = devAccounts()
 export const sealerKey = hexToBytes(accounts[0].privateKey as `0x${string}`)
-export const sealerAddress = hexToBytes(accounts[0].address as `0x${string}`)
 export const logger: Logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
 
 const cleanups: (() => Promise<void> | void)[] = []
@@ -85,12 +84,14 @@ function source(txs: TypedTransaction[]): TransactionSource {
   return { next: () => (i < txs.length ? { tx: txs[i], sender: txs[i++].getSenderAddress().bytes } : undefined), skipSender: () => {} }
 }
 
-/** Seals a block with the dev sealer on top of the chain's head (published by the chain's network, if any). */
-export async function seal(t: TestChain, txs: TypedTransaction[] = []): Promise<Block> {
+/** Seals a block on top of the chain's head with dev account `signer` (0: the dev chain's only sealer). */
+export async function seal(t: TestChain, txs: TypedTransaction[] = [], signer = 0): Promise<Block> {
   const parent = t.chain.head
-  const plan = await t.engine.plan(parent.header, sealerAddress, Date.now())
-  assert.ok(!('refused' in plan), 'the dev sealer may seal')
-  const sealed = await t.chain.produceBlock({ parent, plan, signer: sealerAddress, privateKey: sealerKey, producer: t.engine, source: source(txs), requireTransactions: false })
+  const address = hexToBytes(accounts[signer].address as `0x${string}`)
+  const plan = await t.engine.plan(parent.header, address, Date.now())
+  assert.ok(!('refused' in plan), `account ${signer} may seal on ${parent.header.number}`)
+  const privateKey = hexToBytes(accounts[signer].privateKey as `0x${string}`)
+  const sealed = await t.chain.produceBlock({ parent, plan, signer: address, privateKey, producer: t.engine, source: source(txs), requireTransactions: false })
   assert.ok(sealed !== undefined)
   return sealed.block
 }
