@@ -5,12 +5,38 @@ import { Chain, ChainMetrics, CliqueEngine } from '@busan/chain'
 import { createChainCommon, type GenesisFile } from '@busan/chain-config'
 import { KeyValueStore } from '@busan/db'
 import { buildRpcServer, type NetworkBackend } from '@busan/rpc'
+import { Network } from '@busan/network'
 import { Sealer } from '@busan/sealer'
 import { TxPool } from '@busan/txpool'
 import { createRpcBackend } from './backend/rpc-backend.ts'
 import { CLIENT_NAME, CLIENT_VERSION, type NodeConfig } from './config.ts'
 import { createLogger } from './logger.ts'
+import { chainAccess, poolAccess } from './network-access.ts'
 import { PoolMaintainer, headContext, headStateReader } from './pool-maintainer.ts'
+
+/** JSON-ready: bigints as decimal strings, as geth prints difficulties and chain ids. */
+function plain(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? item.toString() : item)))
+}
+
+/** The peer network as the RPC's net_/admin_/eth_syncing methods see it. */
+function networkBackend(network: Network, clientVersion: string): NetworkBackend {
+  return {
+    peerCount: () => network.peerCount(),
+    listening: () => true,
+    syncing: () => network.syncing(),
+    peers: () => network.peers().map((peer) => plain(peer)),
+    nodeInfo: () => plain({ name: clientVersion, ...network.nodeInfo() }),
+    addPeer: async (address) => {
+      try {
+        await network.addPeer(address)
+        return true
+      } catch {
+        return false
+      }
+    },
+  }
+}
 
 /** A node that runs alone (the dev chain): no peers, nothing to dial. */
 function withoutPeers(clientVersion: string): NetworkBackend {
@@ -63,6 +89,20 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   })
   const maintainer = new PoolMaintainer(chain, pool, logger.child({ module: 'txpool' }))
 
+  const clientVersion = `${CLIENT_NAME}/v${CLIENT_VERSION}/${process.platform}-${process.arch}/node${process.versions.node}`
+  const network =
+    config.p2p === undefined
+      ? undefined
+      : await Network.create({
+          dataDir: config.dataDir,
+          listen: config.p2p.listen,
+          bootnodes: config.p2p.bootnodes,
+          allowlist: config.p2p.allowlist,
+          chain: chainAccess(chain),
+          pool: poolAccess(pool),
+          logger: logger.child({ module: 'network' }),
+          metrics: registry,
+        })
   const sealer =
     config.signer === undefined
       ? undefined
@@ -73,17 +113,28 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
           signer: config.signer.address,
           privateKey: config.signer.privateKey,
           period: config.genesis.config.clique.period,
+          syncing: () => network !== undefined && network.syncing() !== false,
           logger: logger.child({ module: 'sealer' }),
         })
 
-  const clientVersion = `${CLIENT_NAME}/v${CLIENT_VERSION}/${process.platform}-${process.arch}/node${process.versions.node}`
-  const backend = createRpcBackend({ chain, engine, pool, accounts: config.accounts, clientVersion, network: withoutPeers(clientVersion) })
+  const backend = createRpcBackend({
+    chain,
+    engine,
+    pool,
+    accounts: config.accounts,
+    clientVersion,
+    network: network === undefined ? withoutPeers(clientVersion) : networkBackend(network, clientVersion),
+  })
   const server = await buildRpcServer(backend, { corsOrigins: config.http.corsOrigins, namespaces: config.http.namespaces }, { logger: logger.child({ module: 'rpc' }), metrics: registry })
   await server.listen({ host: config.http.host, port: config.http.port })
   const address = server.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : config.http.port
   const rpcUrl = `http://${config.http.host}:${port}`
   logger.info({ url: rpcUrl, chainId: config.genesis.config.chainId, signer: config.signer === undefined ? null : bytesToHex(config.signer.address) }, 'JSON-RPC listening (HTTP and WebSocket)')
+  if (network !== undefined) {
+    await network.start()
+    logger.info({ peerId: network.peerId, addrs: network.multiaddrs() }, 'p2p listening')
+  }
   sealer?.start()
 
   let stopping: Promise<void> | undefined
@@ -91,6 +142,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     stopping ??= (async () => {
       logger.info('stopping')
       await sealer?.stop()
+      await network?.stop()
       await server.close()
       await kv.close()
       logger.info('stopped')

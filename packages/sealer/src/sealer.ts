@@ -21,8 +21,12 @@ export interface SealerOptions {
   privateKey: Uint8Array
   /** 0: seal as soon as transactions are pending, never empty blocks (automine). */
   period: number
+  /** True while the node catches up with its peers: sealing on a stale head only makes forks. */
+  syncing?: () => boolean
   logger: Logger
 }
+
+const SYNC_POLL_MS = 500
 
 /**
  * Decides when to seal; the chain decides how. Interval mode (period > 0) seals a block per
@@ -79,6 +83,10 @@ export class Sealer {
     const { chain, pool, producer, period } = this.options
     while (!this.stopped) {
       try {
+        if (this.options.syncing?.() === true) {
+          await this.sleep(SYNC_POLL_MS)
+          continue
+        }
         const parent = chain.head
         await pool.synced(parent)
         if (period === 0 && !pool.hasPending()) {

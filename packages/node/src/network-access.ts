@@ -1,0 +1,35 @@
+// The chain and the pool as the peer network sees them (packages/network/src/interface.ts).
+import { createBlockFromRLP } from '@ethereumjs/block'
+import type { Chain, HeadChange } from '@busan/chain'
+import type { ChainAccess, PoolAccess } from '@busan/network'
+import type { PooledTransaction, TxPool } from '@busan/txpool'
+
+export function chainAccess(chain: Chain): ChainAccess {
+  return {
+    chainId: chain.common.chainId(),
+    genesisHash: chain.genesis.hash(),
+    head: () => ({ number: chain.head.header.number, hash: chain.head.hash(), totalDifficulty: chain.store.totalDifficulty(chain.head.hash()) ?? 0n }),
+    blockByNumber: (number) => chain.store.blockByNumber(number),
+    blockByHash: (hash) => chain.store.blockByHash(hash),
+    importBlock: (block) => chain.importBlock(block),
+    decodeBlock: (rlp) => createBlockFromRLP(rlp, { common: chain.common, params: {} }),
+    onHead(listener) {
+      const onHead = (change: HeadChange) => listener(change.head.block, change.sealedHere)
+      chain.on('head', onHead)
+      return () => chain.off('head', onHead)
+    },
+  }
+}
+
+export function poolAccess(pool: TxPool): PoolAccess {
+  return {
+    addRaw: async (raw) => {
+      await pool.addRaw(raw)
+    },
+    onPending(listener) {
+      const onPending = (pooled: PooledTransaction) => listener(pooled.raw, pooled.hash)
+      pool.events.on('pending', onPending)
+      return () => pool.events.off('pending', onPending)
+    },
+  }
+}
