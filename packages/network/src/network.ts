@@ -28,6 +28,7 @@ import { Syncer, type SyncStatus } from './sync.ts'
 
 /** gossipsub frames messages with it-length-prefixed's default 4 MiB limit; keep room for the RPC envelope. */
 const MAX_GOSSIP_BYTES = 4 * 1024 * 1024 - 64 * 1024
+const STATIC_PEER_TAG = 'busan-static-peer'
 /** Content ids of transactions that arrived by gossip (gossipsub forwards those itself). */
 const RECENT_GOSSIP_TRANSACTIONS = 32_768
 
@@ -439,8 +440,11 @@ export class Network {
   private async dialStatic(peer: StaticPeer, rethrow = false): Promise<void> {
     peer.timer = undefined
     if (this.state !== 'started' || this.staticPeers.get(peer.id) !== peer) return
-    if (this.node.getConnections(peerIdFromString(peer.id)).length > 0) return
+    const id = peerIdFromString(peer.id)
+    if (this.node.getConnections(id).length > 0) return
     try {
+      // A high tag value keeps the connection manager from pruning static peers when full.
+      await this.node.peerStore.merge(id, { tags: { [STATIC_PEER_TAG]: { value: 100 } } })
       await this.node.dial(peer.address, { signal: AbortSignal.timeout(this.options.requestTimeoutMs) })
     } catch (error) {
       this.logger.debug({ peer: peer.id, address: peer.address.toString(), err: (error as Error).message, retryMs: peer.delayMs }, 'dial failed')

@@ -49,7 +49,7 @@ export interface NetworkOptions {
 
 export const defaultNetworkOptions: Readonly<NetworkOptions> = Object.freeze({
   maxPeers: 100,
-  maxBlockBytes: 4 * 1024 * 1024,
+  maxBlockBytes: 10 * 1024 * 1024,
   maxTransactionBytes: 128 * 1024,
   maxRangeBlocks: 128,
   maxResponseBytes: 8 * 1024 * 1024,

@@ -60,6 +60,13 @@ test('allowlist: a listed peer connects, another is refused both ways', async ()
   assert.equal(stranger.network.peers().some((p) => p.head !== undefined), false, 'no status was ever exchanged')
 })
 
+test('addPeer refuses an address without a peer id; create refuses a bad bootnode', async () => {
+  const a = await startNode()
+  await assert.rejects(a.network.addPeer('/ip4/127.0.0.1/tcp/1'), /no \/p2p\//)
+  await assert.rejects(a.network.addPeer('not a multiaddr'), /invalid peer address/)
+  await assert.rejects(startNode({ bootnodes: ['/ip4/127.0.0.1/tcp/1'] }), /no \/p2p\//)
+})
+
 test('the node key persists across restarts: same peer id', async () => {
   const first = await startNode()
   const id = first.network.peerId
