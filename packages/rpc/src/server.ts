@@ -21,6 +21,9 @@ export interface RpcServerDeps {
   metrics: Registry | null
 }
 
+/** How long closing waits for requests in flight before dropping their connections. */
+const SHUTDOWN_GRACE_MS = 5000
+
 function errorBody(code: number, message: string): string {
   return JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } })
 }
@@ -122,6 +125,19 @@ export function buildRpcServer(backend: RpcBackend, options: RpcOptions = {}, de
     backend.events.off('pendingTransaction', onPendingTransaction)
     filters.close()
     hub.closeAll()
+  })
+
+  // Closing waits for requests in flight, but a client that never finishes sending its body
+  // must not hold the node open: past a grace period the remaining connections are dropped
+  // (geth's HTTP server gives shutdown 5 s the same way).
+  app.addHook('preClose', (done) => {
+    const force = setTimeout(() => {
+      log.warn({ graceMs: SHUTDOWN_GRACE_MS }, 'HTTP server graceful shutdown timed out; closing the remaining connections')
+      app.server.closeAllConnections()
+    }, SHUTDOWN_GRACE_MS)
+    force.unref()
+    app.server.once('close', () => clearTimeout(force))
+    done()
   })
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
