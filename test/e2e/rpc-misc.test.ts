@@ -339,7 +339,7 @@ describe('bad input never crashes the node', () => {
     assert.equal(await get.text(), '')
     const notFound = await fetch(`${e.node.rpcUrl}/nope`, { method: 'POST', body: '{}' })
     assert.equal(notFound.status, 404)
-    assert.equal((await notFound.json()).error.code, -32600)
+    assert.equal(((await notFound.json()) as { error: { code: number } }).error.code, -32600)
     const plain = await e.post(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId' }), { 'content-type': 'text/plain' })
     assert.equal(plain.body.result, '0x7a69')
   })

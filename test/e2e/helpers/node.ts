@@ -140,7 +140,7 @@ export async function rpcError(fn: () => Promise<unknown>): Promise<RpcCallError
  * transaction) and for putting several transactions of one sender into one block (send
  * nonce n+1 first, it waits; nonce n then releases both together).
  */
-export async function signed(wallet: ethers.Wallet, tx: ethers.TransactionRequest): Promise<{ raw: string; hash: string }> {
+export async function signed(wallet: ethers.BaseWallet, tx: ethers.TransactionRequest): Promise<{ raw: string; hash: string }> {
   const populated = await wallet.populateTransaction(tx)
   const raw = await wallet.signTransaction(populated)
   return { raw, hash: ethers.keccak256(raw) }
