@@ -4,7 +4,7 @@ import { Block, createBlockHeader } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import { createTx, type TypedTransaction } from '@ethereumjs/tx'
-import { Address, bigIntToUnpaddedBytes, bytesToHex, hexToBytes, type DB, type EOACode7702AuthorizationListBytes } from '@ethereumjs/util'
+import { Address, bigIntToUnpaddedBytes, bytesToHex, hexToBytes, toChecksumAddress, type DB, type EOACode7702AuthorizationListBytes } from '@ethereumjs/util'
 import { createVM, runTx, type VM } from '@ethereumjs/vm'
 import { createStateTrie, evmBlockchain } from '@busan/chain'
 import { EphemeralTrieStore } from '@busan/db'
@@ -133,8 +133,20 @@ export class CallExecutor {
     )
     const block = new Block(header, [], [], [], { common, params: {} })
     const sender = request.from ?? new Uint8Array(20)
+    const feeCap = request.maxFeePerGas ?? request.gasPrice ?? 0n
     const run = async (gas: bigint, reportAccessList: boolean): Promise<Attempt> => {
       const tx = this.transaction(request, gas, sender)
+      // geth's pre-checks, with its messages. EthereumJS's skipBalance would mint what an
+      // unpriced call lacks, value included; geth never pays the value for the caller.
+      const baseFee = header.baseFeePerGas ?? 0n
+      if (priced && feeCap < baseFee) {
+        throw new CallError(`max fee per gas less than block base fee: address ${toChecksumAddress(bytesToHex(sender))}, maxFeePerGas: ${feeCap}, baseFee: ${baseFee}`)
+      }
+      const want = gas * feeCap + (request.value ?? 0n)
+      if (want > 0n) {
+        const have = (await stateManager.getAccount(new Address(sender)))?.balance ?? 0n
+        if (have < want) throw new CallError(`insufficient funds for gas * price + value: address ${toChecksumAddress(bytesToHex(sender))} have ${have} want ${want}`)
+      }
       await stateManager.checkpoint()
       try {
         const result = await runTx(vm, { tx, block, skipNonce: true, skipBalance: !priced, skipBlockGasLimitValidation: true, skipHardForkValidation: true, reportAccessList })
