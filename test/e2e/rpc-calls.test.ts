@@ -209,11 +209,22 @@ describe('eth_estimateGas', () => {
     assert.equal(reverter.interface.parseError(err.data)?.name, 'Unauthorized')
   })
 
-  it('insufficient funds for the value: -32000', async () => {
+  it('insufficient funds for the value: -32000, priced or not (the node never pays the value for the caller)', async () => {
     const poor = ethers.Wallet.createRandom().address
     const err = await rpcError(() => e.rpc('eth_estimateGas', [{ from: poor, to: caller.address, value: '0x1', maxFeePerGas: '0x3b9aca00' }]))
     assert.equal(err.code, -32000)
-    assert.match(err.message, /insufficient funds/)
+    assert.equal(err.message, 'insufficient funds for transfer')
+    const unpriced = await rpcError(() => e.rpc('eth_estimateGas', [{ from: poor, to: caller.address, value: '0x1' }]))
+    assert.equal(unpriced.code, -32000)
+    assert.equal(unpriced.message, `insufficient funds for gas * price + value: address ${poor} have 0 want 1`)
+    const call = await rpcError(() => e.rpc('eth_call', [{ from: poor, to: S, value: '0x2' }, 'latest']))
+    assert.equal(call.message, `insufficient funds for gas * price + value: address ${poor} have 0 want 2`)
+    // A funded caller is fine; a fee cap under the base fee is refused with geth's words.
+    assert.equal(await e.rpc('eth_call', [{ from: caller.address, to: e.wallets[9].address, value: '0x2' }, 'latest']), '0x')
+    const latest = await e.rpc('eth_getBlockByNumber', ['latest', false])
+    const low = await rpcError(() => e.rpc('eth_call', [{ from: caller.address, to: e.wallets[9].address, maxFeePerGas: '0x1' }, 'latest']))
+    assert.equal(low.code, -32000)
+    assert.equal(low.message, `max fee per gas less than block base fee: address ${caller.address}, maxFeePerGas: 1, baseFee: ${BigInt(latest.baseFeePerGas)}`)
   })
 })
 
