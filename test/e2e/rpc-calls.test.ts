@@ -157,8 +157,8 @@ describe('eth_estimateGas', () => {
     const receipt = await mined(e, caller.sendTransaction({ to: S, data, gasLimit: estimate }))
     assert.equal(receipt.status, 1)
     assert.ok(estimate >= receipt.gasUsed)
-    // An SSTORE needs 2300 gas left over (EIP-2200), so the estimate may exceed the use by that.
-    assert.ok(estimate - receipt.gasUsed <= 2300n + 100n, `estimate ${estimate}, used ${receipt.gasUsed}`)
+    // An SSTORE needs 2300 gas left over (EIP-2200), and estimates stop within 1.5% (geth).
+    assert.ok(estimate <= ((receipt.gasUsed + 2300n) * 1015n) / 1000n, `estimate ${estimate}, used ${receipt.gasUsed}`)
     assert.equal(await store.get(), 12345n)
   })
 
@@ -169,7 +169,7 @@ describe('eth_estimateGas', () => {
     const receipt = await mined(e, caller.sendTransaction({ data: deployTx.data, gasLimit: estimate }))
     assert.equal(receipt.status, 1)
     assert.ok(receipt.contractAddress !== null)
-    assert.ok(estimate >= receipt.gasUsed && estimate - receipt.gasUsed <= 5000n, `estimate ${estimate}, used ${receipt.gasUsed}`)
+    assert.ok(estimate >= receipt.gasUsed && estimate <= ((receipt.gasUsed + 2300n) * 1015n) / 1000n, `estimate ${estimate}, used ${receipt.gasUsed}`)
   })
 
   it('a call forwarding gas to a child: the estimate covers the 63/64 rule, the gas used alone would not', async () => {
