@@ -265,6 +265,16 @@ export class Network {
     }
   }
 
+  /**
+   * Gossip reach: peers subscribed to our block topic (they get what we publish) and those in
+   * our block-topic mesh (they get what we forward; the mesh forms on gossipsub heartbeats).
+   */
+  gossipPeers(): { subscribers: number; mesh: number } {
+    if (this.state !== 'started') return { subscribers: 0, mesh: 0 }
+    const pubsub = this.node.services.pubsub as GossipSub & { getMeshPeers?(topic: string): string[] }
+    return { subscribers: pubsub.getSubscribers(this.protocols.blocksTopic).length, mesh: pubsub.getMeshPeers?.(this.protocols.blocksTopic).length ?? 0 }
+  }
+
   /** False, or the sync progress (eth_syncing). */
   syncing(): false | SyncStatus {
     return this.syncer.status()

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { after, test } from 'node:test'
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
-import { accounts, cleanup, counter, openChain, resealed, sameHead, seal, sleep, startNode, transfers, waitFor } from './helpers.ts'
+import { accounts, cleanup, counter, gossipReady, openChain, resealed, sameHead, seal, sleep, startNode, transfers, waitFor } from './helpers.ts'
 
 after(cleanup)
 
@@ -10,7 +10,7 @@ test('blocks sealed by one node reach a follower by gossip: same head hash and s
   const sealer = await startNode()
   const follower = await startNode({ bootnodes: [sealer.network.multiaddrs()[0]] })
   await waitFor('peers ready', () => follower.network.peers().some((p) => p.head !== undefined) && sealer.network.peers().some((p) => p.head !== undefined))
-  await sleep(1200) // gossipsub exchanges subscriptions and builds its mesh on the first heartbeat
+  await gossipReady(sealer, follower)
   let nonce = 0
   for (let i = 0; i < 5; i++) {
     await seal(sealer.chain, transfers(20, nonce))
@@ -34,7 +34,7 @@ test('a block with a bad seal or a bad state root is rejected, its sender penali
   assert.equal(await follower.chain.chain.importBlock(first), 'canonical')
   await rogue.network.addPeer(follower.network.multiaddrs()[0])
   await waitFor('peers ready', () => follower.network.peers().some((p) => p.head !== undefined))
-  await sleep(1200)
+  await gossipReady(follower, rogue)
 
   // The tampered blocks are built off-network (a chain no network publishes for).
   const forge = await openChain()
@@ -75,7 +75,7 @@ test('a local pending transaction and a sealed block are each delivered once; du
   const b = await startNode({ bootnodes: [a.network.multiaddrs()[0]] })
   const c = await startNode({ bootnodes: [a.network.multiaddrs()[0], b.network.multiaddrs()[0]] })
   await waitFor('triangle', () => a.network.peerCount() === 2 && b.network.peerCount() === 2 && c.network.peerCount() === 2)
-  await sleep(1500)
+  await gossipReady(a, b, c)
   const txs = transfers(10, 0, 2)
   for (const tx of txs) await a.pool.addRaw(tx.serialize())
   await waitFor('everyone has the transactions', () => b.pool.transactions.size === 10 && c.pool.transactions.size === 10)
@@ -106,7 +106,7 @@ test('malformed gossip is rejected and penalised without harm', async () => {
   const a = await startNode()
   const b = await startNode({ bootnodes: [a.network.multiaddrs()[0]] })
   await waitFor('peers ready', () => a.network.peers().some((p) => p.head !== undefined))
-  await sleep(1200)
+  await gossipReady(a, b)
   await b.network.publishTransaction(new Uint8Array([0x02, 0xc1, 0x80]))
   await b.network.publishTransaction(new Uint8Array(100).fill(0xff))
   await waitFor('both rejected', async () => (await counter(a.registry, 'network_gossip_messages_total', { topic: 'transactions', outcome: 'reject' })) === 2)

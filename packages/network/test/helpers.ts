@@ -178,6 +178,11 @@ export async function waitFor(what: string, predicate: () => boolean | Promise<b
   }
 }
 
+/** Waits until every node has all its connected peers in its block-topic mesh (gossip reaches and is forwarded). */
+export async function gossipReady(...nodes: TestNode[]): Promise<void> {
+  await waitFor('gossip mesh', () => nodes.every((node) => node.network.peerCount() > 0 && node.network.gossipPeers().mesh === node.network.peerCount()))
+}
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Sum of a counter's values whose labels include `labels`. */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { after, test } from 'node:test'
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { cliqueGenesisExtraData, devGenesis } from '@busan/chain-config'
-import { accounts, cleanup, counter, openChain, sameHead, seal, sleep, startNode, transfers, waitFor, type TestNode } from './helpers.ts'
+import { accounts, cleanup, counter, gossipReady, openChain, sameHead, seal, startNode, transfers, waitFor, type TestNode } from './helpers.ts'
 
 after(cleanup)
 
@@ -31,7 +31,7 @@ test('sealers taking turns converge through a forwarding peer; a concurrent out-
   const s2 = await startNode({ chain: await openChain({ genesis }), bootnodes: [s1.network.multiaddrs()[0]] })
   const sealers = [s0, s1, s2]
   await waitFor('line connected', () => s0.network.peerCount() === 1 && s1.network.peerCount() === 2 && s2.network.peerCount() === 1)
-  await sleep(1500)
+  await gossipReady(s0, s1, s2)
   const converged = () => sameHead(s0.chain, s1.chain) && sameHead(s1.chain, s2.chain)
 
   let nonce = 0
@@ -48,13 +48,14 @@ test('sealers taking turns converge through a forwarding peer; a concurrent out-
   assert.ok(outOfTurn !== undefined)
   const [winner, loser] = await Promise.all([seal(sealers[inTurn].chain, transfers(1, nonce, 5), SIGNERS[inTurn]), seal(sealers[outOfTurn].chain, transfers(1, nonce, 6), SIGNERS[outOfTurn])])
   await waitFor('fork resolved to the in-turn block', () => sealers.every((node) => bytesToHex(node.chain.chain.head.hash()) === bytesToHex(winner.hash())))
-  for (const node of sealers) assert.ok(node.chain.chain.store.blockByHash(loser.hash()) !== undefined, 'the losing block is kept as a side block')
+  await waitFor('the losing block kept everywhere as a side block', () => sealers.every((node) => node.chain.chain.store.blockByHash(loser.hash()) !== undefined))
+  for (const node of sealers) assert.equal(bytesToHex(node.chain.chain.head.hash()), bytesToHex(winner.hash()))
 
   // An RPC node (no signer) joins through s2 and catches up, then follows by gossip.
   const rpc = await startNode({ chain: await openChain({ genesis }), bootnodes: [s2.network.multiaddrs()[0]] })
   await waitFor('rpc node synced', () => sameHead(s2.chain, rpc.chain))
   assert.equal(await counter(rpc.registry, 'network_sync_blocks_imported_total'), 10)
-  await sleep(1500)
+  await gossipReady(s2, rpc)
   const next = await turns(sealers)
   const block = await seal(sealers[next.inTurn].chain, [], SIGNERS[next.inTurn])
   await waitFor('rpc node follows by gossip', () => bytesToHex(rpc.chain.chain.head.hash()) === bytesToHex(block.hash()))

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { bytesToHex } from '@ethereumjs/util'
-import { cleanup, counter, openChain, sameHead, seal, startNode, transfers, waitFor, type TestChain, type TestNode } from './helpers.ts'
+import { cleanup, counter, gossipReady, openChain, sameHead, seal, startNode, transfers, waitFor, type TestChain, type TestNode } from './helpers.ts'
 
 after(cleanup)
 
@@ -52,8 +52,8 @@ test('a node that was down resumes from where it stopped; new blocks then arrive
   await waitFor('caught up', () => sameHead(source.chain, follower.chain), 60_000)
   assert.equal(await counter(follower.registry, 'network_sync_blocks_imported_total'), BLOCKS - 100, 'only the missing blocks were imported')
 
-  await waitFor('gossip mesh', () => follower.network.syncing() === false)
-  await new Promise((resolve) => setTimeout(resolve, 1200))
+  await waitFor('sync over', () => follower.network.syncing() === false)
+  await gossipReady(source, follower)
   await seal(source.chain, transfers(5, 1000))
   await waitFor('new block by gossip', () => sameHead(source.chain, follower.chain))
   assert.equal(await counter(follower.registry, 'network_sync_blocks_imported_total'), BLOCKS - 100)
