@@ -426,7 +426,7 @@ export class Network {
     void this.exchangeStatus(peer).catch(() => undefined)
   }
 
-  penalise(peerId: string, reason: PenaltyReason, detail: string): void {
+  private penalise(peerId: string, reason: PenaltyReason, detail: string): void {
     const points = this.options.penalties[reason]
     const total = this.book.penalise(peerId, points)
     this.metrics?.penalty(reason)
