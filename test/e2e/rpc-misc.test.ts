@@ -370,6 +370,7 @@ describe('bad input never crashes the node', () => {
   })
 })
 
+// Stops this file's node: keep it last.
 describe('shutdown', () => {
   it('a client that never finishes its request delays SIGTERM by the 5 s grace period only', async () => {
     const request = http.request(e.node.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': 1000 } })
