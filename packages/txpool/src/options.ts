@@ -19,7 +19,11 @@ export interface TxPoolOptions {
   maxQueuedPerSender: number
   /** Executable transactions in the pool. */
   maxPending: number
-  /** Future transactions in the pool (geth: GlobalQueue 1024). */
+  /**
+   * Future transactions in the pool (geth: GlobalQueue 1024). Larger here: clients that send
+   * several JSON-RPC batches at once have their later nonces arrive first, queued until the
+   * earlier batch lands; at 1024 a 4 x 200 batch load overflowed it.
+   */
   maxQueued: number
   /**
    * Accept legacy transactions without EIP-155 replay protection through addRaw/add.
@@ -36,7 +40,7 @@ export const defaultTxPoolOptions: Readonly<TxPoolOptions> = Object.freeze({
   maxPendingPerSender: 1024,
   maxQueuedPerSender: 64,
   maxPending: 10_000,
-  maxQueued: 1024,
+  maxQueued: 4096,
   allowUnprotected: false,
 })
 

@@ -1,0 +1,107 @@
+// The peer network's figures for `npm run bench`: how fast a fresh follower imports a chain
+// from a sealer over libp2p, and how long a sealed block takes to reach the follower.
+// Real processes (`busan run`), real RocksDB directories, 127.0.0.1.
+import { execFileSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { encryptKeystoreJson } from 'ethers'
+import { devAccounts, devGenesis } from '@busan/chain-config'
+import { mainScript, startNodeProcess, tempDataDir, type NodeProcess } from '@busan/testkit'
+import { RpcClient } from './rpc-client.ts'
+import { fundSenders, senderKeys, sign, timedPhase, type Shape } from './workload.ts'
+
+export interface NetworkFigures {
+  blocks: number
+  transactions: number
+  syncBlocksPerSecond: number
+  syncTransactionsPerSecond: number
+  propagationMedianMs: number
+  propagationMaxMs: number
+}
+
+/** Block hashes as they arrive over a newHeads subscription, with the local arrival time. */
+function watchHeads(wsUrl: string): { arrivals: Map<string, number>; close(): void } {
+  const arrivals = new Map<string, number>()
+  const socket = new WebSocket(wsUrl)
+  socket.addEventListener('open', () => socket.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_subscribe', params: ['newHeads'] })))
+  socket.addEventListener('message', (event) => {
+    const message = JSON.parse(String(event.data)) as { params?: { result?: { hash: string } } }
+    const hash = message.params?.result?.hash
+    if (hash !== undefined) arrivals.set(hash, performance.now())
+  })
+  return { arrivals, close: () => socket.close() }
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+export async function measureNetwork(options: { senders: number; perSender: number; shape: Shape; latencySamples: number }): Promise<NetworkFigures> {
+  const base = tempDataDir('busan-bench-net-')
+  const nodes: NodeProcess[] = []
+  try {
+    const [sealerAccount] = devAccounts(1)
+    const password = 'bench'
+    const keystore = join(base, 'sealer.json')
+    writeFileSync(keystore, await encryptKeystoreJson({ address: sealerAccount.address, privateKey: sealerAccount.privateKey }, password, { scrypt: { N: 1 << 12 } }))
+    writeFileSync(join(base, 'password.txt'), password)
+    writeFileSync(join(base, 'genesis.json'), JSON.stringify(devGenesis({ period: 0 })))
+    const run = (name: string, extra: string[]) => {
+      const dataDir = join(base, name)
+      execFileSync(process.execPath, [mainScript, 'init', '--genesis', join(base, 'genesis.json'), '--datadir', dataDir], { stdio: 'ignore' })
+      return startNodeProcess(['run', '--datadir', dataDir, '--http.port', '0', '--p2p.addr', '127.0.0.1', '--p2p.port', '0', ...extra], dataDir)
+    }
+    const sealer = await run('sealer', ['--keystore', keystore, '--password', join(base, 'password.txt')])
+    nodes.push(sealer)
+    const sealerRpc = new RpcClient(sealer.rpcUrl)
+
+    // A chain worth syncing: the transfer workload, sealed as fast as the sealer can.
+    const senders = senderKeys(options.senders)
+    await fundSenders(sealerRpc, senders, options.shape)
+    await timedPhase(sealerRpc, senders, options.perSender, options.shape, (sender, nonce, i) => sign(sender.key, nonce, senders[(i + 1) % senders.length].address, 1n, new Uint8Array(), 21_000n))
+    const head = BigInt(await sealerRpc.call<string>('eth_blockNumber'))
+    let transactions = 0
+    for (let n = 1n; n <= head; n++) transactions += Number(BigInt(await sealerRpc.call<string>('eth_getBlockTransactionCountByNumber', [`0x${n.toString(16)}`])))
+
+    // A fresh follower: from the moment it is up (it dials the sealer right after) until it holds the sealer's head.
+    const follower = await run('follower', ['--bootnodes', sealer.p2pAddrs[0]])
+    const started = performance.now()
+    nodes.push(follower)
+    const followerRpc = new RpcClient(follower.rpcUrl)
+    await until(async () => BigInt(await followerRpc.call<string>('eth_blockNumber')) >= head, 600_000)
+    const syncSeconds = (performance.now() - started) / 1000
+
+    // Propagation: one transaction at a time, each sealed block timed at both ends.
+    const atSealer = watchHeads(sealer.wsUrl)
+    const atFollower = watchHeads(follower.wsUrl)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const latencies: number[] = []
+    const [probe] = senders
+    for (let i = 0; i < options.latencySamples; i++) {
+      const before = atSealer.arrivals.size
+      await sealerRpc.call('eth_sendRawTransaction', [sign(probe.key, probe.nonce++, senders[1].address, 1n, new Uint8Array(), 21_000n)])
+      await until(async () => atSealer.arrivals.size > before, 30_000)
+      const hash = [...atSealer.arrivals.keys()].at(-1)!
+      await until(async () => atFollower.arrivals.has(hash), 30_000)
+      latencies.push(atFollower.arrivals.get(hash)! - atSealer.arrivals.get(hash)!)
+    }
+    atSealer.close()
+    atFollower.close()
+    latencies.sort((a, b) => a - b)
+    return {
+      blocks: Number(head),
+      transactions,
+      syncBlocksPerSecond: Number(head) / syncSeconds,
+      syncTransactionsPerSecond: transactions / syncSeconds,
+      propagationMedianMs: latencies[Math.floor(latencies.length / 2)],
+      propagationMaxMs: latencies[latencies.length - 1],
+    }
+  } finally {
+    for (const node of nodes) await node.stop()
+    for (const node of nodes) node.cleanup()
+  }
+}

@@ -1,0 +1,87 @@
+// The transaction workload the benchmark sends: pre-signed EIP-1559 transfers from many
+// senders, in JSON-RPC batches, timed until every sender's nonce shows them mined.
+import { createFeeMarket1559Tx } from '@ethereumjs/tx'
+import { bytesToHex, hexToBytes } from '@ethereumjs/util'
+import { createChainCommon, devAccounts, devGenesis, keccak256, privateKeyToAddress } from '@busan/chain-config'
+import type { RpcClient } from './rpc-client.ts'
+
+const common = createChainCommon(devGenesis())
+const MAX_FEE = 200n * 10n ** 9n
+const TIP = 10n ** 9n
+
+export interface Shape {
+  /** Transactions per JSON-RPC batch. */
+  batch: number
+  /** Batches in flight at once. */
+  concurrency: number
+}
+
+export interface Sender {
+  key: Uint8Array
+  address: string
+  nonce: bigint
+}
+
+export function senderKeys(count: number): Sender[] {
+  return Array.from({ length: count }, (_, i) => {
+    const key = keccak256(new TextEncoder().encode(`busan-bench-sender-${i}`))
+    return { key, address: bytesToHex(privateKeyToAddress(key)), nonce: 0n }
+  })
+}
+
+export function sign(key: Uint8Array, nonce: bigint, to: string | undefined, value: bigint, data: Uint8Array, gasLimit: bigint): string {
+  const tx = createFeeMarket1559Tx({ chainId: 31337n, nonce, to: to as `0x${string}` | undefined, value, data, gasLimit, maxFeePerGas: MAX_FEE, maxPriorityFeePerGas: TIP }, { common, params: {} })
+  return bytesToHex(tx.sign(key).serialize())
+}
+
+export async function sendAll(client: RpcClient, raws: string[], shape: Shape): Promise<void> {
+  const batches: string[][] = []
+  for (let i = 0; i < raws.length; i += shape.batch) batches.push(raws.slice(i, i + shape.batch))
+  let next = 0
+  const worker = async () => {
+    while (next < batches.length) {
+      const batch = batches[next++]
+      await client.batch(batch.map((raw) => ({ method: 'eth_sendRawTransaction', params: [raw] })))
+    }
+  }
+  await Promise.all(Array.from({ length: shape.concurrency }, worker))
+}
+
+export async function waitForNonces(client: RpcClient, accounts: { address: string; nonce: bigint }[]): Promise<void> {
+  let waiting = accounts
+  while (waiting.length > 0) {
+    const counts = await client.batch<string>(waiting.map((a) => ({ method: 'eth_getTransactionCount', params: [a.address, 'latest'] })))
+    waiting = waiting.filter((a, i) => BigInt(counts[i]) < a.nonce)
+    if (waiting.length > 0) await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
+/** Signs `perSender` transactions for every sender up front, then times send-to-mined. */
+export async function timedPhase(client: RpcClient, senders: Sender[], perSender: number, shape: Shape, build: (sender: Sender, nonce: bigint, i: number) => string): Promise<number> {
+  const raws: string[] = []
+  // Interleave senders so every batch carries many of them, as real traffic would.
+  for (let n = 0; n < perSender; n++) {
+    for (const [i, sender] of senders.entries()) raws.push(build(sender, sender.nonce + BigInt(n), i))
+  }
+  const started = performance.now()
+  await sendAll(client, raws, shape)
+  for (const sender of senders) sender.nonce += BigInt(perSender)
+  await waitForNonces(client, senders)
+  return (raws.length / (performance.now() - started)) * 1000
+}
+
+
+/** Gives every sender 100 ETH from dev accounts #1..#9; returns the funders with their next nonces. */
+export async function fundSenders(client: RpcClient, senders: Sender[], shape: Shape): Promise<Sender[]> {
+  const funders: Sender[] = devAccounts()
+    .slice(1)
+    .map((account) => ({ key: hexToBytes(account.privateKey as `0x${string}`), address: account.address, nonce: 0n }))
+  for (const funder of funders) funder.nonce = BigInt(await client.call<string>('eth_getTransactionCount', [funder.address, 'pending']))
+  const funding = senders.map((sender, i) => {
+    const funder = funders[i % funders.length]
+    return sign(funder.key, funder.nonce++, sender.address, 100n * 10n ** 18n, new Uint8Array(), 21_000n)
+  })
+  await sendAll(client, funding, shape)
+  await waitForNonces(client, funders)
+  return funders
+}
