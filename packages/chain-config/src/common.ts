@@ -47,8 +47,18 @@ export function createChainCommon(genesis: GenesisFile): Common {
     consensus: { type: 'pow', algorithm: 'busan-engine' } as unknown as ChainConfig['consensus'],
   }
   const common = new Common({ chain, hardfork: HARDFORK, customCrypto: nativeCrypto })
-  // Seed every parameter table once: constructors given `params: {}` then skip the
-  // deep copy that `updateParams` does on each call.
+  // Seed every parameter table once. Every transaction, header and block constructor then
+  // copies the Common and calls `updateParams(opts.params ?? defaults)`, which deep-copies the
+  // tables and rebuilds the parameter cache even for `params: {}`: a third of the cost of
+  // decoding a transaction. An own, enumerable override (so `copy()` carries it) skips
+  // empty updates; the copies share the already built cache, which is replaced, never
+  // mutated, when a copy does update.
   for (const table of [paramsBlock, paramsTx, paramsEVM, paramsVM]) common.updateParams(table)
+  Object.defineProperty(common, 'updateParams', {
+    value: function updateNonEmptyParams(this: Common, params: Parameters<Common['updateParams']>[0]) {
+      if (Object.keys(params).length > 0) Common.prototype.updateParams.call(this, params)
+    },
+    enumerable: true,
+  })
   return common
 }
