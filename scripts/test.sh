@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure-node.sh
-[ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci
+source scripts/install-deps.sh
 exec npm test

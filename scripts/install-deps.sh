@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Sourced by dev.sh and test.sh: installs the locked dependencies when they are missing or
+# older than the lockfile. `npm install` rather than `npm ci`: the lockfile cannot list
+# Hardhat's EDR binaries for other platforms (the registry here does not serve them), and
+# `npm ci` refuses a lockfile without them; `npm install` installs exactly the locked
+# versions for this platform and leaves the lockfile as it is.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm install --no-audit --no-fund
+fi
