@@ -4,7 +4,7 @@ import { MerklePatriciaTrie } from '@ethereumjs/mpt'
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { ValueEncoding, equalsBytes, type DB } from '@ethereumjs/util'
-import { Bloom, createVM, encodeReceipt, runTx, type VM } from '@ethereumjs/vm'
+import { Bloom, createVM, encodeReceipt, runTx, type PostByzantiumTxReceipt, type VM } from '@ethereumjs/vm'
 import type { TrieNodeStore } from '@busan/db'
 import { BlockError } from './errors.ts'
 import { orderedTrieRoot } from './ordered-trie.ts'
@@ -76,70 +76,77 @@ export class BlockExecutor {
 
   /** Builds a block body on `parent` from `source`, filling up to the header's gas limit. */
   async build(parent: BlockHeader, headerData: HeaderData, author: Uint8Array, ancestorHash: BlockHashLookup, source: TransactionSource): Promise<BuiltBlockBody> {
-    const executionBlock = this.executionBlock(headerData, author)
-    const gasLimit = executionBlock.header.gasLimit
-    this.ancestorHash = ancestorHash
-    await this.begin(parent.stateRoot)
     const transactions: TypedTransaction[] = []
     const senders: Uint8Array[] = []
-    const receipts: StoredReceipt[] = []
-    const encodedReceipts: Uint8Array[] = []
-    const bloom = new Bloom(undefined, this.common)
-    let gasUsed = 0n
-    try {
-      while (gasLimit - gasUsed >= TX_GAS) {
+    const outcome = await this.run(parent, headerData, author, ancestorHash, async (execute, gasLeft) => {
+      while (gasLeft() >= TX_GAS) {
         const next = source.next()
         if (next === undefined) break
-        if (next.tx.gasLimit > gasLimit - gasUsed) {
+        if (next.tx.gasLimit > gasLeft()) {
           source.skipSender()
           continue
         }
-        let result
         try {
-          result = await runTx(this.vm, { tx: next.tx, block: executionBlock, blockGasUsed: gasUsed, skipHardForkValidation: true })
+          await execute(next.tx)
         } catch {
           // Invalid now (nonce, funds, fee cap): the pool drops it on the next head.
           source.skipSender()
           continue
         }
-        gasUsed += result.totalGasSpent
-        this.collect(next.tx, result.receipt, gasUsed, receipts, encodedReceipts, bloom)
         transactions.push(next.tx)
         senders.push(next.sender)
-        if (transactions.length % YIELD_EVERY_TXS === 0) await yieldToEventLoop()
       }
-      const outcome = await this.finish(gasUsed, receipts, encodedReceipts, bloom)
-      return { transactions, senders, outcome }
-    } catch (error) {
-      await this.abandon(parent.stateRoot)
-      throw error
-    }
+    })
+    return { transactions, senders, outcome }
   }
 
   /** Executes an existing block strictly: any invalid transaction makes the block invalid. */
   async execute(block: Block, parent: BlockHeader, author: Uint8Array, ancestorHash: BlockHashLookup): Promise<{ senders: Uint8Array[]; outcome: ExecutionOutcome }> {
-    const executionBlock = this.executionBlock(block.header.toJSON(), author)
+    const outcome = await this.run(parent, block.header.toJSON(), author, ancestorHash, async (execute) => {
+      for (const [index, tx] of block.transactions.entries()) {
+        try {
+          await execute(tx)
+        } catch (error) {
+          throw new BlockError('invalid transaction', `tx ${index}: ${(error as Error).message}`)
+        }
+      }
+    })
+    return { senders: block.transactions.map((tx) => tx.getSenderAddress().bytes), outcome }
+  }
+
+  /**
+   * Runs `body` in a block on `parent`'s state: `execute` runs one transaction (throwing,
+   * with the state untouched, when it is invalid) and records its receipt; afterwards the
+   * receipts root, bloom and state root are computed once. Any failure abandons the block.
+   */
+  private async run(
+    parent: BlockHeader,
+    headerData: HeaderData,
+    author: Uint8Array,
+    ancestorHash: BlockHashLookup,
+    body: (execute: (tx: TypedTransaction) => Promise<void>, gasLeft: () => bigint) => Promise<void>,
+  ): Promise<ExecutionOutcome> {
+    const executionBlock = this.executionBlock(headerData, author)
     this.ancestorHash = ancestorHash
     await this.begin(parent.stateRoot)
-    const senders: Uint8Array[] = []
     const receipts: StoredReceipt[] = []
     const encodedReceipts: Uint8Array[] = []
     const bloom = new Bloom(undefined, this.common)
     let gasUsed = 0n
+    const execute = async (tx: TypedTransaction) => {
+      const result = await runTx(this.vm, { tx, block: executionBlock, blockGasUsed: gasUsed, skipHardForkValidation: true })
+      gasUsed += result.totalGasSpent
+      const stored: StoredReceipt = { status: (result.receipt as PostByzantiumTxReceipt).status, cumulativeGasUsed: gasUsed, logs: result.receipt.logs as StoredReceipt['logs'] }
+      receipts.push(stored)
+      encodedReceipts.push(encodeReceipt({ status: stored.status, cumulativeBlockGasUsed: gasUsed, bitvector: result.receipt.bitvector, logs: stored.logs }, tx.type))
+      bloom.or(new Bloom(result.receipt.bitvector, this.common))
+      if (receipts.length % YIELD_EVERY_TXS === 0) await yieldToEventLoop()
+    }
     try {
-      for (const [index, tx] of block.transactions.entries()) {
-        let result
-        try {
-          result = await runTx(this.vm, { tx, block: executionBlock, blockGasUsed: gasUsed, skipHardForkValidation: true })
-        } catch (error) {
-          throw new BlockError('invalid transaction', `tx ${index}: ${(error as Error).message}`)
-        }
-        gasUsed += result.totalGasSpent
-        this.collect(tx, result.receipt, gasUsed, receipts, encodedReceipts, bloom)
-        senders.push(tx.getSenderAddress().bytes)
-        if ((index + 1) % YIELD_EVERY_TXS === 0) await yieldToEventLoop()
-      }
-      return { senders, outcome: await this.finish(gasUsed, receipts, encodedReceipts, bloom) }
+      await body(execute, () => executionBlock.header.gasLimit - gasUsed)
+      await this.stateManager.commit()
+      const stateRoot = await this.stateManager.getStateRoot()
+      return { gasUsed, stateRoot, receiptsRoot: orderedTrieRoot(encodedReceipts), logsBloom: bloom.bitvector, receipts }
     } catch (error) {
       await this.abandon(parent.stateRoot)
       throw error
@@ -162,19 +169,6 @@ export class BlockExecutor {
     // Sequential blocks reuse the warm caches; a different parent (reorg) resets them.
     if (!equalsBytes(current, parentRoot)) await this.stateManager.setStateRoot(parentRoot, true)
     await this.stateManager.checkpoint()
-  }
-
-  private collect(tx: TypedTransaction, receipt: { status?: 0 | 1; logs: unknown; bitvector: Uint8Array }, cumulativeGasUsed: bigint, receipts: StoredReceipt[], encoded: Uint8Array[], bloom: Bloom): void {
-    const stored: StoredReceipt = { status: receipt.status ?? 1, cumulativeGasUsed, logs: receipt.logs as StoredReceipt['logs'] }
-    receipts.push(stored)
-    encoded.push(encodeReceipt({ status: stored.status, cumulativeBlockGasUsed: cumulativeGasUsed, bitvector: receipt.bitvector, logs: stored.logs }, tx.type))
-    bloom.or(new Bloom(receipt.bitvector, this.common))
-  }
-
-  private async finish(gasUsed: bigint, receipts: StoredReceipt[], encodedReceipts: Uint8Array[], bloom: Bloom): Promise<ExecutionOutcome> {
-    await this.stateManager.commit()
-    const stateRoot = await this.stateManager.getStateRoot()
-    return { gasUsed, stateRoot, receiptsRoot: orderedTrieRoot(encodedReceipts), logsBloom: bloom.bitvector, receipts }
   }
 }
 
