@@ -14,6 +14,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { ethers } from 'ethers'
+import { EXCHANGE_ORDER_TYPES } from '@busan/genesis-builder'
 import { startDevNode, type DevNode } from '@busan/testkit'
 import {
   BPASS_ROLE,
@@ -44,18 +45,7 @@ const TREASURY_ROLE = ethers.id('TREASURY_ROLE')
 const OPERATOR_ROLE = ethers.id('EXCHANGE_OPERATOR_ROLE')
 const DEFAULT_ADMIN_ROLE = ethers.ZeroHash
 
-const ORDER_TYPES = {
-  Order: [
-    { name: 'signer', type: 'address' },
-    { name: 'side', type: 'uint8' },
-    { name: 'assetId', type: 'uint256' },
-    { name: 'amount', type: 'uint256' },
-    { name: 'price', type: 'uint256' },
-    { name: 'paymentToken', type: 'address' },
-    { name: 'expiry', type: 'uint64' },
-    { name: 'salt', type: 'uint256' },
-  ],
-}
+const ORDER_TYPES = EXCHANGE_ORDER_TYPES
 const BUY = 0
 const SELL = 1
 
