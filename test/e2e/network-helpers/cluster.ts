@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process'
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { promisify } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
@@ -116,8 +116,8 @@ export class ClusterNode {
   options: StartOptions = {}
   process: NodeProcess | undefined
   provider: ethers.JsonRpcProvider | undefined
-  /** Logs of earlier runs of this node (the current run's are in process.logs). */
-  readonly pastLogs: Record<string, unknown>[] = []
+  /** The log lines of each run of this node (each run's array fills as long as it runs). */
+  private readonly runs: Record<string, unknown>[][] = []
 
   constructor(name: string, dataDir: string, peerId: string, p2pPort: number) {
     this.name = name
@@ -159,6 +159,7 @@ export class ClusterNode {
     ]
     const child = await startNodeProcess(args, this.dataDir, { name: this.name, echo: process.env.BUSAN_E2E_ECHO === '1' })
     this.process = child
+    this.runs.push(child.logs)
     this.provider = new ethers.JsonRpcProvider(child.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1, batchMaxCount: 1 })
     // startNodeProcess returns once JSON-RPC listens; the p2p side starts right after.
     const deadline = Date.now() + 20_000
@@ -177,7 +178,6 @@ export class ClusterNode {
   private detach(): void {
     this.provider?.destroy()
     this.provider = undefined
-    if (this.process !== undefined) this.pastLogs.push(...this.process.logs)
     this.process = undefined
   }
 
@@ -234,7 +234,7 @@ export class ClusterNode {
 
   /** Every log line of every run of this node. */
   allLogs(): Record<string, unknown>[] {
-    return [...this.pastLogs, ...(this.process?.logs ?? [])]
+    return this.runs.flat()
   }
 }
 
@@ -330,9 +330,19 @@ export class Cluster {
       .join('\n')
   }
 
-  /** Kills every node (SIGKILL: nothing to keep) and removes the directory. */
+  /**
+   * Kills every node (SIGKILL: nothing to keep) and removes the directory.
+   * BUSAN_E2E_LOGS=DIR writes every node's log lines to DIR/<cluster>-<node>.jsonl first;
+   * BUSAN_E2E_KEEP=1 keeps the directory.
+   */
   async destroy(): Promise<void> {
     await Promise.all(this.nodes.map((node) => node.kill()))
+    const logDir = process.env.BUSAN_E2E_LOGS
+    if (logDir !== undefined && logDir !== '') {
+      mkdirSync(logDir, { recursive: true })
+      const prefix = basename(this.dir)
+      for (const node of this.nodes) writeFileSync(join(logDir, `${prefix}-${node.name}.jsonl`), node.allLogs().map((entry) => JSON.stringify(entry)).join('\n') + '\n')
+    }
     if (process.env.BUSAN_E2E_KEEP === '1') {
       process.stdout.write(`cluster kept in ${this.dir}\n`)
       return
