@@ -30,6 +30,17 @@ export interface HeadChange {
   sealedHere: boolean
 }
 
+/**
+ * Fork choice: the branch with more total difficulty wins; between equally heavy branches the
+ * lower head hash wins. The tie-break is the same on every node, so a network split into
+ * halves of equal weight (which Clique's signing limit can leave unable to extend either
+ * branch) still converges when it heals.
+ */
+export function preferred(candidate: { totalDifficulty: bigint; hash: Uint8Array }, current: { totalDifficulty: bigint; hash: Uint8Array }): boolean {
+  if (candidate.totalDifficulty !== current.totalDifficulty) return candidate.totalDifficulty > current.totalDifficulty
+  return Buffer.compare(candidate.hash, current.hash) < 0
+}
+
 /** What importing a block did: it became the head, it joined a side branch, or it was known. */
 export type ImportOutcome = 'canonical' | 'side' | 'known'
 
@@ -199,7 +210,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
       const imported = { block, senders, receipts: outcome.receipts }
       const td = (this.store.totalDifficulty(parent.hash()) ?? 0n) + block.header.difficulty
       const headTd = this.store.totalDifficulty(this.current.hash()) ?? 0n
-      if (td > headTd) {
+      if (preferred({ totalDifficulty: td, hash }, { totalDifficulty: headTd, hash: this.current.hash() })) {
         await this.commit(imported, parent, false)
         this.metrics?.observeBlock(block, performance.now() - started)
         return 'canonical'
@@ -208,6 +219,11 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
       this.logger.info({ number: Number(block.header.number), hash: bytesToHex(hash), td: td.toString(), headTd: headTd.toString() }, 'stored side block')
       return 'side'
     })
+  }
+
+  /** Whether a branch ending in `head` would replace the current head (see `preferred`). */
+  prefers(head: { totalDifficulty: bigint; hash: Uint8Array }): boolean {
+    return preferred(head, { totalDifficulty: this.store.totalDifficulty(this.current.hash()) ?? 0n, hash: this.current.hash() })
   }
 
   /** BLOCKHASH for a block on top of `parent`: walks the branch back to the canonical chain. */

@@ -1,4 +1,4 @@
-export { Chain } from './chain.ts'
+export { Chain, preferred } from './chain.ts'
 export type { CanonicalBlock, ChainOptions, HeadChange, ImportOutcome } from './chain.ts'
 export { ChainMetrics } from './metrics.ts'
 export { ChainStore } from './store.ts'

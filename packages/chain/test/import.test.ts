@@ -11,7 +11,7 @@ import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { pino } from 'pino'
 import { createChainCommon, devAccounts, devGenesis } from '@busan/chain-config'
 import { KeyValueStore } from '@busan/db'
-import { Chain, CliqueEngine, type TransactionSource } from '../src/index.ts'
+import { Chain, CliqueEngine, preferred, type TransactionSource } from '../src/index.ts'
 
 const genesis = devGenesis({ period: 0 })
 const common = createChainCommon(genesis)
@@ -130,13 +130,29 @@ test('a heavier side branch reorganises the chain in one step and swaps the cano
   const other = [await seal(forker.chain, forker.engine, []), await seal(forker.chain, forker.engine, [])]
   const changes: { added: bigint[]; removed: bigint[] }[] = []
   follower.chain.on('head', (change) => changes.push({ added: change.added.map((b) => b.block.header.number), removed: change.removed.map((b) => b.block.header.number) }))
-  assert.equal(await follower.chain.importBlock(other[0]), 'side', 'equal total difficulty keeps the current head')
-  assert.equal(bytesToHex(follower.chain.head.hash()), bytesToHex(mainTip.hash()))
+  // Equal total difficulty: the lower hash wins (the same decision on every node).
+  const lowerHash = Buffer.compare(other[0].hash(), mainTip.hash()) < 0
+  assert.equal(await follower.chain.importBlock(other[0]), lowerHash ? 'canonical' : 'side')
+  assert.equal(bytesToHex(follower.chain.head.hash()), bytesToHex((lowerHash ? other[0] : mainTip).hash()))
   assert.equal(await follower.chain.importBlock(other[1]), 'canonical')
 
   assert.equal(bytesToHex(follower.chain.head.hash()), bytesToHex(other[1].hash()))
   assert.equal(bytesToHex(follower.chain.store.canonicalHash(forkPoint + 1n)!), bytesToHex(other[0].hash()))
-  assert.deepEqual(changes, [{ added: [forkPoint + 1n, forkPoint + 2n], removed: [forkPoint + 1n] }])
+  assert.deepEqual(
+    changes.flatMap((change) => change.removed),
+    [forkPoint + 1n],
+    'mainTip left the canonical chain exactly once',
+  )
+  assert.deepEqual(changes.flatMap((change) => change.added), [forkPoint + 1n, forkPoint + 2n])
   for (const tx of mainTip.transactions) assert.equal(follower.chain.store.txLocation(tx.hash()), undefined, 'dropped transactions leave the lookup index')
   assert.equal(bytesToHex(follower.chain.head.header.stateRoot), bytesToHex(forker.chain.head.header.stateRoot))
+})
+
+test('equally heavy branches: the lower head hash wins, the same on every node', () => {
+  const low = { totalDifficulty: 10n, hash: new Uint8Array(32).fill(1) }
+  const high = { totalDifficulty: 10n, hash: new Uint8Array(32).fill(2) }
+  assert.equal(preferred(low, high), true)
+  assert.equal(preferred(high, low), false)
+  assert.equal(preferred(high, high), false, 'the current head is kept against itself')
+  assert.equal(preferred({ ...high, totalDifficulty: 11n }, low), true, 'more difficulty wins first')
 })

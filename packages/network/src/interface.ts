@@ -15,6 +15,8 @@ export interface ChainAccess {
   readonly chainId: bigint
   readonly genesisHash: Uint8Array
   head(): ChainHeadInfo
+  /** Whether the chain would switch to a branch ending in this head (fork choice). */
+  prefers(head: { totalDifficulty: bigint; hash: Uint8Array }): boolean
   /** Canonical block at `number`. */
   blockByNumber(number: bigint): Block | undefined
   blockByHash(hash: Uint8Array): Block | undefined

@@ -78,12 +78,12 @@ export class Syncer {
     return { startingBlock: this.progress.startingBlock, currentBlock: current, highestBlock: this.progress.highestBlock > current ? this.progress.highestBlock : current }
   }
 
-  /** The connected peer with the most total difficulty above ours, not cooling down after a failed round. */
+  /** The connected peer whose head our fork choice prefers most, not cooling down after a failed round. */
   bestPeer(now = Date.now()): PeerState | undefined {
-    const ours = this.host.chain.head().totalDifficulty
     let best: PeerState | undefined
     for (const peer of this.host.peers.all()) {
-      if (peer.head === undefined || peer.head.td <= ours || peer.syncCooldownUntil > now) continue
+      if (peer.head === undefined || peer.syncCooldownUntil > now) continue
+      if (!this.host.chain.prefers({ totalDifficulty: peer.head.td, hash: peer.head.hash })) continue
       if (best === undefined || peer.head.td > best.head!.td) best = peer
     }
     return best

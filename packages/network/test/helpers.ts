@@ -67,6 +67,7 @@ export function chainAccess(chain: Chain): ChainAccess {
       const head = chain.head
       return { number: head.header.number, hash: head.hash(), totalDifficulty: chain.store.totalDifficulty(head.hash()) ?? 0n }
     },
+    prefers: (head) => chain.prefers(head),
     blockByNumber: (number) => chain.store.blockByNumber(number),
     blockByHash: (hash) => chain.store.blockByHash(hash),
     importBlock: (block) => chain.importBlock(block),

@@ -9,6 +9,7 @@ export function chainAccess(chain: Chain): ChainAccess {
     chainId: chain.common.chainId(),
     genesisHash: chain.genesis.hash(),
     head: () => ({ number: chain.head.header.number, hash: chain.head.hash(), totalDifficulty: chain.store.totalDifficulty(chain.head.hash()) ?? 0n }),
+    prefers: (head) => chain.prefers(head),
     blockByNumber: (number) => chain.store.blockByNumber(number),
     blockByHash: (hash) => chain.store.blockByHash(hash),
     importBlock: (block) => chain.importBlock(block),

@@ -130,11 +130,12 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   const address = server.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : config.http.port
   const rpcUrl = `http://${config.http.host}:${port}`
-  logger.info({ url: rpcUrl, chainId: config.genesis.config.chainId, signer: config.signer === undefined ? null : bytesToHex(config.signer.address) }, 'JSON-RPC listening (HTTP and WebSocket)')
   if (network !== undefined) {
     await network.start()
     logger.info({ peerId: network.peerId, addrs: network.multiaddrs() }, 'p2p listening')
   }
+  // Last, once everything is up: tools (and testkit) take this line as the node being ready.
+  logger.info({ url: rpcUrl, chainId: config.genesis.config.chainId, signer: config.signer === undefined ? null : bytesToHex(config.signer.address) }, 'JSON-RPC listening (HTTP and WebSocket)')
   sealer?.start()
 
   let stopping: Promise<void> | undefined
