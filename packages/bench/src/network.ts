@@ -13,6 +13,9 @@ import { fundSenders, senderKeys, sign, timedPhase, type Shape } from './workloa
 export interface NetworkFigures {
   blocks: number
   transactions: number
+  /** From the follower being up to it holding the head: connecting, handshake and sync. */
+  catchUpSeconds: number
+  /** Between the follower's own 'sync started' and 'sync finished' log lines: import speed. */
   syncBlocksPerSecond: number
   syncTransactionsPerSecond: number
   propagationMedianMs: number
@@ -73,7 +76,10 @@ export async function measureNetwork(options: { senders: number; perSender: numb
     nodes.push(follower)
     const followerRpc = new RpcClient(follower.rpcUrl)
     await until(async () => BigInt(await followerRpc.call<string>('eth_blockNumber')) >= head, 600_000)
-    const syncSeconds = (performance.now() - started) / 1000
+    const catchUpSeconds = (performance.now() - started) / 1000
+    const logTime = (message: string) => Date.parse(String(follower.logs.find((entry) => entry.msg === message)?.time))
+    await until(async () => !Number.isNaN(logTime('sync finished')), 10_000)
+    const syncSeconds = (logTime('sync finished') - logTime('sync started')) / 1000
 
     // Propagation: one transaction at a time, each sealed block timed at both ends.
     const atSealer = watchHeads(sealer.wsUrl)
@@ -95,6 +101,7 @@ export async function measureNetwork(options: { senders: number; perSender: numb
     return {
       blocks: Number(head),
       transactions,
+      catchUpSeconds,
       syncBlocksPerSecond: Number(head) / syncSeconds,
       syncTransactionsPerSecond: transactions / syncSeconds,
       propagationMedianMs: latencies[Math.floor(latencies.length / 2)],
