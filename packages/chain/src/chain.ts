@@ -10,6 +10,7 @@ import { BlockExecutor, type ExecutionOutcome, type TransactionSource } from './
 import { orderedTrieRoot } from './ordered-trie.ts'
 import { assertSameGenesis, buildGenesisBlock } from './genesis.ts'
 import type { StoredReceipt } from './receipts.ts'
+import { SenderRecovery } from './sender-recovery.ts'
 import { ChainStore } from './store.ts'
 import type { ChainMetrics } from './metrics.ts'
 
@@ -71,6 +72,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
   private readonly metrics: ChainMetrics | null
   private current: Block
   private lock: Promise<unknown> = Promise.resolve()
+  private readonly senderRecovery = new SenderRecovery()
 
   private constructor(options: ChainOptions, genesis: Block, head: Block, executor: BlockExecutor, store: ChainStore, trieStore: TrieNodeStore) {
     super()
@@ -191,6 +193,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
    * side branch, executed, so a later block can make that branch canonical.
    */
   importBlock(block: Block): Promise<ImportOutcome> {
+    this.senderRecovery.prefetch(block.transactions)
     return this.exclusive(async () => {
       const hash = block.hash()
       if (this.store.blockByHash(hash) !== undefined) return 'known'
