@@ -14,7 +14,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { ethers } from 'ethers'
-import { EXCHANGE_ORDER_TYPES } from '@busan/genesis-builder'
+import { EXCHANGE_ORDER_TYPES, ORDER_SIDE, type ExchangeOrder } from '@busan/genesis-builder'
 import { startDevNode, type DevNode } from '@busan/testkit'
 import {
   BPASS_ROLE,
@@ -46,19 +46,8 @@ const OPERATOR_ROLE = ethers.id('EXCHANGE_OPERATOR_ROLE')
 const DEFAULT_ADMIN_ROLE = ethers.ZeroHash
 
 const ORDER_TYPES = EXCHANGE_ORDER_TYPES
-const BUY = 0
-const SELL = 1
-
-interface Order {
-  signer: string
-  side: number
-  assetId: bigint
-  amount: bigint
-  price: bigint
-  paymentToken: string
-  expiry: bigint
-  salt: bigint
-}
+const { BUY, SELL } = ORDER_SIDE
+type Order = ExchangeOrder
 
 let node: DevNode
 let provider: ethers.JsonRpcProvider

@@ -50,6 +50,27 @@ export class IndexedHeap<T extends HeapSlot> {
     if (!this.up(index)) this.down(index)
   }
 
+  /** A heap of `items`, built in O(n). */
+  static of<T extends HeapSlot>(items: T[], before: (a: T, b: T) => boolean): IndexedHeap<T> {
+    const heap = new IndexedHeap(before)
+    items.forEach((item, index) => {
+      item.heapIndex = index
+      heap.items.push(item)
+    })
+    heap.heapify()
+    return heap
+  }
+
+  /** Puts `item` in place of the top item and restores order. */
+  replaceTop(item: T): void {
+    const top = this.items[0]
+    if (top === undefined) return this.push(item)
+    top.heapIndex = -1
+    this.items[0] = item
+    item.heapIndex = 0
+    this.down(0)
+  }
+
   /** Restores order after every item's key changed (e.g. a new base fee). O(n). */
   heapify(): void {
     for (let i = (this.items.length >> 1) - 1; i >= 0; i--) this.down(i)
@@ -92,59 +113,5 @@ export class IndexedHeap<T extends HeapSlot> {
     }
     items[index] = item
     item.heapIndex = index
-  }
-}
-
-/** A plain binary heap over an array it takes ownership of (used by the block cursor). */
-export class ArrayHeap<T> {
-  private readonly items: T[]
-  private readonly before: (a: T, b: T) => boolean
-
-  constructor(items: T[], before: (a: T, b: T) => boolean) {
-    this.items = items
-    this.before = before
-    for (let i = (items.length >> 1) - 1; i >= 0; i--) this.down(i)
-  }
-
-  get size(): number {
-    return this.items.length
-  }
-
-  peek(): T | undefined {
-    return this.items[0]
-  }
-
-  /** Replaces the top item and restores order. */
-  replaceTop(item: T): void {
-    this.items[0] = item
-    this.down(0)
-  }
-
-  pop(): T | undefined {
-    const items = this.items
-    if (items.length === 0) return undefined
-    const top = items[0]
-    const last = items.pop() as T
-    if (items.length > 0) {
-      items[0] = last
-      this.down(0)
-    }
-    return top
-  }
-
-  private down(index: number): void {
-    const items = this.items
-    const length = items.length
-    const item = items[index]
-    for (;;) {
-      const left = 2 * index + 1
-      if (left >= length) break
-      const right = left + 1
-      const child = right < length && this.before(items[right], items[left]) ? right : left
-      if (!this.before(items[child], item)) break
-      items[index] = items[child]
-      index = child
-    }
-    items[index] = item
   }
 }

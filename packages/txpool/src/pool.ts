@@ -22,7 +22,7 @@ import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { decodeRaw, identifyRaw, inspectTransaction, recoverSender, sharedTxCommon, toHex, type DecodeContext } from './decode.ts'
 import { TxPoolError, TxPoolErrorReason as R } from './errors.ts'
-import { ArrayHeap, IndexedHeap } from './heap.ts'
+import { IndexedHeap, type HeapSlot } from './heap.ts'
 import type {
   DropReason,
   HeadContext,
@@ -154,7 +154,7 @@ function outbids(a: PoolEntry, b: PoolEntry): boolean {
   return a.tipCap > b.tipCap
 }
 
-interface CursorItem {
+interface CursorItem extends HeapSlot {
   sender: SenderState
   entry: PoolEntry
   tip: bigint
@@ -167,13 +167,13 @@ function bestFirst(a: CursorItem, b: CursorItem): boolean {
 
 /** geth's TransactionsByPriceAndNonce over the pool's live pending lists. */
 class PriceNonceCursor implements TransactionCursor {
-  private readonly heap: ArrayHeap<CursorItem>
+  private readonly heap: IndexedHeap<CursorItem>
   private readonly baseFee: bigint
   /** The item last returned; it stays on top of the heap until the next call. */
   private last: CursorItem | undefined
 
   constructor(heads: CursorItem[], baseFee: bigint) {
-    this.heap = new ArrayHeap(heads, bestFirst)
+    this.heap = IndexedHeap.of(heads, bestFirst)
     this.baseFee = baseFee
   }
 
@@ -326,7 +326,7 @@ export class TxPool {
       if (sender.pendingEnd === sender.nonce) continue
       const entry = sender.txs.get(sender.nonce) as PoolEntry
       if (entry.feeCap < baseFee) continue
-      heads.push({ sender, entry, tip: effectiveTip(entry.tipCap, entry.feeCap, baseFee) })
+      heads.push({ sender, entry, tip: effectiveTip(entry.tipCap, entry.feeCap, baseFee), heapIndex: -1 })
     }
     return new PriceNonceCursor(heads, baseFee)
   }
