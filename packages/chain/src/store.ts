@@ -1,6 +1,6 @@
 import { createBlockFromRLP, type Block } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
-import { bigIntToBytes, bytesToBigInt, bytesToHex, concatBytes, intToBytes } from '@ethereumjs/util'
+import { bigIntToBytes, bytesToBigInt, bytesToHex, concatBytes } from '@ethereumjs/util'
 import { Bucket, bucketKey, decodeNumber, encodeNumber, metaKey, type KeyValueStore, type WriteBatch } from '@busan/db'
 import { decodeStoredReceipts, encodeStoredReceipts, type StoredReceipt } from './receipts.ts'
 

@@ -4,15 +4,15 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Block, createBlockFromRLP, createBlockHeader } from '@ethereumjs/block'
+import { Block, createBlockHeader } from '@ethereumjs/block'
 import { createFeeMarket1559Tx, createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx'
 import { bytesToHex, equalsBytes, hexToBytes } from '@ethereumjs/util'
 import { pino, type Logger } from 'pino'
 import { Registry } from 'prom-client'
-import { Chain, CliqueEngine, type HeadChange, type TransactionSource } from '@busan/chain'
+import { Chain, CliqueEngine, type TransactionSource } from '@busan/chain'
 import { createChainCommon, devAccounts, devGenesis, type GenesisFile } from '@busan/chain-config'
 import { KeyValueStore } from '@busan/db'
-import { Network, type ChainAccess, type NetworkOptions, type PoolAccess } from '../src/index.ts'
+import { Network, chainAccess, type ChainAccess, type NetworkOptions, type PoolAccess } from '../src/index.ts'
 
 export const genesis = devGenesis({ period: 0 })
 export const common = createChainCommon(genesis)
@@ -56,28 +56,6 @@ export async function openChain(options: { genesis?: GenesisFile; dir?: string }
   const engine = new CliqueEngine(kv, file.config.clique)
   const chain = await Chain.open({ kv, common: createChainCommon(file), genesis: file, engine, logger, metrics: null })
   return { chain, engine, access: chainAccess(chain), dir, close }
-}
-
-/** ChainAccess over Chain, as the node's composition root builds it. */
-export function chainAccess(chain: Chain): ChainAccess {
-  return {
-    chainId: chain.common.chainId(),
-    genesisHash: chain.genesis.hash(),
-    head() {
-      const head = chain.head
-      return { number: head.header.number, hash: head.hash(), totalDifficulty: chain.store.totalDifficulty(head.hash()) ?? 0n }
-    },
-    prefers: (head) => chain.prefers(head),
-    blockByNumber: (number) => chain.store.blockByNumber(number),
-    blockByHash: (hash) => chain.store.blockByHash(hash),
-    importBlock: (block) => chain.importBlock(block),
-    decodeBlock: (rlp) => createBlockFromRLP(rlp, { common: chain.common, params: {} }),
-    onHead(listener) {
-      const handler = (change: HeadChange) => listener(change.head.block, change.sealedHere)
-      chain.on('head', handler)
-      return () => chain.off('head', handler)
-    },
-  }
 }
 
 function source(txs: TypedTransaction[]): TransactionSource {

@@ -1,7 +1,8 @@
-// The chain and the pool as the peer network sees them (packages/network/src/interface.ts).
+// ChainAccess and PoolAccess over the node's Chain and TxPool: what the composition root
+// hands the network. The network itself only ever sees the interfaces (interface.ts).
 import { createBlockFromRLP } from '@ethereumjs/block'
 import type { Chain, HeadChange } from '@busan/chain'
-import type { ChainAccess, PoolAccess } from '@busan/network'
+import type { ChainAccess, PoolAccess } from './interface.ts'
 import type { PooledTransaction, TxPool } from '@busan/txpool'
 
 export function chainAccess(chain: Chain): ChainAccess {
