@@ -100,7 +100,10 @@ async function readPassword(path: string | undefined): Promise<string> {
 }
 
 async function unlock(keystorePath: string, passwordPath: string | undefined): Promise<SignerKey> {
-  const wallet = await Wallet.fromEncryptedJson(await readFile(keystorePath, 'utf8'), await readPassword(passwordPath))
+  const password = await readPassword(passwordPath)
+  const wallet = await Wallet.fromEncryptedJson(await readFile(keystorePath, 'utf8'), password).catch((error: Error) =>
+    fail(`cannot unlock ${keystorePath}: ${error.message.replace(/ \(argument=.*$/, '')}`),
+  )
   return { address: hexToBytes(wallet.address as `0x${string}`), privateKey: hexToBytes(wallet.privateKey as `0x${string}`) }
 }
 
