@@ -10,8 +10,8 @@ import { after, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { bytesToHex } from '@ethereumjs/util'
 import { keccak256, privateKeyToAddress } from '@busan/chain-config'
-import { startDevNode, type DevNode } from '@busan/testkit'
-import { Rpc, devSigners, prng, sign1559, waitForReceipts, type BlockJson, type DevSigner, type Receipt } from './fixtures-pool/rpc.ts'
+import { prng, startDevNode, type DevNode } from '@busan/testkit'
+import { Rpc, devSigners, sign1559, waitForReceipts, type BlockJson, type DevSigner, type Receipt } from './fixtures-pool/rpc.ts'
 
 const KILLS = 4
 const EXTRA_SENDERS = 20

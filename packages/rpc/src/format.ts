@@ -110,14 +110,8 @@ interface AnyTx {
   blobVersionedHashes?: Uint8Array[]
 }
 
-export interface TxPlacement {
-  hash: Uint8Array
-  sender: Uint8Array
-  blockHash?: Uint8Array
-  blockNumber?: bigint
-  index?: number
-  blockBaseFee?: bigint
-}
+/** Where a transaction sits: a TransactionView without the transaction itself. */
+export type TxPlacement = Omit<TransactionView, 'tx'>
 
 /** geth's RPCTransaction. A pending EIP-1559 transaction reports maxFeePerGas as gasPrice, as geth. */
 export function formatTransaction(transaction: TypedTransaction, at: TxPlacement): JsonObject {

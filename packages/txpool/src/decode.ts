@@ -72,23 +72,13 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'
 
 /**
  * The Common handed to EthereumJS transaction constructors. They call `opts.common.copy()`
- * and then `updateParams(opts.params)`, which rebuilds the whole parameter cache even for
- * `params: {}`: over a third of an add. Instead every pooled transaction shares one copy
- * whose `updateParams` skips empty tables. The copy is never changed; callers must not
- * change `tx.common` of a pooled transaction either (no setHardfork/setEIPs on it).
+ * for every transaction; the chain's Common already skips the empty parameter update that
+ * follows (see createChainCommon), so what is left is the copy itself. Every pooled
+ * transaction shares one copy instead. It is never changed; callers must not change
+ * `tx.common` of a pooled transaction either (no setHardfork/setEIPs on it).
  */
 export function sharedTxCommon(common: Common): Common {
   const shared = common.copy()
-  const updateParams = shared.updateParams.bind(shared)
-  // Not enumerable: a copy of `shared` (Common.copy is Object.assign) gets the stock method.
-  Object.defineProperty(shared, 'updateParams', {
-    value: (params: Parameters<Common['updateParams']>[0]) => {
-      if (Object.keys(params).length > 0) updateParams(params)
-    },
-    enumerable: false,
-    writable: true,
-    configurable: true,
-  })
   const factory = Object.create(shared) as Common
   Object.defineProperty(factory, 'copy', { value: () => shared, enumerable: false })
   return factory

@@ -2,19 +2,9 @@
 // pool's invariants after every step.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { prng } from '@busan/testkit'
 import type { PooledTransaction } from '../src/index.ts'
 import { BASE_FEE, ETH, GWEI, MapState, addressHex, head, makePool, tx1559 } from './helpers.ts'
-
-function prng(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 describe('invariants', () => {
   for (const seed of [1, 2, 3]) {

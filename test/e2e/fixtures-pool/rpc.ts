@@ -184,18 +184,6 @@ export function word(value: bigint): string {
   return `0x${value.toString(16).padStart(64, '0')}`
 }
 
-/** A small deterministic PRNG (mulberry32) so a failing random schedule can be replayed. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /**
  * Signs an EIP-2718 typed transaction from its unsigned RLP fields as given, with no
  * validation: for transactions ethers and EthereumJS refuse to build (tip above fee cap).
