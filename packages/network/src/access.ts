@@ -1,6 +1,7 @@
 // ChainAccess and PoolAccess over the node's Chain and TxPool: what the composition root
 // hands the network. The network itself only ever sees the interfaces (interface.ts).
 import { createBlockFromRLP } from '@ethereumjs/block'
+import { bytesToHex } from '@ethereumjs/util'
 import type { Chain, HeadChange } from '@busan/chain'
 import type { ChainAccess, PoolAccess } from './interface.ts'
 import type { PooledTransaction, TxPool } from '@busan/txpool'
@@ -33,5 +34,8 @@ export function poolAccess(pool: TxPool): PoolAccess {
       pool.events.on('pending', onPending)
       return () => pool.events.off('pending', onPending)
     },
+    get: (hash) => pool.get(bytesToHex(hash))?.raw,
+    pendingHashes: () => [...pool.content().pending.values()].flatMap((byNonce) => [...byNonce.values()].map((pooled) => pooled.hash)),
+    localHashes: () => pool.locals().map((pooled) => pooled.hash),
   }
 }

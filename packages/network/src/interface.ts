@@ -38,4 +38,10 @@ export interface PoolAccess {
   addRaw(raw: Uint8Array): Promise<void>
   /** Calls `listener` for each transaction that became executable in the pool. */
   onPending(listener: (raw: Uint8Array, hash: Uint8Array) => void): () => void
+  /** The raw transaction with this hash, if the pool holds it (pending or queued). */
+  get(hash: Uint8Array): Uint8Array | undefined
+  /** Hashes of the executable transactions, per sender in nonce order (announced to each new peer). */
+  pendingHashes(): Uint8Array[]
+  /** Hashes of the transactions submitted through this node still in the pool (announced again periodically). */
+  localHashes(): Uint8Array[]
 }

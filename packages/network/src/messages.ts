@@ -7,16 +7,25 @@ import { bigIntToUnpaddedBytes, bytesToBigInt } from '@ethereumjs/util'
 export interface Protocols {
   status: string
   blocksByRange: string
+  /** One-way: hashes of pooled transactions the sender has (eth/68 NewPooledTransactionHashes). */
+  pooledTransactionHashes: string
+  /** Request/response: the raw transactions for hashes (eth/68 GetPooledTransactions). */
+  pooledTransactions: string
   blocksTopic: string
   transactionsTopic: string
+  /** Gossip topic of the peer exchange (each node's id and addresses). */
+  peersTopic: string
 }
 
 export function protocols(chainId: bigint): Protocols {
   return {
     status: `/busan/${chainId}/status/1`,
     blocksByRange: `/busan/${chainId}/blocks-by-range/1`,
+    pooledTransactionHashes: `/busan/${chainId}/pooled-transaction-hashes/1`,
+    pooledTransactions: `/busan/${chainId}/pooled-transactions/1`,
     blocksTopic: `/busan/${chainId}/blocks/1`,
     transactionsTopic: `/busan/${chainId}/transactions/1`,
+    peersTopic: `/busan/${chainId}/peers/1`,
   }
 }
 
@@ -24,6 +33,15 @@ export function protocols(chainId: bigint): Protocols {
 export const MAX_STATUS_BYTES = 256
 /** Largest encoded blocks-by-range request. */
 export const MAX_RANGE_REQUEST_BYTES = 32
+/** Hashes in one announcement (geth's limit for NewPooledTransactionHashes). */
+export const MAX_ANNOUNCED_HASHES = 4096
+/** Hashes in one pooled-transactions request (geth's maxTxRetrievals). */
+export const MAX_REQUESTED_HASHES = 256
+
+/** Largest encoded list of `count` hashes (33 bytes each plus the list header). */
+export function maxHashListBytes(count: number): number {
+  return count * 33 + 9
+}
 
 export class MalformedMessageError extends Error {
   constructor(message: string) {
@@ -80,6 +98,27 @@ export function decodeRangeRequest(data: Uint8Array, maxCount: number): RangeReq
   const count = decodeUint(fields[1], 4, 'count')
   if (count < 1n || count > BigInt(maxCount)) throw new MalformedMessageError(`range request count ${count} outside 1..${maxCount}`)
   return { start, count: Number(count) }
+}
+
+/** A list of transaction hashes (announcement or request): rlp([hash(32), ...]). */
+export function encodeHashes(hashes: Uint8Array[]): Uint8Array {
+  return RLP.encode(hashes)
+}
+
+/** Decodes a list of 1..`max` 32-byte hashes. */
+export function decodeHashes(data: Uint8Array, max: number): Uint8Array[] {
+  if (data.length > maxHashListBytes(max)) throw new MalformedMessageError(`hash list of ${data.length} bytes`)
+  let decoded: Uint8Array | unknown[]
+  try {
+    decoded = RLP.decode(data) as Uint8Array | unknown[]
+  } catch (error) {
+    throw new MalformedMessageError(`hash list: ${(error as Error).message}`)
+  }
+  if (!Array.isArray(decoded) || decoded.length === 0 || decoded.length > max) throw new MalformedMessageError(`hash list: expected 1..${max} hashes`)
+  return decoded.map((item) => {
+    if (!(item instanceof Uint8Array)) throw new MalformedMessageError('hash list: expected byte strings')
+    return decodeHash(item, 'transaction hash')
+  })
 }
 
 function decodeList(data: Uint8Array, length: number, what: string): Uint8Array[] {

@@ -12,7 +12,15 @@ const NAMES = [
   'network_penalties_total',
   'network_bans_total',
   'network_requests_served_total',
+  'network_pooled_transaction_hashes_announced_total',
+  'network_pooled_transactions_fetched_total',
+  'network_peers_discovered_total',
 ]
+
+/** Why we announce pooled transaction hashes to a peer. */
+export type AnnounceReason = 'connect' | 'rebroadcast'
+/** Request protocols we answer. */
+export type ServedProtocol = 'status' | 'blocks-by-range' | 'pooled-transactions'
 
 export class NetworkMetrics {
   private readonly gossip: Counter<'topic' | 'direction' | 'outcome'>
@@ -20,6 +28,9 @@ export class NetworkMetrics {
   private readonly penalties: Counter<'reason'>
   private readonly bans: Counter
   private readonly served: Counter<'protocol'>
+  private readonly announced: Counter<'reason'>
+  private readonly fetched: Counter<'outcome'>
+  private readonly discovered: Counter
 
   constructor(registry: Registry, peerCount: () => number) {
     // One network per node; a second one on the same registry (tests) takes the names over.
@@ -38,6 +49,9 @@ export class NetworkMetrics {
     this.penalties = new Counter({ name: 'network_penalties_total', help: 'Penalties given to peers, by reason', labelNames: ['reason'], registers })
     this.bans = new Counter({ name: 'network_bans_total', help: 'Peers disconnected and banned for repeated invalid data', registers })
     this.served = new Counter({ name: 'network_requests_served_total', help: 'Requests answered to peers, by protocol', labelNames: ['protocol'], registers })
+    this.announced = new Counter({ name: 'network_pooled_transaction_hashes_announced_total', help: 'Pooled transaction hashes announced to peers: to a new peer (connect) or again for local transactions (rebroadcast)', labelNames: ['reason'], registers })
+    this.fetched = new Counter({ name: 'network_pooled_transactions_fetched_total', help: 'Announced transactions fetched from peers, by the pool\'s verdict (accept, ignore, reject)', labelNames: ['outcome'], registers })
+    this.discovered = new Counter({ name: 'network_peers_discovered_total', help: 'Peers learned from the peer exchange and kept', registers })
   }
 
   gossipIn(topic: GossipTopicLabel, outcome: GossipOutcome): void {
@@ -60,7 +74,19 @@ export class NetworkMetrics {
     this.bans.inc()
   }
 
-  servedRequest(protocol: 'status' | 'blocks-by-range'): void {
+  servedRequest(protocol: ServedProtocol): void {
     this.served.inc({ protocol })
+  }
+
+  announcedHashes(reason: AnnounceReason, count: number): void {
+    this.announced.inc({ reason }, count)
+  }
+
+  fetchedTransaction(outcome: GossipOutcome): void {
+    this.fetched.inc({ outcome })
+  }
+
+  discoveredPeer(): void {
+    this.discovered.inc()
   }
 }

@@ -45,6 +45,15 @@ export interface NetworkOptions {
   }
   /** Streams a peer may have open at once on each request protocol. */
   maxInboundStreams: number
+  /**
+   * Transactions submitted through this node and still in its pool are announced to every
+   * peer again this often, in ms, so one whose first gossip reached no sealer is not lost.
+   */
+  rebroadcastIntervalMs: number
+  /** Each node publishes its id and addresses on the peer-exchange topic this often, in ms. */
+  discoveryIntervalMs: number
+  /** Peers learned from the peer exchange that are dialled and kept (redialled on disconnect). */
+  maxDiscoveredPeers: number
 }
 
 export const defaultNetworkOptions: Readonly<NetworkOptions> = Object.freeze({
@@ -73,11 +82,17 @@ export const defaultNetworkOptions: Readonly<NetworkOptions> = Object.freeze({
     timeout: 5,
   }),
   maxInboundStreams: 8,
+  rebroadcastIntervalMs: 10_000,
+  discoveryIntervalMs: 10_000,
+  maxDiscoveredPeers: 25,
 })
 
 export function resolveNetworkOptions(overrides: Partial<NetworkOptions> | undefined): NetworkOptions {
   const options: NetworkOptions = { ...defaultNetworkOptions, ...overrides, penalties: { ...defaultNetworkOptions.penalties, ...overrides?.penalties } }
   if (options.syncBatchBlocks > options.maxRangeBlocks) options.syncBatchBlocks = options.maxRangeBlocks
   if (options.syncBatchBlocks < 1 || options.syncRequestsInFlight < 1) throw new Error('syncBatchBlocks and syncRequestsInFlight must be at least 1')
+  for (const key of ['rebroadcastIntervalMs', 'discoveryIntervalMs'] as const) {
+    if (!(options[key] > 0)) throw new Error(`${key} must be positive`)
+  }
   return options
 }

@@ -93,10 +93,32 @@ export function resealed(t: TestChain, block: Block, changes: Record<string, unk
   return new Block(t.engine.seal(unsealed, key), block.transactions, [], [], { common, params: {} })
 }
 
-/** A pool that keeps every well-formed signed transaction; `already-known` for repeats, `rlp`/`invalid-sender` for garbage. */
+/**
+ * A pool that keeps every well-formed signed transaction; `already-known` for repeats,
+ * `rlp`/`invalid-sender` for garbage. Transactions added with `submit` count as local ones.
+ */
 export class TestPool implements PoolAccess {
   readonly transactions = new Map<string, Uint8Array>()
+  readonly local = new Set<string>()
   private readonly listeners = new Set<(raw: Uint8Array, hash: Uint8Array) => void>()
+
+  /** Adds a transaction as if submitted through this node's RPC. */
+  async submit(raw: Uint8Array): Promise<void> {
+    await this.addRaw(raw)
+    this.local.add(bytesToHex(createTxFromRLP(raw, { common }).hash()))
+  }
+
+  get(hash: Uint8Array): Uint8Array | undefined {
+    return this.transactions.get(bytesToHex(hash))
+  }
+
+  pendingHashes(): Uint8Array[] {
+    return [...this.transactions.keys()].map((hash) => hexToBytes(hash as `0x${string}`))
+  }
+
+  localHashes(): Uint8Array[] {
+    return [...this.local].map((hash) => hexToBytes(hash as `0x${string}`))
+  }
 
   async addRaw(raw: Uint8Array): Promise<void> {
     let tx: TypedTransaction

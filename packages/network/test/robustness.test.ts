@@ -13,8 +13,8 @@ import { multiaddr } from '@multiformats/multiaddr'
 import * as lp from 'it-length-prefixed'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { protocols } from '../src/index.ts'
-import { encodeRangeRequest, encodeStatus } from '../src/messages.ts'
-import { cleanup, counter, seal, sleep, startNode, waitFor, type TestNode } from './helpers.ts'
+import { encodeHashes, encodeRangeRequest, encodeStatus } from '../src/messages.ts'
+import { cleanup, counter, seal, sleep, startNode, transfers, waitFor, type TestNode } from './helpers.ts'
 
 after(cleanup)
 
@@ -121,4 +121,36 @@ test('a peer that never answers status is dropped after the timeout', async () =
   await rogue.dial(multiaddr(node.network.multiaddrs()[0]))
   await waitFor('connected', () => node.network.peerCount() === 1)
   await waitFor('dropped', () => node.network.peerCount() === 0, 5_000)
+})
+
+test('bad transaction announcements and answers are penalised', async () => {
+  const node = await startNode()
+  const ids = protocols(node.chain.access.chainId)
+  const rogue = await rogueNode()
+  await answerStatus(rogue, node, 0n)
+  // Asked for one transaction, the rogue answers with two.
+  const txs = transfers(2, 0, 6)
+  await rogue.handle(ids.pooledTransactions, async (stream) => {
+    await readFirst(stream)
+    for (const tx of txs) stream.send(lp.encode.single(tx.serialize()))
+    await stream.close()
+  })
+  await rogue.dial(multiaddr(node.network.multiaddrs()[0]))
+  await waitFor('rogue ready', () => node.network.peers().some((p) => p.head !== undefined))
+  const target = peerIdFromString(node.network.peerId)
+
+  // Not a list of 32-byte hashes, and more hashes than one announcement may carry.
+  for (const payload of [new Uint8Array([0xc2, 0x01, 0x02]), encodeHashes(Array.from({ length: 4097 }, () => new Uint8Array(32)))]) {
+    const stream = await rogue.dialProtocol(target, ids.pooledTransactionHashes)
+    stream.send(lp.encode.single(payload))
+    await stream.close().catch(() => undefined)
+  }
+  await waitFor('two malformed announcements', async () => (await counter(node.registry, 'network_penalties_total', { reason: 'malformedMessage' })) >= 2)
+
+  const announce = await rogue.dialProtocol(target, ids.pooledTransactionHashes)
+  announce.send(lp.encode.single(encodeHashes([txs[0].hash()])))
+  await announce.close()
+  await waitFor('too many transactions in the answer', async () => (await counter(node.registry, 'network_penalties_total', { reason: 'badResponse' })) >= 1)
+  assert.equal(node.pool.transactions.size, 0, 'nothing from a bad answer is added')
+  assert.equal(node.network.peerCount(), 1)
 })

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { RLP } from '@ethereumjs/rlp'
-import { decodeRangeRequest, decodeStatus, encodeRangeRequest, encodeStatus, MalformedMessageError, protocols } from '../src/messages.ts'
+import { decodeHashes, decodeRangeRequest, decodeStatus, encodeHashes, encodeRangeRequest, encodeStatus, MalformedMessageError, protocols } from '../src/messages.ts'
 import { PeerBook } from '../src/peers.ts'
 import { defaultNetworkOptions } from '../src/index.ts'
 import { resolveNetworkOptions } from '../src/options.ts'
@@ -12,8 +12,11 @@ test('protocol ids and topics carry the chain id', () => {
   assert.deepEqual(protocols(31337n), {
     status: '/busan/31337/status/1',
     blocksByRange: '/busan/31337/blocks-by-range/1',
+    pooledTransactionHashes: '/busan/31337/pooled-transaction-hashes/1',
+    pooledTransactions: '/busan/31337/pooled-transactions/1',
     blocksTopic: '/busan/31337/blocks/1',
     transactionsTopic: '/busan/31337/transactions/1',
+    peersTopic: '/busan/31337/peers/1',
   })
 })
 
@@ -30,6 +33,13 @@ test('status round-trips and malformed status is refused', () => {
     new Uint8Array(300),
   ]
   for (const data of bad) assert.throws(() => decodeStatus(data), MalformedMessageError)
+})
+
+test('transaction hash lists: 1..max hashes of 32 bytes', () => {
+  const hashes = [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)]
+  assert.deepEqual(decodeHashes(encodeHashes(hashes), 2), hashes)
+  const bad = [encodeHashes([]), encodeHashes([...hashes, new Uint8Array(32)]), encodeHashes([new Uint8Array(31)]), RLP.encode([[new Uint8Array(32)]]), new Uint8Array([0xff]), new Uint8Array(200)]
+  for (const data of bad) assert.throws(() => decodeHashes(data, 2), MalformedMessageError)
 })
 
 test('range requests: count bounded', () => {

@@ -21,15 +21,20 @@ export function headContext(block: Block): HeadContext {
   return { baseFee: block.header.calcNextBaseFee(), gasLimit: block.header.gasLimit }
 }
 
+/** geth's evictionInterval: how often queued transactions are checked against the lifetime. */
+const EXPIRY_INTERVAL_MS = 60_000
+
 /**
  * Keeps the pool in step with the chain (reth's pool maintainer): after every head change
  * mined transactions leave, transactions of dropped blocks come back, and the sealer can
- * wait until the pool has caught up before it builds the next block.
+ * wait until the pool has caught up before it builds the next block. Every minute (or the
+ * pool's lifetime, if shorter) queued transactions past their lifetime are dropped.
  */
 export class PoolMaintainer implements PendingTransactions {
   private readonly chain: Chain
   private readonly pool: TxPool
   private readonly logger: Logger
+  private readonly expiry: NodeJS.Timeout
   private syncedHead: Block
   private updates: Promise<void> = Promise.resolve()
 
@@ -41,6 +46,13 @@ export class PoolMaintainer implements PendingTransactions {
     chain.on('head', (change) => {
       this.updates = this.updates.then(() => this.apply(change))
     })
+    this.expiry = setInterval(() => pool.expireQueued(), Math.min(EXPIRY_INTERVAL_MS, pool.options.lifetimeMs))
+    this.expiry.unref()
+  }
+
+  /** Stops the lifetime sweep (head changes stop with the chain). */
+  stop(): void {
+    clearInterval(this.expiry)
   }
 
   private async apply(change: HeadChange): Promise<void> {

@@ -1,5 +1,7 @@
 export { TxPool } from './pool.ts'
 export type { TxPoolInit } from './pool.ts'
+export { TransactionJournal, journalItem, readJournal } from './journal.ts'
+export type { TransactionJournalInit } from './journal.ts'
 export { TxPoolError, TxPoolErrorReason, TXPOOL_ERROR_CODE, gethErrorText } from './errors.ts'
 export { defaultTxPoolOptions } from './options.ts'
 export type { TxPoolOptions } from './options.ts'

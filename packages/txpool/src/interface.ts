@@ -35,6 +35,8 @@ export interface PooledTransaction {
   readonly nonce: bigint
   /** `Date.now()` when the pool accepted the transaction. */
   readonly addedAt: number
+  /** Submitted through this node (`addRaw(raw, { local: true })`). */
+  readonly local: boolean
 }
 
 /**
@@ -66,16 +68,20 @@ export interface TxPoolContent {
  * Why a transaction left the pool without being mined (the second argument of the
  * 'dropped' event). Mined transactions leave silently: the new block announces them.
  * - replaced: a same-nonce transaction paying the price bump took its place
- * - evicted: the pool was full and a better-paying transaction took its slot
+ * - evicted: the pool was full and a better-paying transaction took its slot, or (queued
+ *   ones) an executable transaction did
  * - unaffordable: after a new head its cost exceeds the sender's balance
  * - gas-limit: after a new head its gas limit exceeds the block gas limit
  * - queue-overflow: the global queued limit was exceeded after demotions
+ * - expired: queued for longer than the pool's lifetime (geth's `--txpool.lifetime`)
  */
-export type DropReason = 'replaced' | 'evicted' | 'unaffordable' | 'gas-limit' | 'queue-overflow'
+export type DropReason = 'replaced' | 'evicted' | 'unaffordable' | 'gas-limit' | 'queue-overflow' | 'expired'
 
 /** Events of `TxPool.events`. */
 export interface TxPoolEventMap {
   /** A transaction became executable (added as pending, promoted, or a pending replacement). */
   pending: [tx: PooledTransaction]
   dropped: [tx: PooledTransaction, reason: DropReason]
+  /** A transaction submitted through this node (`addRaw(raw, { local: true })`) entered the pool. */
+  local: [tx: PooledTransaction]
 }

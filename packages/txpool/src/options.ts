@@ -31,6 +31,12 @@ export interface TxPoolOptions {
    * always accepted.
    */
   allowUnprotected: boolean
+  /**
+   * How long a sender's queued (future-nonce) transactions stay without any of its
+   * transactions becoming pending, in ms (geth's `--txpool.lifetime`, 3 h). `expireQueued`
+   * drops them after it, so one burst of gapped transactions cannot fill the queue for good.
+   */
+  lifetimeMs: number
 }
 
 export const defaultTxPoolOptions: Readonly<TxPoolOptions> = Object.freeze({
@@ -42,11 +48,12 @@ export const defaultTxPoolOptions: Readonly<TxPoolOptions> = Object.freeze({
   maxPending: 10_000,
   maxQueued: 4096,
   allowUnprotected: false,
+  lifetimeMs: 3 * 60 * 60 * 1000,
 })
 
 export function resolveTxPoolOptions(options: Partial<TxPoolOptions> | undefined): TxPoolOptions {
   const resolved: TxPoolOptions = { ...defaultTxPoolOptions, ...options }
-  const positive = ['maxTxSize', 'maxPendingPerSender', 'maxQueuedPerSender', 'maxPending', 'maxQueued'] as const
+  const positive = ['maxTxSize', 'maxPendingPerSender', 'maxQueuedPerSender', 'maxPending', 'maxQueued', 'lifetimeMs'] as const
   for (const key of positive) {
     const value = resolved[key]
     if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`txpool option ${key} must be a positive integer, got ${value}`)

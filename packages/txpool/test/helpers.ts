@@ -13,7 +13,7 @@ import {
 } from '@ethereumjs/tx'
 import { bigIntToUnpaddedBytes, bytesToHex, eoaCode7702SignAuthorization, hexToBytes } from '@ethereumjs/util'
 import { createChainCommon, devAccounts, devGenesis, keccak256, signDigest } from '@busan/chain-config'
-import { TxPool, TxPoolError, type HeadContext, type PoolAccount, type PoolStateReader, type TxPoolOptions } from '../src/index.ts'
+import { TxPool, TxPoolError, type DropReason, type HeadContext, type PoolAccount, type PooledTransaction, type PoolStateReader, type TxPoolOptions } from '../src/index.ts'
 
 export const common = createChainCommon(devGenesis())
 export const CHAIN_ID = common.chainId()
@@ -60,6 +60,14 @@ export function makePool(args: { options?: Partial<TxPoolOptions>; state?: MapSt
   const registry = args.registry === undefined ? new Registry() : args.registry
   const pool = new TxPool({ common, state, head: head(args.head), options: args.options, logger: pino({ level: 'silent' }), metrics: registry })
   return { pool, state, registry }
+}
+
+/** Every 'pending' and 'dropped' event of `pool` from now on, in order. */
+export function recordEvents(pool: TxPool): { pending: PooledTransaction[]; dropped: [PooledTransaction, DropReason][] } {
+  const events = { pending: [] as PooledTransaction[], dropped: [] as [PooledTransaction, DropReason][] }
+  pool.events.on('pending', (tx) => events.pending.push(tx))
+  pool.events.on('dropped', (tx, reason) => events.dropped.push([tx, reason]))
+  return events
 }
 
 export interface FeeTxFields {

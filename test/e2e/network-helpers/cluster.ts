@@ -41,6 +41,8 @@ export interface StartOptions {
   /** Peer ids (`--allowlist`): only these may connect. */
   allowlist?: string[]
   logLevel?: 'info' | 'debug'
+  /** More flags for `busan run` (e.g. --discovery.interval 1s). */
+  extraArgs?: string[]
 }
 
 export interface HeadInfo {
@@ -156,6 +158,7 @@ export class ClusterNode {
       ...(options.bootnodes !== undefined && options.bootnodes.length > 0 ? ['--bootnodes', options.bootnodes.join(',')] : []),
       ...(options.allowlist !== undefined ? ['--allowlist', options.allowlist.join(',')] : []),
       ...(options.key !== undefined ? ['--keystore', options.key.keystore, '--password', options.key.password] : []),
+      ...(options.extraArgs ?? []),
     ]
     const child = await startNodeProcess(args, this.dataDir, { name: this.name, echo: process.env.BUSAN_E2E_ECHO === '1' })
     this.process = child
