@@ -1,13 +1,17 @@
 // npm run bench: sustained transactions per second into sealed, persisted blocks, end to end
 // over HTTP JSON-RPC, against Hardhat's node as the baseline in the same run.
-//   npm run bench -- [--senders 100] [--per-sender 50] [--batch 200] [--period 0] [--baseline hardhat|none] [--network on|off]
-// Then the peer network: a fresh follower's sync speed and seal-to-follower propagation.
+//   npm run bench -- [--senders 100] [--per-sender 50] [--batch 200] [--period 0] [--baseline hardhat|none]
+//                    [--network on|off] [--liveness on|off] [--durability on|off]
+// Then the peer network: a fresh follower's sync speed and seal-to-follower propagation;
+// liveness under abusive RPC load against a quiet baseline; the cost of a synced WAL per block.
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { bigIntToUnpaddedBytes, bytesToHex, generateAddress, hexToBytes } from '@ethereumjs/util'
 import { Interface } from 'ethers'
+import { durabilityTable, measureDurability } from './durability.ts'
+import { livenessTable, measureLiveness } from './liveness.ts'
 import { measureNetwork } from './network.ts'
 import { RpcClient } from './rpc-client.ts'
 import { fundSenders, senderKeys, sendAll, sign, timedPhase, waitForNonces } from './workload.ts'
@@ -22,6 +26,8 @@ const { values: flags } = parseArgs({
     period: { type: 'string', default: '0' },
     baseline: { type: 'string', default: 'hardhat' },
     network: { type: 'string', default: 'on' },
+    liveness: { type: 'string', default: 'on' },
+    durability: { type: 'string', default: 'on' },
   },
 })
 const SENDERS = Number(flags.senders)
@@ -94,9 +100,13 @@ async function main(): Promise<void> {
     const net = await measureNetwork({ senders: SENDERS, perSender: PER_SENDER * 2, shape: SHAPE, latencySamples: 20 })
     network = `\n| follower sync over libp2p (${net.blocks} blocks, ${net.transactions} txs) | fresh follower caught up in | propagation seal → follower (median / max of 20) |\n| --- | --- | --- |\n| ${net.syncBlocksPerSecond.toFixed(1)} blocks/s, ${net.syncTransactionsPerSecond.toFixed(0)} tx/s | ${net.catchUpSeconds.toFixed(1)} s | ${net.propagationMedianMs.toFixed(0)} ms / ${net.propagationMaxMs.toFixed(0)} ms |`
   }
+  const liveness = flags.liveness === 'on' ? livenessTable(await measureLiveness(20)) : ''
+  const durability = flags.durability === 'on' ? durabilityTable(await measureDurability()) : ''
   console.log('\n| node | ETH transfers/s | ERC-20 transfers/s | assembly per 1,000 ETH transfers | assembly per 1,000 ERC-20 transfers |\n| --- | --- | --- | --- | --- |')
   for (const line of rows) console.log(line)
   console.log(network)
+  if (liveness !== '') console.log(`\n${liveness}`)
+  if (durability !== '') console.log(`\n${durability}`)
 }
 
 await main()

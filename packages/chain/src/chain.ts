@@ -6,7 +6,8 @@ import type { Logger } from 'pino'
 import type { GenesisFile } from '@busan/chain-config'
 import { TrieNodeStore, WriteBatch, type KeyValueStore } from '@busan/db'
 import type { BlockProducer, ConsensusEngine, SealPlan } from './consensus/interface.ts'
-import { BlockExecutor, type ExecutionOutcome, type TransactionSource } from './executor.ts'
+import type { TypedTransaction } from '@ethereumjs/tx'
+import { BlockExecutor, type ExecutionOutcome, type SkipReason, type TransactionSource } from './executor.ts'
 import { orderedTrieRoot } from './ordered-trie.ts'
 import { assertSameGenesis, buildGenesisBlock } from './genesis.ts'
 import type { StoredReceipt } from './receipts.ts'
@@ -52,6 +53,12 @@ export interface ChainOptions {
   engine: ConsensusEngine & { genesisSnapshot(batch: WriteBatch, genesis: BlockHeader): void }
   logger: Logger
   metrics: ChainMetrics | null
+  /**
+   * Fsync the WAL for every committed block (imported ones too) before the head moves.
+   * Blocks this node seals are always synced: a sealer that lost its own block in a power
+   * cut could seal a different block at the same height after restart.
+   */
+  syncWrites?: boolean
 }
 
 /**
@@ -70,6 +77,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
   private readonly executor: BlockExecutor
   private readonly logger: Logger
   private readonly metrics: ChainMetrics | null
+  private readonly syncWrites: boolean
   private current: Block
   private lock: Promise<unknown> = Promise.resolve()
   private readonly senderRecovery = new SenderRecovery()
@@ -81,6 +89,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
     this.engine = options.engine
     this.logger = options.logger
     this.metrics = options.metrics
+    this.syncWrites = options.syncWrites === true
     this.genesis = genesis
     this.current = head
     this.executor = executor
@@ -102,7 +111,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
       store.setGenesis(batch, genesis.hash())
       store.setHead(batch, genesis.hash())
       engine.genesisSnapshot(batch, genesis.header)
-      await kv.write(batch)
+      await kv.write(batch, { sync: true })
       logger.info({ hash: bytesToHex(genesis.hash()), stateRoot: bytesToHex(genesis.header.stateRoot) }, 'wrote genesis')
     } else {
       trieStore.discardStaged()
@@ -157,7 +166,9 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
         baseFeePerGas: parent.header.calcNextBaseFee(),
         withdrawalsRoot: KECCAK256_RLP,
       }
-      const built = await this.executor.build(parent.header, headerData, args.signer, this.ancestorHashes(parent), args.source)
+      const built = await this.executor.build(parent.header, headerData, args.signer, this.ancestorHashes(parent), args.source, (tx, reason, error) =>
+        this.noteSkipped(tx, reason, error),
+      )
       if (args.requireTransactions && built.transactions.length === 0) {
         await this.executor.abandon(parent.header.stateRoot)
         return undefined
@@ -184,6 +195,14 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
       )
       return canonical
     })
+  }
+
+  /** Logs and counts a transaction block building left out; `internal` ones are faults, logged as errors. */
+  private noteSkipped(tx: TypedTransaction, reason: SkipReason, error: Error | undefined): void {
+    this.metrics?.observeSkipped(reason)
+    const fields = { tx: bytesToHex(tx.hash()), nonce: Number(tx.nonce), reason, error: error?.message }
+    if (reason === 'internal') this.logger.error({ ...fields, err: error }, 'block building skipped a transaction on an internal error')
+    else this.logger.debug(fields, 'block building skipped a transaction')
   }
 
   /**
@@ -253,7 +272,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
       const parentTd = this.store.totalDifficulty(parent.hash()) ?? 0n
       this.store.putBlock(batch, imported.block, parentTd + imported.block.header.difficulty, imported.senders, imported.receipts)
       await this.engine.recordHeader(batch, imported.block.header)
-      await this.kv.write(batch)
+      await this.kv.write(batch, { sync: this.syncWrites })
     } catch (error) {
       await this.executor.abandon(this.current.header.stateRoot)
       throw error
@@ -279,7 +298,8 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
       for (const joining of added) this.store.putCanonical(batch, joining.block, joining.receipts)
       this.store.putCanonical(batch, block, receipts)
       this.store.setHead(batch, block.hash())
-      await this.kv.write(batch)
+      // Synced before the head moves, so before any listener announces the block.
+      await this.kv.write(batch, { sync: sealedHere || this.syncWrites })
       change = { head: canonical, added: [...added, canonical], removed, sealedHere }
     } catch (error) {
       await this.executor.abandon(this.current.header.stateRoot)

@@ -25,6 +25,31 @@ export interface TransactionSource {
   skipSender(): void
 }
 
+/**
+ * Why block building left a transaction out (the label of `chain_build_skipped_transactions_total`).
+ * `internal` is anything that is not a property of the transaction: a fault to look into.
+ */
+export type SkipReason = 'gas_limit' | 'nonce' | 'insufficient_funds' | 'fee_cap_below_base_fee' | 'intrinsic_gas' | 'tx_gas_cap' | 'sender_not_eoa' | 'internal'
+
+/** Called for every transaction block building leaves out, with the error when there was one. */
+export type SkipListener = (tx: TypedTransaction, reason: SkipReason, error?: Error) => void
+
+/** EthereumJS runTx's validity failures (messages of `runTx.ts`), in the order it checks them. */
+const SKIP_PATTERNS: [RegExp, SkipReason][] = [
+  [/INTRINSIC_GAS_TOO_LOW/, 'intrinsic_gas'],
+  [/EIP-7825 cap/, 'tx_gas_cap'],
+  [/is less than the block's baseFeePerGas/, 'fee_cap_below_base_fee'],
+  [/address is not EOA/, 'sender_not_eoa'],
+  [/doesn't have enough funds/, 'insufficient_funds'],
+  [/doesn't have the correct nonce/, 'nonce'],
+]
+
+/** The reason a transaction failed `runTx` before executing; `internal` when it is not one of its validity checks. */
+export function skipReason(error: unknown): SkipReason {
+  const message = error instanceof Error ? error.message : String(error)
+  return SKIP_PATTERNS.find(([pattern]) => pattern.test(message))?.[1] ?? 'internal'
+}
+
 /** Hashes of the executing block's ancestors, for BLOCKHASH. */
 export type BlockHashLookup = (number: bigint) => Uint8Array | undefined
 
@@ -74,8 +99,19 @@ export class BlockExecutor {
     return executor
   }
 
-  /** Builds a block body on `parent` from `source`, filling up to the header's gas limit. */
-  async build(parent: BlockHeader, headerData: HeaderData, author: Uint8Array, ancestorHash: BlockHashLookup, source: TransactionSource): Promise<BuiltBlockBody> {
+  /**
+   * Builds a block body on `parent` from `source`, filling up to the header's gas limit.
+   * A transaction that does not fit or fails validation is left out, with the rest of its
+   * sender's, and reported to `skipped` (as geth's miner pops the sender).
+   */
+  async build(
+    parent: BlockHeader,
+    headerData: HeaderData,
+    author: Uint8Array,
+    ancestorHash: BlockHashLookup,
+    source: TransactionSource,
+    skipped: SkipListener,
+  ): Promise<BuiltBlockBody> {
     const transactions: TypedTransaction[] = []
     const senders: Uint8Array[] = []
     const outcome = await this.run(parent, headerData, author, ancestorHash, async (execute, gasLeft) => {
@@ -84,13 +120,15 @@ export class BlockExecutor {
         if (next === undefined) break
         if (next.tx.gasLimit > gasLeft()) {
           source.skipSender()
+          skipped(next.tx, 'gas_limit')
           continue
         }
         try {
           await execute(next.tx)
-        } catch {
+        } catch (error) {
           // Invalid now (nonce, funds, fee cap): the pool drops it on the next head.
           source.skipSender()
+          skipped(next.tx, skipReason(error), error as Error)
           continue
         }
         transactions.push(next.tx)

@@ -1,4 +1,5 @@
 import type { Block } from '@ethereumjs/block'
+import type { SkipReason } from './executor.ts'
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 
 export class ChainMetrics {
@@ -7,6 +8,7 @@ export class ChainMetrics {
   private readonly transactions: Counter
   private readonly gas: Counter
   private readonly blockSeconds: Histogram
+  private readonly skipped: Counter
 
   constructor(registry: Registry) {
     const registers = [registry]
@@ -20,6 +22,16 @@ export class ChainMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     })
+    this.skipped = new Counter({
+      name: 'chain_build_skipped_transactions_total',
+      help: 'Transactions block building left out, by reason (internal = a fault, see the error log)',
+      labelNames: ['reason'],
+      registers,
+    })
+  }
+
+  observeSkipped(reason: SkipReason): void {
+    this.skipped.inc({ reason })
   }
 
   observeBlock(block: Block, milliseconds: number): void {

@@ -5,11 +5,17 @@ declare module '@nxtedition/rocksdb' {
     close(): Promise<void>
   }
   export class RocksLevel {
-    constructor(location: string, options?: { keyEncoding?: string; valueEncoding?: string })
+    /** A path opens a database; a handle (`db.handle` of an open one) shares it, e.g. with a worker thread. */
+    constructor(locationOrHandle: string | bigint, options?: { keyEncoding?: string; valueEncoding?: string })
     open(options?: { createIfMissing?: boolean }): Promise<void>
     close(): Promise<void>
-    batch(ops: { type: 'put' | 'del'; key: Buffer; value?: Buffer }[]): Promise<void>
+    /** The native database's address, valid while the opening instance stays open. */
+    readonly handle: bigint
+    /** `sync` fsyncs the WAL before the write returns. */
+    batch(ops: { type: 'put' | 'del'; key: Buffer; value?: Buffer }[], options?: { sync?: boolean }): Promise<void>
     iterator(options: { gte?: Buffer; lt?: Buffer; reverse?: boolean; limit?: number }): RocksIterator
     _getManySync(keys: Buffer[], options: object): (Buffer | undefined)[]
+    /** A RocksDB property (`rocksdb.dbstats`, `rocksdb.estimate-num-keys`...) as text. */
+    getProperty(property: string): string
   }
 }

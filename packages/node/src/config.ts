@@ -27,7 +27,34 @@ export interface NodeConfig {
     bootnodes: string[]
     /** When set, only these peer ids may connect (the city's permissioned sealer network). */
     allowlist?: string[]
+    /** How often this node publishes its address on the peer exchange, in ms (default 10 s). */
+    discoveryIntervalMs?: number
   }
+  /** The transaction pool (geth's --txpool.* flags); defaults for what is absent. */
+  txpool?: {
+    /** Queued transactions' lifetime, in ms (--txpool.lifetime, 3 h). */
+    lifetimeMs?: number
+    /** How often the journal of local transactions is rewritten, in ms (--txpool.rejournal, 1 min). */
+    rejournalMs?: number
+    /** How often local transactions still unmined are announced to peers again, in ms (--txpool.rebroadcast, 10 s). */
+    rebroadcastMs?: number
+  }
+  /** Limits of the JSON-RPC server's heavy work (geth's --rpc.* flags where geth has them). */
+  rpc?: {
+    /** Gas cap of eth_call / eth_estimateGas / eth_createAccessList; 0 = none (geth --rpc.gascap, 50,000,000). */
+    gasCap?: bigint
+    /** Time budget of one request's EVM calls, in ms; 0 = none (geth --rpc.evmtimeout, 5 s). */
+    evmTimeoutMs?: number
+    /** Worker threads for calls, proofs and log queries (default: the machine's cores, at most 8). */
+    workers?: number
+    /** Heavy jobs that may wait for a worker thread before calls are refused with -32005 (default 64). */
+    workQueue?: number
+  }
+  /**
+   * Fsync the WAL for every block before the head moves (imported blocks too). Blocks this
+   * node seals are synced regardless. Default: on for a sealer, off for an RPC node.
+   */
+  dbSync?: boolean
   /** Addresses reported by eth_accounts (the dev accounts in dev mode). */
   accounts: Uint8Array[]
   logLevel: LogLevel

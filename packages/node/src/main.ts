@@ -16,10 +16,14 @@ const repoRoot = resolve(import.meta.dirname, '../../..')
 
 const usage = `usage:
   busan dev [--datadir DIR] [--period SECONDS] [--http.addr HOST] [--http.port PORT] [--http.api LIST] [--log-level LEVEL]
+            [RPC LIMITS] [--db.sync true|false] [--txpool.lifetime DURATION] [--txpool.rejournal DURATION]
   busan init --genesis FILE --datadir DIR
   busan run --datadir DIR [--genesis FILE] [--keystore FILE --password FILE]
             [--http.addr HOST] [--http.port PORT] [--http.api LIST] [--http.corsdomain LIST]
             [--p2p.addr HOST] [--p2p.port PORT] [--bootnodes MULTIADDRS] [--allowlist PEER_IDS]
+            [RPC LIMITS] [--db.sync true|false] [--txpool.lifetime DURATION] [--txpool.rejournal DURATION]
+            [--txpool.rebroadcast DURATION] [--discovery.interval DURATION]
+  RPC LIMITS: [--rpc.gascap GAS] [--rpc.evmtimeout DURATION] [--rpc.workers N] [--rpc.workqueue N]
   busan account new --keystore-dir DIR --password FILE
   busan account import --keystore-dir DIR --password FILE --private-key-file FILE`
 
@@ -37,6 +41,15 @@ const options = {
   allowlist: { type: 'string' },
   'private-key-file': { type: 'string' },
   'log-level': { type: 'string', default: 'info' },
+  'rpc.gascap': { type: 'string' },
+  'rpc.evmtimeout': { type: 'string' },
+  'rpc.workers': { type: 'string' },
+  'rpc.workqueue': { type: 'string' },
+  'db.sync': { type: 'string' },
+  'txpool.lifetime': { type: 'string' },
+  'txpool.rejournal': { type: 'string' },
+  'txpool.rebroadcast': { type: 'string' },
+  'discovery.interval': { type: 'string' },
   keystore: { type: 'string' },
   'keystore-dir': { type: 'string' },
   password: { type: 'string' },
@@ -59,6 +72,50 @@ function integerFlag(value: string | undefined, name: string): number | undefine
 
 function list(value: string | undefined): string[] {
   return (value ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '')
+}
+
+/** A Go-style duration as geth's flags take it ("5s", "500ms", "1m", "0"), in milliseconds. */
+function durationFlag(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim())
+  if (match === null || (match[2] === undefined && match[1] !== '0')) fail(`--${name} must be a duration such as 5s or 500ms, got ${value}`)
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
+  return Math.round(Number(match[1]) * (units[match[2] ?? 'ms'] ?? 1))
+}
+
+function booleanFlag(value: string | undefined, name: string): boolean | undefined {
+  if (value === undefined) return undefined
+  if (value === 'true' || value === 'false') return value === 'true'
+  fail(`--${name} must be true or false, got ${value}`)
+}
+
+/** A duration flag that must not be 0 (an interval or a lifetime). */
+function positiveDurationFlag(value: string | undefined, name: string): number | undefined {
+  const ms = durationFlag(value, name)
+  if (ms === 0) fail(`--${name} must be longer than 0`)
+  return ms
+}
+
+/** geth's --txpool.lifetime and --txpool.rejournal, and how often local transactions are announced again. */
+function txpoolConfig(flags: Flags): NodeConfig['txpool'] {
+  return {
+    lifetimeMs: positiveDurationFlag(flags['txpool.lifetime'], 'txpool.lifetime'),
+    rejournalMs: positiveDurationFlag(flags['txpool.rejournal'], 'txpool.rejournal'),
+    rebroadcastMs: positiveDurationFlag(flags['txpool.rebroadcast'], 'txpool.rebroadcast'),
+  }
+}
+
+/** geth's --rpc.gascap and --rpc.evmtimeout, and the worker threads that run heavy calls. */
+function rpcLimits(flags: Flags): NodeConfig['rpc'] {
+  const gasCap = integerFlag(flags['rpc.gascap'], 'rpc.gascap')
+  const workers = integerFlag(flags['rpc.workers'], 'rpc.workers')
+  if (workers === 0) fail('--rpc.workers must be at least 1')
+  return {
+    gasCap: gasCap === undefined ? undefined : BigInt(gasCap),
+    evmTimeoutMs: durationFlag(flags['rpc.evmtimeout'], 'rpc.evmtimeout'),
+    workers,
+    workQueue: integerFlag(flags['rpc.workqueue'], 'rpc.workqueue'),
+  }
 }
 
 /** geth's --http.api: what each mode serves unless told otherwise. */
@@ -89,6 +146,9 @@ async function dev(flags: Flags): Promise<NodeConfig> {
     genesis: await devChainGenesis(integerFlag(flags.period, 'period') ?? 2),
     signer: { address: hexToBytes(sealer.address as `0x${string}`), privateKey: hexToBytes(sealer.privateKey as `0x${string}`) },
     http: httpConfig(flags, DEV_NAMESPACES),
+    rpc: rpcLimits(flags),
+    dbSync: booleanFlag(flags['db.sync'], 'db.sync'),
+    txpool: txpoolConfig(flags),
     accounts: accounts.map((account) => hexToBytes(account.address as `0x${string}`)),
     logLevel: flags['log-level'] as LogLevel,
   }
@@ -123,10 +183,14 @@ async function run(flags: Flags): Promise<NodeConfig> {
     genesis: await runGenesis(flags, dataDir),
     signer: flags.keystore === undefined ? undefined : await unlock(flags.keystore, flags.password),
     http: httpConfig(flags, RUN_NAMESPACES),
+    rpc: rpcLimits(flags),
+    dbSync: booleanFlag(flags['db.sync'], 'db.sync'),
+    txpool: txpoolConfig(flags),
     p2p: {
       listen: [`/ip4/${flags['p2p.addr']}/tcp/${integerFlag(flags['p2p.port'], 'p2p.port') ?? 30303}`],
       bootnodes: list(flags.bootnodes),
       allowlist: flags.allowlist === undefined ? undefined : list(flags.allowlist),
+      discoveryIntervalMs: positiveDurationFlag(flags['discovery.interval'], 'discovery.interval'),
     },
     accounts: [],
     logLevel: flags['log-level'] as LogLevel,
@@ -173,7 +237,14 @@ async function main(): Promise<void> {
   let signals = 0
   const shutdown = () => {
     if (++signals > 1) process.exit(130)
-    node.stop().then(() => process.exit(0), () => process.exit(1))
+    node.stop().then(
+      () => process.exit(0),
+      // The node has logged each failed step; this line says why the exit code is 1.
+      (error: unknown) => {
+        process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`)
+        process.exit(1)
+      },
+    )
   }
   process.on('SIGINT', shutdown)
   process.on('SIGTERM', shutdown)

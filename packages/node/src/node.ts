@@ -3,7 +3,7 @@ import { bytesToHex } from '@ethereumjs/util'
 import { Registry, collectDefaultMetrics } from 'prom-client'
 import { Chain, ChainMetrics, CliqueEngine } from '@busan/chain'
 import { createChainCommon, type GenesisFile } from '@busan/chain-config'
-import { KeyValueStore } from '@busan/db'
+import { KeyValueStore, registerDbMetrics } from '@busan/db'
 import { buildRpcServer, type NetworkBackend } from '@busan/rpc'
 import { Network, chainAccess, poolAccess } from '@busan/network'
 import { Sealer } from '@busan/sealer'
@@ -12,6 +12,8 @@ import { createRpcBackend } from './backend/rpc-backend.ts'
 import { CLIENT_NAME, CLIENT_VERSION, type NodeConfig } from './config.ts'
 import { createLogger } from './logger.ts'
 import { PoolMaintainer, headContext, headStateReader } from './pool-maintainer.ts'
+import { RpcWorkerPool } from './rpc-workers/index.ts'
+import { networkOptions, openJournal, poolOptions } from './txpool-config.ts'
 
 /** JSON-ready: bigints as decimal strings, as geth prints difficulties and chain ids. */
 function plain(value: unknown): unknown {
@@ -75,9 +77,24 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   collectDefaultMetrics({ register: registry })
 
   const kv = await KeyValueStore.open(join(config.dataDir, 'chaindata'))
+  registerDbMetrics(kv, registry)
   const common = createChainCommon(config.genesis)
   const engine = new CliqueEngine(kv, config.genesis.config.clique)
-  const chain = await Chain.open({ kv, common, genesis: config.genesis, engine, logger: logger.child({ module: 'chain' }), metrics: new ChainMetrics(registry) })
+  const chain = await Chain.open({
+    kv,
+    common,
+    genesis: config.genesis,
+    engine,
+    logger: logger.child({ module: 'chain' }),
+    metrics: new ChainMetrics(registry),
+    syncWrites: config.dbSync ?? config.signer !== undefined,
+  })
+  const workers = new RpcWorkerPool(
+    { dbHandle: kv.handle, genesis: config.genesis },
+    { threads: config.rpc?.workers, maxQueue: config.rpc?.workQueue },
+    logger.child({ module: 'rpc-workers' }),
+    registry,
+  )
 
   const pool = new TxPool({
     common,
@@ -85,8 +102,10 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     head: headContext(chain.head),
     logger: logger.child({ module: 'txpool' }),
     metrics: registry,
+    options: poolOptions(config),
   })
   const maintainer = new PoolMaintainer(chain, pool, logger.child({ module: 'txpool' }))
+  const journal = await openJournal(pool, config, logger.child({ module: 'txpool' }))
 
   const clientVersion = `${CLIENT_NAME}/v${CLIENT_VERSION}/${process.platform}-${process.arch}/node${process.versions.node}`
   const network =
@@ -101,6 +120,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
           pool: poolAccess(pool),
           logger: logger.child({ module: 'network' }),
           metrics: registry,
+          options: networkOptions(config),
         })
   const sealer =
     config.signer === undefined
@@ -123,8 +143,13 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     accounts: config.accounts,
     clientVersion,
     network: network === undefined ? withoutPeers(clientVersion) : networkBackend(network, clientVersion),
+    workers,
   })
-  const server = await buildRpcServer(backend, { corsOrigins: config.http.corsOrigins, namespaces: config.http.namespaces }, { logger: logger.child({ module: 'rpc' }), metrics: registry })
+  const server = await buildRpcServer(
+    backend,
+    { corsOrigins: config.http.corsOrigins, namespaces: config.http.namespaces, rpcGasCap: config.rpc?.gasCap, callTimeoutMs: config.rpc?.evmTimeoutMs },
+    { logger: logger.child({ module: 'rpc' }), metrics: registry },
+  )
   await server.listen({ host: config.http.host, port: config.http.port })
   const address = server.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : config.http.port
@@ -141,10 +166,27 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   const stop = () => {
     stopping ??= (async () => {
       logger.info('stopping')
-      await sealer?.stop()
-      await network?.stop()
-      await server.close()
-      await kv.close()
+      // Every step runs even when an earlier one fails, and each failure is logged with its
+      // step: the database is closed last, after every thread that reads it has stopped.
+      const failures: string[] = []
+      const step = async (name: string, run: () => Promise<unknown> | undefined) => {
+        try {
+          await run()
+        } catch (err) {
+          failures.push(name)
+          logger.error({ err, step: name }, `shutdown: stopping the ${name} failed`)
+        }
+      }
+      await step('sealer', () => sealer?.stop())
+      await step('network', () => network?.stop())
+      await step('JSON-RPC server', () => server.close())
+      await step('RPC worker threads', () => workers.close())
+      await step('transaction pool', async () => {
+        maintainer.stop()
+        journal.stop()
+      })
+      await step('database', () => kv.close())
+      if (failures.length > 0) throw new Error(`shutdown failed: ${failures.join(', ')}`)
       logger.info('stopped')
     })()
     return stopping

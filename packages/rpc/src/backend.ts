@@ -69,6 +69,11 @@ export interface LogFilter {
   addresses: Uint8Array[]
   /** Per position: undefined/null = wildcard, otherwise any of the listed topics. */
   topics: (Uint8Array[] | null)[]
+  /**
+   * The caller refuses more than this many logs (0 = no limit): the backend may stop
+   * collecting once it has `limit + 1`, so an over-wide query costs no more than that.
+   */
+  limit?: number
 }
 
 export interface AccountProof {
@@ -88,7 +93,8 @@ export interface StateView {
   getCode(address: Uint8Array): Promise<Uint8Array>
   /** `slot` is 32 bytes; the value comes back left-padded to 32 bytes. */
   getStorageAt(address: Uint8Array, slot: Uint8Array): Promise<Uint8Array>
-  getProof(address: Uint8Array, slots: Uint8Array[]): Promise<AccountProof>
+  /** EIP-1186 proof of the account and `slots`; `signal` aborts the work (the RPC layer has answered). */
+  getProof(address: Uint8Array, slots: Uint8Array[], signal?: AbortSignal): Promise<AccountProof>
 }
 
 /** eth_call / eth_estimateGas / eth_createAccessList input, already decoded from hex. */
@@ -148,12 +154,18 @@ export interface ChainBackend {
   transaction(hash: Uint8Array): Promise<TransactionView | undefined>
   receipts(block: BlockView): Promise<ReceiptView[]>
   receipt(txHash: Uint8Array): Promise<ReceiptView | undefined>
-  /** Logs in [fromBlock, toBlock] on the canonical chain matching the filter. */
-  logs(filter: LogFilter): Promise<LogView[]>
+  /**
+   * Logs in [fromBlock, toBlock] on the canonical chain matching the filter, oldest first.
+   * `signal` aborts the work when the request's time budget runs out.
+   */
+  logs(filter: LogFilter, signal?: AbortSignal): Promise<LogView[]>
   state(block: BlockView): StateView
   /**
    * Runs a call on top of `block`'s state, in a block context following it. Never writes.
    * `signal` aborts when the RPC call timeout passes (the RPC layer has answered by then).
+   * Throws an error with an integer `code` and a `message` for what the caller did wrong
+   * (geth's -32000 messages: insufficient funds, max initcode size exceeded...) and -32005
+   * when the node is too busy to take the call.
    */
   call(request: CallRequest, block: BlockView, options: { gasCap: bigint; withAccessList?: boolean; signal?: AbortSignal }): Promise<CallResult>
   /** Smallest gas limit with which the call succeeds; throws ExecutionError when it cannot. */

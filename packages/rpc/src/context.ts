@@ -16,6 +16,11 @@ export interface HandlerContext {
   readonly logger: Logger
   /** Subscriptions of the WebSocket connection the call came on; undefined over HTTP. */
   readonly connection?: SubscriptionScope
+  /**
+   * When the time budget of the HTTP request or WebSocket message carrying this call runs
+   * out (`performance.now()` ms); undefined = no limit. Calls of one batch share it.
+   */
+  readonly deadline?: number
 }
 
 export interface MethodSpec {

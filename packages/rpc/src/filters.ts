@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto'
 import type { BlockView, LogView } from './backend.ts'
 import type { HandlerContext } from './context.ts'
 import { resolveBlockNumber } from './context.ts'
+import { requestTimedOut, withinDeadline } from './deadline.ts'
 import { FILTER_NOT_FOUND, invalidParams, limitExceeded, serverError } from './errors.ts'
 import { formatLog, hex, type JsonObject } from './format.ts'
 import type { FilterCriteria } from './params.ts'
@@ -60,7 +61,8 @@ export async function queryLogs(ctx: HandlerContext, criteria: FilterCriteria): 
     if (criteria.toBlock?.kind === 'number' && to > head) throw invalidParams('block range extends beyond current head block')
     if (from > to) throw invalidParams('invalid block range params')
     if (logsBlockRangeCap > 0 && to - from + 1n > BigInt(logsBlockRangeCap)) throw limitExceeded(`exceed maximum block range: ${logsBlockRangeCap}`)
-    logs = await chain.logs({ fromBlock: from, toBlock: to, addresses: criteria.addresses, topics: criteria.topics })
+    const filter = { fromBlock: from, toBlock: to, addresses: criteria.addresses, topics: criteria.topics, limit: logsMaxResults }
+    logs = await withinDeadline(ctx.deadline, requestTimedOut, (signal) => chain.logs(filter, signal))
   }
   if (logsMaxResults > 0 && logs.length > logsMaxResults) throw limitExceeded(`query returned more than ${logsMaxResults} results`)
   return logs.map((l) => formatLog(l))

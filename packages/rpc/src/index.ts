@@ -6,4 +6,5 @@ export type { GasPriceOracleOptions, ResolvedRpcOptions, RpcOptions } from './op
 export { ErrorCode, RpcError, decodeRevertReason } from './errors.ts'
 export type { ErrorObject } from './errors.ts'
 export { ExecutionError } from './backend.ts'
+export { logMatches } from './filters.ts'
 export type * from './backend.ts'

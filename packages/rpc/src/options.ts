@@ -33,7 +33,10 @@ export interface RpcOptions {
   maxBatchResponseBytes?: number
   /** Gas cap of eth_call / eth_estimateGas / eth_createAccessList; 0 = uncapped (geth --rpc.gascap). */
   rpcGasCap?: bigint | number
-  /** Time limit of one EVM call in ms; 0 = none (geth --rpc.evmtimeout). */
+  /**
+   * Time budget in ms of one HTTP request or WebSocket message for its heavy calls (EVM
+   * calls, proofs, log queries), shared by a batch; 0 = none (geth --rpc.evmtimeout).
+   */
   callTimeoutMs?: number
   /** Widest eth_getLogs / eth_getFilterLogs block range; 0 = unlimited. */
   logsBlockRangeCap?: number

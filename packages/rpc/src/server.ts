@@ -7,6 +7,7 @@ import type { Logger } from 'pino'
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { BlockView, LogView, RpcBackend } from './backend.ts'
 import type { HandlerContext } from './context.ts'
+import { deadlineAfter } from './deadline.ts'
 import { Dispatcher, type CallObserver } from './dispatcher.ts'
 import { ErrorCode } from './errors.ts'
 import { FilterManager } from './filters.ts'
@@ -177,7 +178,7 @@ export function buildRpcServer(backend: RpcBackend, options: RpcOptions = {}, de
 
     api.post('/', async (request, reply) => {
       const body = typeof request.body === 'string' ? request.body : ''
-      const response = await dispatcher.handle(body, services)
+      const response = await dispatcher.handle(body, { ...services, deadline: deadlineAfter(opts.callTimeoutMs) })
       reply.header('content-type', 'application/json')
       return reply.send(response ?? '')
     })
@@ -193,13 +194,13 @@ export function buildRpcServer(backend: RpcBackend, options: RpcOptions = {}, de
       },
       // A plain GET (health checks) gets an empty 200, as geth.
       handler: async (_request, reply) => reply.code(200).send(''),
-      wsHandler: (socket: SocketLike & { on(event: string, listener: (...args: any[]) => void): void }) => {
+      wsHandler: (socket: SocketLike & { on(event: string, listener: (...args: any[]) => void): void }, request: FastifyRequest) => {
         const connection = hub.connect(socket)
         socket.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
           const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as Buffer).toString('utf8')
           // Messages run concurrently; each one's new subscriptions start after its own answer.
           const scope = connection.scope()
-          const ctx: HandlerContext = { ...services, connection: scope }
+          const ctx: HandlerContext = { ...services, connection: scope, deadline: deadlineAfter(opts.callTimeoutMs) }
           dispatcher.handle(text, ctx).then(
             (response) => {
               if (response !== undefined) connection.send(response)
@@ -209,7 +210,12 @@ export function buildRpcServer(backend: RpcBackend, options: RpcOptions = {}, de
           )
         })
         socket.on('close', () => connection.close())
-        socket.on('error', (err: Error) => log.debug({ err }, 'websocket error'))
+        socket.on('error', (err: Error & { code?: string }) => {
+          // ws has already closed the connection with 1009 (message too big): one line, no stack.
+          if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+            log.warn({ remoteAddress: request.socket.remoteAddress, limitBytes: opts.wsMaxMessageBytes }, 'websocket message over the size limit; connection closed (1009)')
+          } else log.debug({ err }, 'websocket error')
+        })
       },
     })
 

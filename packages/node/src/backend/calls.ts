@@ -1,6 +1,7 @@
 // eth_call, eth_estimateGas and eth_createAccessList: execution on a throw-away layer over
-// a block's state, as geth does (DoCall / DoEstimateGas), never persisted.
-import { Block, createBlockHeader } from '@ethereumjs/block'
+// a block's state, as geth does (DoCall / DoEstimateGas), never persisted. Runs on an RPC
+// worker thread (rpc-workers/), never on the thread that seals and imports.
+import { Block, createBlockHeader, type BlockHeader } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import { createTx, type TypedTransaction } from '@ethereumjs/tx'
@@ -8,7 +9,7 @@ import { Address, bigIntToUnpaddedBytes, bytesToHex, hexToBytes, toChecksumAddre
 import { createVM, runTx, type VM } from '@ethereumjs/vm'
 import { createStateTrie, evmBlockchain } from '@busan/chain'
 import { EphemeralTrieStore } from '@busan/db'
-import { ExecutionError, type BlockView, type CallRequest, type CallResult } from '@busan/rpc'
+import { ExecutionError, type CallRequest, type CallResult } from '@busan/rpc'
 
 /** An error meant for the caller, with its JSON-RPC code (geth uses -32000 for these). */
 export class CallError extends Error {
@@ -23,12 +24,19 @@ const PRECOMPILE_MAX = 0x11n
 const CALL_STIPEND = 2300n
 const TX_GAS = 21000n
 const ESTIMATE_ERROR_PER_MILLE = 15n
+/** EthereumJS's exception for running out of gas (its ERROR.OUT_OF_GAS), which is geth's text too. */
+const OUT_OF_GAS = 'out of gas'
 
 interface CallContext {
   common: Common
   trieStore: DB<string, Uint8Array>
   blockHash: (number: bigint) => Uint8Array | undefined
-  author: (block: Block) => Uint8Array
+}
+
+/** The block a call runs on top of: its header (whose state it reads) and its author (COINBASE, fees). */
+export interface CallBlock {
+  header: BlockHeader
+  author: Uint8Array
 }
 
 interface Attempt {
@@ -46,9 +54,9 @@ export class CallExecutor {
     this.context = context
   }
 
-  async call(request: CallRequest, view: BlockView, options: { gasCap: bigint; withAccessList?: boolean }): Promise<CallResult> {
-    const session = await this.session(view, request)
-    const gas = this.gasLimit(request, view, options.gasCap)
+  async call(request: CallRequest, on: CallBlock, options: { gasCap: bigint; withAccessList?: boolean }): Promise<CallResult> {
+    const session = await this.session(on, request)
+    const gas = this.gasLimit(request, on, options.gasCap)
     if (!options.withAccessList) {
       const attempt = await session.run(gas, false)
       return { returnData: attempt.returnData, gasUsed: attempt.gasUsed, error: attempt.error }
@@ -56,14 +64,14 @@ export class CallExecutor {
     // Two passes as geth's access-list tracer: collect what is touched, then price it.
     const first = await session.run(gas, true)
     const accessList = this.filterAccessList(first.accessList ?? [], request, session.sender)
-    const priced = await this.session(view, { ...request, accessList })
+    const priced = await this.session(on, { ...request, accessList })
     const second = await priced.run(gas, false)
     return { returnData: second.returnData, gasUsed: second.gasUsed, error: second.error, accessList }
   }
 
-  async estimateGas(request: CallRequest, view: BlockView, options: { gasCap: bigint }): Promise<bigint> {
-    const session = await this.session(view, request)
-    let hi = this.gasLimit(request, view, options.gasCap)
+  async estimateGas(request: CallRequest, on: CallBlock, options: { gasCap: bigint }): Promise<bigint> {
+    const session = await this.session(on, request)
+    let hi = this.gasLimit(request, on, options.gasCap)
     const feeCap = request.maxFeePerGas ?? request.gasPrice ?? 0n
     if (feeCap > 0n) {
       const balance = (await session.vm.stateManager.getAccount(new Address(session.sender)))?.balance ?? 0n
@@ -81,6 +89,8 @@ export class CallExecutor {
       }
     }
     const top = await session.run(hi, false)
+    // geth: out of gas at the highest allowed limit means the cap is too low, not the call wrong.
+    if (top.error?.kind === 'halt' && top.error.message === OUT_OF_GAS) throw new ExecutionError('halt', `gas required exceeds allowance (${hi})`)
     if (top.error !== undefined) throw failure(top)
     // Gas before refunds is a lower bound; the 63/64 rule may need more, so search upward.
     let lo = top.gasUsed + top.refund - 1n
@@ -101,8 +111,8 @@ export class CallExecutor {
     return hi
   }
 
-  private gasLimit(request: CallRequest, view: BlockView, gasCap: bigint): bigint {
-    const requested = request.gas ?? (gasCap > 0n ? gasCap : view.block.header.gasLimit)
+  private gasLimit(request: CallRequest, on: CallBlock, gasCap: bigint): bigint {
+    const requested = request.gas ?? (gasCap > 0n ? gasCap : on.header.gasLimit)
     return gasCap > 0n && requested > gasCap ? gasCap : requested
   }
 
@@ -117,10 +127,10 @@ export class CallExecutor {
     })
   }
 
-  private async session(view: BlockView, request: CallRequest) {
+  private async session(on: CallBlock, request: CallRequest) {
     const { common, trieStore } = this.context
     const stateManager = new MerkleStateManager({
-      trie: createStateTrie(new EphemeralTrieStore(trieStore), common, view.block.header.stateRoot),
+      trie: createStateTrie(new EphemeralTrieStore(trieStore), common, on.header.stateRoot),
       common,
       caches: new Caches(),
     })
@@ -128,14 +138,13 @@ export class CallExecutor {
     const priced = (request.gasPrice ?? request.maxFeePerGas ?? 0n) > 0n
     // geth's NoBaseFee: an unpriced call runs with base fee 0 so it cannot fail on fees.
     const header = createBlockHeader(
-      { ...view.block.header.toJSON(), coinbase: this.context.author(view.block), baseFeePerGas: priced ? view.block.header.baseFeePerGas : 0n },
+      { ...on.header.toJSON(), coinbase: on.author, baseFeePerGas: priced ? on.header.baseFeePerGas : 0n },
       { common, params: {} },
     )
     const block = new Block(header, [], [], [], { common, params: {} })
     const sender = request.from ?? new Uint8Array(20)
     const feeCap = request.maxFeePerGas ?? request.gasPrice ?? 0n
     const run = async (gas: bigint, reportAccessList: boolean): Promise<Attempt> => {
-      const tx = this.transaction(request, gas, sender)
       // geth's pre-checks, with its messages. EthereumJS's skipBalance would mint what an
       // unpriced call lacks, value included; geth never pays the value for the caller.
       const baseFee = header.baseFeePerGas ?? 0n
@@ -147,6 +156,7 @@ export class CallExecutor {
         const have = (await stateManager.getAccount(new Address(sender)))?.balance ?? 0n
         if (have < want) throw new CallError(`insufficient funds for gas * price + value: address ${toChecksumAddress(bytesToHex(sender))} have ${have} want ${want}`)
       }
+      const tx = this.transaction(request, gas, sender)
       await stateManager.checkpoint()
       try {
         const result = await runTx(vm, { tx, block, skipNonce: true, skipBalance: !priced, skipBlockGasLimitValidation: true, skipHardForkValidation: true, reportAccessList })
@@ -159,7 +169,7 @@ export class CallExecutor {
           accessList: result.accessList?.map((item) => ({ address: hexToBytes(item.address as `0x${string}`), storageKeys: item.storageKeys.map((key) => hexToBytes(key as `0x${string}`)) })),
         }
       } catch (error) {
-        throw new CallError(cleanMessage((error as Error).message))
+        throw callError(error, sender)
       } finally {
         await stateManager.revert()
       }
@@ -167,7 +177,16 @@ export class CallExecutor {
     return { vm, run, sender }
   }
 
+  /** The unsigned transaction a call runs as; throws CallError with geth's message when EthereumJS refuses it. */
   private transaction(request: CallRequest, gas: bigint, sender: Uint8Array): TypedTransaction {
+    try {
+      return this.unsignedTransaction(request, gas, sender)
+    } catch (error) {
+      throw callError(error, sender)
+    }
+  }
+
+  private unsignedTransaction(request: CallRequest, gas: bigint, sender: Uint8Array): TypedTransaction {
     const { common } = this.context
     const base = {
       to: request.to,
@@ -180,7 +199,8 @@ export class CallExecutor {
     const maxFeePerGas = request.maxFeePerGas ?? request.gasPrice ?? 0n
     const maxPriorityFeePerGas = request.maxPriorityFeePerGas ?? request.gasPrice ?? 0n
     const tx =
-      request.authorizationList !== undefined && request.authorizationList.length > 0
+      // Present, even empty, makes it a set-code call: geth then refuses an empty list.
+      request.authorizationList !== undefined
         ? createTx(
             {
               ...base,
@@ -209,6 +229,28 @@ export class CallExecutor {
 /** EthereumJS appends block and tx context to messages; callers want geth's short text. */
 function cleanMessage(message: string): string {
   return message.replace(/ \(block=.*$/s, '').replace(/ -> .*$/s, '')
+}
+
+/**
+ * EthereumJS's refusals of a transaction (its constructor and runTx's checks) in geth's
+ * words (core/error.go), where geth refuses the same thing; anything else keeps EthereumJS's
+ * message, still as -32000: the caller's input caused it.
+ */
+const GETH_MESSAGES: [RegExp, (match: RegExpMatchArray, sender: string) => string][] = [
+  [/initcode size of this transaction is too large/, () => 'max initcode size exceeded'],
+  [/INTRINSIC_GAS_TOO_LOW: tx gas limit (\d+) is lower than the minimum gas limit of (\d+)/, (m) => `intrinsic gas too low: have ${m[1]}, want ${m[2]}`],
+  [/address is not EOA/, (_m, sender) => `sender not an eoa: address ${sender}`],
+  [/EOACode7702Tx cannot create contracts/, () => 'EIP-7702 transaction cannot be used to create contract'],
+  [/authorization list is empty/, () => 'EIP-7702 transaction with empty auth list'],
+]
+
+function callError(error: unknown, sender: Uint8Array): CallError {
+  const message = cleanMessage(error instanceof Error ? error.message : String(error))
+  for (const [pattern, geth] of GETH_MESSAGES) {
+    const match = message.match(pattern)
+    if (match !== null) return new CallError(geth(match, toChecksumAddress(bytesToHex(sender))))
+  }
+  return new CallError(message)
 }
 
 function failure(attempt: Attempt): ExecutionError {

@@ -1,36 +1,34 @@
 import type { Block } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
-import type { TypedTransaction } from '@ethereumjs/tx'
-import { bigIntToUnpaddedBytes, bytesToHex, equalsBytes, generateAddress } from '@ethereumjs/util'
-import { Bloom } from '@ethereumjs/vm'
-import type { Chain, CliqueEngine, StoredReceipt } from '@busan/chain'
+import { bytesToHex, equalsBytes } from '@ethereumjs/util'
+import type { Chain, CliqueEngine } from '@busan/chain'
 import type { ChainBackend, BlockView, CallRequest, CallResult, LogFilter, LogView, ReceiptView, StateView, TransactionView } from '@busan/rpc'
 import type { TxPool } from '@busan/txpool'
-import { CallExecutor } from './calls.ts'
+import type { RpcWorkerPool } from '../rpc-workers/index.ts'
+import { deriveReceipts } from './receipts.ts'
 import { TrieStateView } from './state-view.ts'
 
-/** The chain as JSON-RPC handlers see it: blocks, receipts with derived fields, logs, state, calls. */
+/**
+ * The chain as JSON-RPC handlers see it: blocks, receipts with derived fields, logs, state,
+ * calls. Cheap reads are answered on this thread; EVM calls, proofs and log queries go to
+ * the RPC worker pool, so they can neither stall sealing and import nor outlive their deadline.
+ */
 export class NodeChainBackend implements ChainBackend {
   readonly common: Common
   readonly chainId: bigint
   private readonly chain: Chain
   private readonly engine: CliqueEngine
   private readonly pool: TxPool
-  private readonly calls: CallExecutor
+  private readonly workers: RpcWorkerPool
   private readonly views = new WeakMap<Block, BlockView>()
 
-  constructor(chain: Chain, engine: CliqueEngine, pool: TxPool) {
+  constructor(chain: Chain, engine: CliqueEngine, pool: TxPool, workers: RpcWorkerPool) {
     this.chain = chain
     this.engine = engine
     this.pool = pool
+    this.workers = workers
     this.common = chain.common
     this.chainId = chain.common.chainId()
-    this.calls = new CallExecutor({
-      common: chain.common,
-      trieStore: chain.trieStore,
-      blockHash: (n) => chain.store.canonicalHash(n),
-      author: (block) => engine.author(block.header),
-    })
   }
 
   view(block: Block): BlockView {
@@ -115,118 +113,36 @@ export class NodeChainBackend implements ChainBackend {
     return (await this.receipts(this.view(block)))[location.index]
   }
 
-  async logs(filter: LogFilter): Promise<LogView[]> {
-    const candidates = await this.candidateBlocks(filter)
-    const logs: LogView[] = []
-    for (const number of candidates) {
-      const block = this.chain.store.blockByNumber(number)
-      if (block === undefined) continue
-      for (const receipt of await this.receipts(this.view(block))) {
-        for (const log of receipt.logs) if (matches(log, filter)) logs.push(log)
-      }
-    }
-    return logs
+  /** Runs on an RPC worker thread: a wide range reads many blocks. */
+  logs(filter: LogFilter, signal?: AbortSignal): Promise<LogView[]> {
+    return this.workers.run({ kind: 'logs', filter }, signal)
   }
 
-  /** Block numbers that may hold matching logs, from the address and topic indexes. */
-  private async candidateBlocks(filter: LogFilter): Promise<bigint[]> {
-    const { fromBlock, toBlock } = filter
-    const store = this.chain.store
-    let candidates: Set<bigint> | undefined
-    const intersect = (next: Set<bigint>) => {
-      candidates = candidates === undefined ? next : new Set([...candidates].filter((n) => next.has(n)))
-    }
-    if (filter.addresses.length > 0) {
-      const union = new Set<bigint>()
-      for (const address of filter.addresses) for (const n of await store.blocksWithAddress(address, fromBlock, toBlock)) union.add(n)
-      intersect(union)
-    }
-    for (const position of filter.topics) {
-      if (position === null || position === undefined || position.length === 0) continue
-      const union = new Set<bigint>()
-      for (const topic of position) for (const n of await store.blocksWithTopic(topic, fromBlock, toBlock)) union.add(n)
-      intersect(union)
-    }
-    if (candidates === undefined) {
-      const all: bigint[] = []
-      for (let n = fromBlock; n <= toBlock; n++) all.push(n)
-      return all
-    }
-    return [...candidates].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-  }
-
+  /** Reads run here (a few trie lookups each); proofs, up to 1,024 storage keys, on an RPC worker thread. */
   state(view: BlockView): StateView {
-    return new TrieStateView(this.chain.trieStore, this.common, view.block.header.stateRoot)
-  }
-
-  call(request: CallRequest, view: BlockView, options: { gasCap: bigint; withAccessList?: boolean }): Promise<CallResult> {
-    return this.calls.call(request, view, options)
-  }
-
-  estimateGas(request: CallRequest, view: BlockView, options: { gasCap: bigint }): Promise<bigint> {
-    return this.calls.estimateGas(request, view, options)
-  }
-}
-
-function matches(log: LogView, filter: LogFilter): boolean {
-  if (filter.addresses.length > 0 && !filter.addresses.some((address) => equalsBytes(address, log.address))) return false
-  // geth: a log with fewer topics than the filter has positions never matches, wildcards or not.
-  if (filter.topics.length > log.topics.length) return false
-  return filter.topics.every((position, i) => position === null || position === undefined || position.length === 0 || (log.topics[i] !== undefined && position.some((topic) => equalsBytes(topic, log.topics[i]))))
-}
-
-export function effectiveGasPrice(tx: TypedTransaction, baseFee: bigint): bigint {
-  if ('maxFeePerGas' in tx) {
-    const tip = tx.maxPriorityFeePerGas < tx.maxFeePerGas - baseFee ? tx.maxPriorityFeePerGas : tx.maxFeePerGas - baseFee
-    return baseFee + tip
-  }
-  return (tx as { gasPrice: bigint }).gasPrice
-}
-
-/** Receipts as clients see them: per-transaction gas, prices, contract address, positioned logs. */
-export function deriveReceipts(view: BlockView, stored: StoredReceipt[], removed = false): ReceiptView[] {
-  const { block, hash, senders } = view
-  const baseFee = block.header.baseFeePerGas ?? 0n
-  let logIndex = 0
-  let previousCumulative = 0n
-  return stored.map((receipt, index) => {
-    const tx = block.transactions[index]
-    const sender = senders[index]
-    const txHash = tx.hash()
-    const bloom = new Bloom(undefined, block.common)
-    const logs: LogView[] = receipt.logs.map(([address, topics, data]) => {
-      bloom.add(address)
-      for (const topic of topics) bloom.add(topic)
-      return {
-        address,
-        topics,
-        data,
-        blockNumber: block.header.number,
-        blockHash: hash,
-        blockTimestamp: block.header.timestamp,
-        transactionHash: txHash,
-        transactionIndex: index,
-        logIndex: logIndex++,
-        removed,
-      }
-    })
-    const gasUsed = receipt.cumulativeGasUsed - previousCumulative
-    previousCumulative = receipt.cumulativeGasUsed
+    const reads = new TrieStateView(this.chain.trieStore, this.common, view.block.header.stateRoot)
+    const stateRoot = view.block.header.stateRoot
     return {
-      transactionHash: txHash,
-      transactionIndex: index,
-      blockHash: hash,
-      blockNumber: block.header.number,
-      from: sender,
-      to: tx.to?.bytes,
-      contractAddress: tx.to === undefined ? generateAddress(sender, bigIntToUnpaddedBytes(tx.nonce)) : undefined,
-      cumulativeGasUsed: receipt.cumulativeGasUsed,
-      gasUsed,
-      effectiveGasPrice: effectiveGasPrice(tx, baseFee),
-      status: receipt.status,
-      type: tx.type,
-      logsBloom: bloom.bitvector,
-      logs,
+      getBalance: (address) => reads.getBalance(address),
+      getNonce: (address) => reads.getNonce(address),
+      getCode: (address) => reads.getCode(address),
+      getStorageAt: (address, slot) => reads.getStorageAt(address, slot),
+      getProof: (address, slots, signal) => this.workers.run({ kind: 'proof', stateRoot, address, slots }, signal),
     }
-  })
+  }
+
+  /** Runs on an RPC worker thread, within the caller's deadline (`signal`). */
+  call(request: CallRequest, view: BlockView, options: { gasCap: bigint; withAccessList?: boolean; signal?: AbortSignal }): Promise<CallResult> {
+    const job = { kind: 'call' as const, request, ...this.callBlock(view), gasCap: options.gasCap, withAccessList: options.withAccessList === true }
+    return this.workers.run(job, options.signal)
+  }
+
+  /** Runs on an RPC worker thread, within the caller's deadline (`signal`). */
+  estimateGas(request: CallRequest, view: BlockView, options: { gasCap: bigint; signal?: AbortSignal }): Promise<bigint> {
+    return this.workers.run({ kind: 'estimateGas', request, ...this.callBlock(view), gasCap: options.gasCap }, options.signal)
+  }
+
+  private callBlock(view: BlockView): { header: Uint8Array; author: Uint8Array } {
+    return { header: view.block.header.serialize(), author: this.engine.author(view.block.header) }
+  }
 }

@@ -3,7 +3,9 @@ import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import type { Chain, CliqueEngine, HeadChange } from '@busan/chain'
 import type { BlockView, ChainEvents, CliqueSnapshotView, ConsensusBackend, LogView, NetworkBackend, PoolBackend, PoolContent, RpcBackend, TransactionView } from '@busan/rpc'
 import type { PooledTransaction, TxPool } from '@busan/txpool'
-import { NodeChainBackend, deriveReceipts } from './chain-backend.ts'
+import type { RpcWorkerPool } from '../rpc-workers/index.ts'
+import { NodeChainBackend } from './chain-backend.ts'
+import { blockLogs } from './receipts.ts'
 
 function pooledView(pooled: PooledTransaction): TransactionView {
   return { tx: pooled.tx, hash: pooled.hash, sender: pooled.sender }
@@ -13,7 +15,8 @@ function poolBackend(pool: TxPool, chain: NodeChainBackend): PoolBackend {
   const viewMap = (source: Map<string, Map<bigint, PooledTransaction>>) =>
     new Map([...source].map(([sender, byNonce]) => [sender, new Map([...byNonce].map(([nonce, pooled]) => [nonce, pooledView(pooled)]))]))
   return {
-    addRaw: async (raw) => (await pool.addRaw(raw)).hash,
+    // Submitted through this node: journaled and rebroadcast until mined.
+    addRaw: async (raw) => (await pool.addRaw(raw, { local: true })).hash,
     // The pool catches up with a new head asynchronously; a client that saw the block may
     // ask before it has, so the head state's nonce is a floor.
     pendingNonce: async (address) => {
@@ -54,7 +57,7 @@ function chainEvents(chain: Chain, pool: TxPool, backend: NodeChainBackend): Cha
   const emitter = new EventEmitter()
   emitter.setMaxListeners(0)
   const logsOf = (blocks: HeadChange['added'], removed: boolean): LogView[] =>
-    blocks.flatMap(({ block, senders, receipts }) => deriveReceipts({ ...backend.view(block), senders }, receipts, removed).flatMap((receipt) => receipt.logs))
+    blocks.flatMap(({ block, senders, receipts }) => blockLogs({ ...backend.view(block), senders }, receipts, removed).flat())
   chain.on('head', (change) => {
     if (emitter.listenerCount('newHead') === 0) return
     const head = backend.view(change.head.block)
@@ -71,8 +74,10 @@ export function createRpcBackend(args: {
   accounts: Uint8Array[]
   clientVersion: string
   network: NetworkBackend
+  /** Runs the heavy methods (calls, proofs, log queries) off the main thread. */
+  workers: RpcWorkerPool
 }): RpcBackend {
-  const chainBackend = new NodeChainBackend(args.chain, args.engine, args.pool)
+  const chainBackend = new NodeChainBackend(args.chain, args.engine, args.pool, args.workers)
   return {
     chain: chainBackend,
     pool: poolBackend(args.pool, chainBackend),

@@ -1,6 +1,7 @@
 // Message calls against state: eth_call, eth_estimateGas, eth_createAccessList.
 import type { BlockView, CallRequest } from '../../backend.ts'
 import { LATEST, method, resolveStateBlock, type HandlerContext, type MethodTable } from '../../context.ts'
+import { executionAborted, withinDeadline } from '../../deadline.ts'
 import { ErrorCode, invalidParams, revertError, serverError } from '../../errors.ts'
 import { hex, quantity } from '../../format.ts'
 import { any, blockTagOrHash, callRequest, optional, required, type BlockSelector, type DecodedCallRequest } from '../../params.ts'
@@ -35,27 +36,9 @@ async function prepare(ctx: HandlerContext, decoded: DecodedCallRequest, selecto
   return { request, view }
 }
 
-function formatDuration(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`
-}
-
-/** Runs `work` under the EVM timeout: answers geth's "execution aborted" and aborts the backend. */
-async function withTimeout<T>(ctx: HandlerContext, work: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
-  const ms = ctx.options.callTimeoutMs
-  if (ms === 0) return work(undefined)
-  const controller = new AbortController()
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort()
-      reject(serverError(`execution aborted (timeout = ${formatDuration(ms)})`))
-    }, ms)
-  })
-  try {
-    return await Promise.race([work(controller.signal), timeout])
-  } finally {
-    clearTimeout(timer)
-  }
+/** Runs `work` within the message's time budget; past it, geth's "execution aborted (timeout = 5s)". */
+function withEvmTimeout<T>(ctx: HandlerContext, work: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+  return withinDeadline(ctx.deadline, () => executionAborted(ctx.options.callTimeoutMs), work)
 }
 
 /** State and block overrides are not implemented; refusing beats silently ignoring them. */
@@ -88,7 +71,7 @@ export const callMethods: MethodTable = {
       rejectOverrides(stateOverrides, 'state overrides', 2)
       rejectOverrides(blockOverrides, 'block overrides', 3)
       const { request, view } = await prepare(ctx, decoded, block)
-      const result = await withTimeout(ctx, (signal) => ctx.backend.chain.call(request, view, { gasCap: gasCapOf(ctx), signal }))
+      const result = await withEvmTimeout(ctx, (signal) => ctx.backend.chain.call(request, view, { gasCap: gasCapOf(ctx), signal }))
       if (result.error !== undefined) {
         if (result.error.kind === 'revert') throw revertError(result.returnData)
         throw serverError(result.error.message)
@@ -103,7 +86,7 @@ export const callMethods: MethodTable = {
       rejectOverrides(stateOverrides, 'state overrides', 2)
       const { request, view } = await prepare(ctx, decoded, block)
       try {
-        const gas = await withTimeout(ctx, (signal) => ctx.backend.chain.estimateGas(request, view, { gasCap: gasCapOf(ctx), signal }))
+        const gas = await withEvmTimeout(ctx, (signal) => ctx.backend.chain.estimateGas(request, view, { gasCap: gasCapOf(ctx), signal }))
         return quantity(gas)
       } catch (err) {
         if (isExecutionError(err)) throw err.kind === 'revert' ? revertError(err.returnData) : serverError(err.message)
@@ -119,7 +102,7 @@ export const callMethods: MethodTable = {
 
   eth_createAccessList: method([required('transaction', callRequest), optional('block', blockTagOrHash)], async (ctx, decoded, block) => {
     const { request, view } = await prepare(ctx, decoded, block)
-    const result = await withTimeout(ctx, (signal) => ctx.backend.chain.call(request, view, { gasCap: gasCapOf(ctx), withAccessList: true, signal }))
+    const result = await withEvmTimeout(ctx, (signal) => ctx.backend.chain.call(request, view, { gasCap: gasCapOf(ctx), withAccessList: true, signal }))
     const out: Record<string, unknown> = { accessList: formatAccessList(result.accessList ?? []) }
     if (result.error !== undefined) out.error = result.error.message
     out.gasUsed = quantity(result.gasUsed)

@@ -1,5 +1,6 @@
 // World state at any block: balance, nonce, code, storage, Merkle proofs.
 // A missing block is an error here ("header not found"), not null, as geth.
+import { requestTimedOut, withinDeadline } from '../../deadline.ts'
 import { LATEST, method, resolveStateBlock, type MethodTable } from '../../context.ts'
 import { bytesQuantity, hex, quantity } from '../../format.ts'
 import { address, arrayOf, blockTagOrHash, optional, required, storageKey } from '../../params.ts'
@@ -40,7 +41,7 @@ export const stateMethods: MethodTable = {
     [required('address', address), required('storageKeys', arrayOf(storageKey, MAX_PROOF_KEYS)), optional('block', blockTagOrHash)],
     async (ctx, addr, keys, block) => {
       const view = await resolveStateBlock(ctx, block ?? LATEST)
-      const proof = await ctx.backend.chain.state(view).getProof(addr, keys.map((k) => k.key))
+      const proof = await withinDeadline(ctx.deadline, requestTimedOut, (signal) => ctx.backend.chain.state(view).getProof(addr, keys.map((k) => k.key), signal))
       return {
         address: hex(proof.address),
         accountProof: proof.accountProof.map(hex),

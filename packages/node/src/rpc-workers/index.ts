@@ -1,0 +1,3 @@
+export { RpcWorkerPool, ServerBusyError, defaultRpcWorkerOptions } from './pool.ts'
+export type { RpcWorkerOptions } from './pool.ts'
+export type { Job, JobKind, JobResults, WorkerInit } from './jobs.ts'

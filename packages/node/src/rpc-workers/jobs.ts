@@ -1,0 +1,49 @@
+// The work the node sends to its RPC worker threads, and what comes back. Everything here
+// crosses a thread boundary by structured clone, so it is plain data: bytes, bigints,
+// strings. Errors travel as `JobFailure` because a cloned Error keeps only its message.
+import type { AccountProof, CallRequest, CallResult, LogFilter, LogView } from '@busan/rpc'
+
+/** A call on top of a block: the block's RLP-encoded header and its author (COINBASE). */
+interface CallOn {
+  request: CallRequest
+  header: Uint8Array
+  author: Uint8Array
+  /** Gas limit ceiling (geth --rpc.gascap). */
+  gasCap: bigint
+}
+
+/** One unit of heavy RPC work, by `kind`. */
+export type Job =
+  | ({ kind: 'call'; withAccessList: boolean } & CallOn)
+  | ({ kind: 'estimateGas' } & CallOn)
+  | { kind: 'proof'; stateRoot: Uint8Array; address: Uint8Array; slots: Uint8Array[] }
+  | { kind: 'logs'; filter: LogFilter }
+
+export type JobKind = Job['kind']
+
+/** What each kind of job answers. */
+export interface JobResults {
+  call: CallResult
+  estimateGas: bigint
+  proof: AccountProof
+  logs: LogView[]
+}
+
+/**
+ * A failure meant for the RPC client: `coded` is a JSON-RPC error (code and message, e.g.
+ * geth's -32000 "insufficient funds..."), `execution` an EVM revert or halt (the RPC layer
+ * turns a revert into code 3 with its data).
+ */
+export type JobFailure =
+  | { type: 'coded'; code: number; message: string }
+  | { type: 'execution'; kind: 'revert' | 'halt'; message: string; returnData: Uint8Array }
+
+export type JobReply<K extends JobKind = JobKind> = { ok: true; value: JobResults[K] } | { ok: false; failure: JobFailure }
+
+/** What every worker thread starts from (Piscina's `workerData`). */
+export interface WorkerInit {
+  /** `KeyValueStore.handle` of the node's open database: workers read the same RocksDB. */
+  dbHandle: bigint
+  /** The chain's genesis file, to build the same `Common`. */
+  genesis: import('@busan/chain-config').GenesisFile
+}

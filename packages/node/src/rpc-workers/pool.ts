@@ -1,0 +1,151 @@
+// The RPC worker pool: a bounded number of worker threads (Piscina) for heavy RPC work, a
+// bounded queue in front of them, and a deadline per job. Past its deadline a job's thread
+// is terminated (an EVM loop cannot be interrupted any other way) and replaced; past the
+// queue's bound a job is refused at once with -32005, as geth's limits answer.
+import { availableParallelism } from 'node:os'
+import { Piscina } from 'piscina'
+import type { Logger } from 'pino'
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import { ExecutionError } from '@busan/rpc'
+import type { Job, JobKind, JobReply, JobResults, WorkerInit } from './jobs.ts'
+
+export interface RpcWorkerOptions {
+  /** Worker threads (jobs running at once). Default: the machine's cores, at most 8. */
+  threads: number
+  /** Jobs waiting for a thread; one more is refused with -32005 "server busy". */
+  maxQueue: number
+  /**
+   * Scheduling priority handicap of the worker threads (Linux `nice`, 0-19), so the thread
+   * that seals and imports wins the CPU when both want it.
+   */
+  niceIncrement: number
+  /** V8 old-generation heap limit per worker thread, in MiB. */
+  maxHeapMb: number
+}
+
+export const defaultRpcWorkerOptions: Readonly<RpcWorkerOptions> = Object.freeze({
+  threads: Math.min(8, availableParallelism()),
+  maxQueue: 64,
+  niceIncrement: 10,
+  maxHeapMb: 512,
+})
+
+/** JSON-RPC -32005 (EIP-1474 "limit exceeded"): the node is at its bound of heavy work. */
+export class ServerBusyError extends Error {
+  readonly code = -32005
+  constructor(limit: number) {
+    super(`server busy: ${limit} requests are already waiting for an execution thread, try again later`)
+    this.name = 'ServerBusyError'
+  }
+}
+
+/** A job that failed as the client's doing: carries its JSON-RPC code and message. */
+class CodedJobError extends Error {
+  readonly code: number
+  constructor(code: number, message: string) {
+    super(message)
+    this.code = code
+  }
+}
+
+type Outcome = 'ok' | 'failed' | 'aborted' | 'busy' | 'fault'
+
+export class RpcWorkerPool {
+  private readonly piscina: Piscina
+  private readonly options: RpcWorkerOptions
+  private readonly logger: Logger
+  private readonly jobs: Counter | undefined
+  private readonly seconds: Histogram | undefined
+  /**
+   * Jobs handed to Piscina and not yet settled (running or waiting). The bound is kept here:
+   * Piscina does not apply its `maxQueue` to abortable tasks.
+   */
+  private inFlight = 0
+
+  constructor(init: WorkerInit, options: Partial<RpcWorkerOptions>, logger: Logger, registry: Registry | null) {
+    const d = defaultRpcWorkerOptions
+    this.options = {
+      threads: options.threads ?? d.threads,
+      maxQueue: options.maxQueue ?? d.maxQueue,
+      niceIncrement: options.niceIncrement ?? d.niceIncrement,
+      maxHeapMb: options.maxHeapMb ?? d.maxHeapMb,
+    }
+    const { threads, maxQueue, niceIncrement, maxHeapMb } = this.options
+    if (!Number.isSafeInteger(threads) || threads < 1) throw new RangeError(`rpc worker threads must be a positive integer, got ${threads}`)
+    if (!Number.isSafeInteger(maxQueue) || maxQueue < 0) throw new RangeError(`rpc worker queue must be a non-negative integer, got ${maxQueue}`)
+    this.logger = logger
+    this.piscina = new Piscina({
+      filename: new URL('./worker.ts', import.meta.url).href,
+      workerData: init,
+      minThreads: threads,
+      maxThreads: threads,
+      niceIncrement,
+      resourceLimits: { maxOldGenerationSizeMb: maxHeapMb },
+      // Threads stay up: a cold thread loads the EVM for ~0.3 s.
+      idleTimeout: Number.MAX_SAFE_INTEGER,
+    })
+    this.piscina.on('error', (err: unknown) => logger.error({ err }, 'rpc worker thread failed outside a job'))
+    if (registry !== null) {
+      this.jobs = new Counter({ name: 'rpc_worker_jobs_total', help: 'Heavy RPC jobs (calls, proofs, log queries) by kind and outcome', labelNames: ['kind', 'outcome'], registers: [registry] })
+      this.seconds = new Histogram({
+        name: 'rpc_worker_job_seconds',
+        help: 'Time from queueing a heavy RPC job to its answer, by kind',
+        labelNames: ['kind'],
+        buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+        registers: [registry],
+      })
+      const pool = this
+      new Gauge({ name: 'rpc_worker_queue', help: 'Heavy RPC jobs waiting for a worker thread', registers: [registry], collect() { this.set(pool.waiting) } })
+      new Gauge({ name: 'rpc_worker_threads', help: 'RPC worker threads', registers: [registry], collect() { this.set(pool.piscina.threads.length) } })
+    }
+  }
+
+  /**
+   * Runs `job` on a worker thread. Resolves with its result; rejects with the client-facing
+   * error (a coded error, an ExecutionError for reverts and halts, ServerBusyError when the
+   * queue is full), or, when `signal` aborts, with the abort reason after the job's thread
+   * was stopped. Any other rejection is a fault of the node (logged here).
+   */
+  async run<K extends JobKind>(job: Job & { kind: K }, signal?: AbortSignal): Promise<JobResults[K]> {
+    const started = performance.now()
+    let outcome: Outcome = 'fault'
+    if (this.waiting >= this.options.maxQueue) {
+      this.jobs?.inc({ kind: job.kind, outcome: 'busy' })
+      throw new ServerBusyError(this.options.maxQueue)
+    }
+    this.inFlight++
+    try {
+      const reply = (await this.piscina.run(job, { signal })) as JobReply<K>
+      if (reply.ok) {
+        outcome = 'ok'
+        return reply.value
+      }
+      outcome = 'failed'
+      const { failure } = reply
+      if (failure.type === 'execution') throw new ExecutionError(failure.kind, failure.message, failure.returnData)
+      throw new CodedJobError(failure.code, failure.message)
+    } catch (error) {
+      if (outcome !== 'fault') throw error
+      if (signal?.aborted === true) {
+        outcome = 'aborted'
+        throw signal.reason
+      }
+      this.logger.error({ err: error, kind: job.kind }, 'rpc worker job failed')
+      throw error
+    } finally {
+      this.inFlight--
+      this.jobs?.inc({ kind: job.kind, outcome })
+      this.seconds?.observe({ kind: job.kind }, (performance.now() - started) / 1000)
+    }
+  }
+
+  /** Jobs that would have to wait for a thread if one more came now. */
+  private get waiting(): number {
+    return Math.max(0, this.inFlight - this.options.threads)
+  }
+
+  /** Stops every thread; jobs still waiting or running are rejected. Call before closing the database. */
+  async close(): Promise<void> {
+    await this.piscina.destroy()
+  }
+}

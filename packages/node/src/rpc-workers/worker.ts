@@ -1,0 +1,56 @@
+// An RPC worker thread: runs eth_call/eth_estimateGas/eth_createAccessList, eth_getProof and
+// eth_getLogs over the node's own RocksDB (shared by handle, so every committed block is
+// visible at once), away from the thread that seals, imports and answers cheap reads.
+// Piscina loads this module once per thread and calls the default export per job; the pool
+// terminates the thread when a job outlives its deadline, which stops any EVM loop.
+import { workerData } from 'node:worker_threads'
+import { createBlockHeaderFromRLP } from '@ethereumjs/block'
+import { ChainStore } from '@busan/chain'
+import { createChainCommon } from '@busan/chain-config'
+import { KeyValueStore, TrieNodeStore } from '@busan/db'
+import { ExecutionError } from '@busan/rpc'
+import { CallExecutor } from '../backend/calls.ts'
+import { collectLogs } from '../backend/logs.ts'
+import { TrieStateView } from '../backend/state-view.ts'
+import type { Job, JobFailure, JobKind, JobReply, JobResults, WorkerInit } from './jobs.ts'
+
+const init = workerData as WorkerInit
+const kv = await KeyValueStore.attach(init.dbHandle)
+const common = createChainCommon(init.genesis)
+const store = new ChainStore(kv, common)
+// Nothing is ever staged here: calls write into their own throw-away layer over this store.
+const trieStore = new TrieNodeStore(kv)
+const calls = new CallExecutor({ common, trieStore, blockHash: (number) => store.canonicalHash(number) })
+
+async function execute(job: Job): Promise<JobResults[JobKind]> {
+  switch (job.kind) {
+    case 'call':
+    case 'estimateGas': {
+      const on = { header: createBlockHeaderFromRLP(job.header, { common, params: {} }), author: job.author }
+      if (job.kind === 'estimateGas') return calls.estimateGas(job.request, on, { gasCap: job.gasCap })
+      return calls.call(job.request, on, { gasCap: job.gasCap, withAccessList: job.withAccessList })
+    }
+    case 'proof':
+      return new TrieStateView(trieStore, common, job.stateRoot).getProof(job.address, job.slots)
+    case 'logs':
+      return collectLogs(store, job.filter)
+  }
+}
+
+/** A client-facing failure, or undefined for a fault (rethrown: the pool logs it, the client gets -32603). */
+function failureOf(error: unknown): JobFailure | undefined {
+  if (error instanceof ExecutionError) return { type: 'execution', kind: error.kind, message: error.message, returnData: error.returnData }
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown }
+  if (typeof code === 'number' && Number.isInteger(code) && typeof message === 'string') return { type: 'coded', code, message }
+  return undefined
+}
+
+export default async function run(job: Job): Promise<JobReply> {
+  try {
+    return { ok: true, value: await execute(job) }
+  } catch (error) {
+    const failure = failureOf(error)
+    if (failure === undefined) throw error
+    return { ok: false, failure }
+  }
+}
