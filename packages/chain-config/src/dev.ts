@@ -1,7 +1,8 @@
 // The dev chain: the 10 accounts of the well-known test mnemonic, funded as Hardhat and
 // anvil fund them, so every tutorial's key works. Account #0 seals.
+import { RLP } from '@ethereumjs/rlp'
 import { HDNodeWallet, Mnemonic } from 'ethers'
-import type { GenesisFile } from './genesis.ts'
+import { validateGenesis, type GenesisFile } from './genesis.ts'
 
 export const DEV_MNEMONIC = 'test test test test test test test test test test test junk'
 export const DEV_CHAIN_ID = 31337
@@ -31,16 +32,56 @@ export function cliqueGenesisExtraData(signers: string[]): string {
   return `0x${'00'.repeat(32)}${sorted.join('')}${'00'.repeat(65)}`
 }
 
-export function devGenesis(options: { period?: number; accounts?: DevAccount[] } = {}): GenesisFile {
+/**
+ * QBFT genesis extraData (Besu's format): RLP [32 zero bytes, validators, no vote, round 0,
+ * no seals]. The validators are listed sorted, as every later block lists them; an empty list
+ * is the genesis of a validator-contract network.
+ */
+export function qbftGenesisExtraData(validators: string[]): string {
+  const sorted = validators.map((v) => v.toLowerCase().replace(/^0x/, '')).sort()
+  return `0x${Buffer.from(RLP.encode([new Uint8Array(32), sorted.map((v) => Buffer.from(v, 'hex')), [], new Uint8Array(), []])).toString('hex')}`
+}
+
+/** Besu's mixHash of BFT blocks, the genesis included. */
+export const ISTANBUL_MIX_HASH = '0x63746963616c2062797a616e74696e65206661756c7420746f6c6572616e6365'
+
+export interface DevGenesisOptions {
+  /** Seconds between blocks (Clique period / QBFT blockperiodseconds). Clique: 0 seals on demand. */
+  period?: number
+  accounts?: DevAccount[]
+  /** Default clique; qbft makes account #0 (or `validators`) the QBFT validators. */
+  consensus?: 'clique' | 'qbft'
+  /** Clique signers / QBFT validators (addresses); default account #0. */
+  validators?: string[]
+}
+
+export function devGenesis(options: DevGenesisOptions = {}): GenesisFile {
   const accounts = options.accounts ?? devAccounts()
   const alloc: GenesisFile['alloc'] = {}
   for (const account of accounts) alloc[account.address.toLowerCase()] = { balance: `0x${DEV_ACCOUNT_BALANCE.toString(16)}` }
-  return {
-    config: { chainId: DEV_CHAIN_ID, clique: { period: options.period ?? 2, epoch: 30_000 } },
-    timestamp: '0x0',
-    extraData: cliqueGenesisExtraData([accounts[0].address]),
-    gasLimit: `0x${DEV_GAS_LIMIT.toString(16)}`,
-    difficulty: '0x1',
-    alloc,
+  const base: GenesisFile = { config: { chainId: DEV_CHAIN_ID }, timestamp: '0x0', extraData: '0x', gasLimit: `0x${DEV_GAS_LIMIT.toString(16)}`, difficulty: '0x1', alloc }
+  return withConsensus(base, { consensus: options.consensus ?? 'clique', period: options.period ?? 2, validators: options.validators ?? [accounts[0].address] })
+}
+
+/**
+ * `base` (its chain id, allocation, gas limit...) run by `consensus` with `validators`: the
+ * Clique section and signer extraData, or the QBFT section (Besu's defaults, a 4 s round
+ * timeout so a lost round costs little on a small network), Istanbul mixHash and QBFT extraData.
+ * `period`: seconds between blocks (QBFT at least 1).
+ */
+export function withConsensus(base: GenesisFile, options: { consensus: 'clique' | 'qbft'; period: number; validators: string[] }): GenesisFile {
+  const { clique: _clique, qbft: _qbft, transitions: _transitions, ...chain } = base.config
+  // Assigning keys `base` has keeps their order: genesis files are committed and diffed.
+  const genesis: GenesisFile = { ...base }
+  if (options.consensus === 'clique') {
+    genesis.config = { ...chain, clique: { period: options.period, epoch: base.config.clique?.epoch ?? 30_000 } }
+    genesis.extraData = cliqueGenesisExtraData(options.validators)
+    delete genesis.mixHash
+    return genesis
   }
+  genesis.config = { ...chain, qbft: { blockperiodseconds: Math.max(1, options.period), epochlength: 30_000, requesttimeoutseconds: 4 } }
+  genesis.extraData = qbftGenesisExtraData(options.validators)
+  genesis.mixHash = ISTANBUL_MIX_HASH
+  validateGenesis(genesis)
+  return genesis
 }

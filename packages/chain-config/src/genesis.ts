@@ -1,7 +1,9 @@
-// The genesis file is geth's format (config + alloc), so operators can reuse what they know.
-// Busan Chain runs every fork through Prague from block 0; fork fields in `config` other than
-// chainId and clique are ignored.
+// The genesis file is geth's format (config + alloc), so operators can reuse what they know,
+// with Besu's `config.qbft` section for QBFT networks. Busan Chain runs every fork through
+// Prague from block 0; fork fields in `config` other than chainId, clique, qbft and
+// transitions are ignored.
 import { readFile } from 'node:fs/promises'
+import { parseQbftConfig, parseQbftTransitions, type QbftConfig, type QbftTransition } from './qbft-config.ts'
 
 export interface GenesisAccount {
   balance: string
@@ -20,9 +22,17 @@ export interface CliqueConfig {
 export interface GenesisFile {
   config: {
     chainId: number
-    clique: CliqueConfig
+    /** Clique (EIP-225); with `qbft.startblock` too, the chain moves to QBFT at that block. */
+    clique?: CliqueConfig
+    /** QBFT (Besu's section; any key case, `xemptyblockperiodseconds` accepted). */
+    qbft?: Partial<QbftConfig> & Record<string, unknown>
+    transitions?: { qbft?: QbftTransition[] }
   }
   timestamp?: string
+  /** QBFT genesis: the Istanbul digest (0x6374...6365) as Besu writes it; zero otherwise. */
+  mixHash?: string
+  nonce?: string
+  coinbase?: string
   /** 32 bytes vanity + 20 bytes per initial signer + 65 zero bytes for the seal. */
   extraData: string
   gasLimit: string
@@ -37,18 +47,35 @@ export async function readGenesisFile(path: string): Promise<GenesisFile> {
   return parsed
 }
 
+/**
+ * Checks a genesis file and fills in QBFT defaults (`config.qbft` becomes a full QbftConfig,
+ * `config.transitions.qbft` a checked list). Throws one Error naming every bad field.
+ * The QBFT extraData itself is decoded, and refused with the field named, by the chain.
+ */
 export function validateGenesis(genesis: GenesisFile): void {
   const problems: string[] = []
   if (!Number.isSafeInteger(genesis.config?.chainId) || genesis.config.chainId <= 0) problems.push('config.chainId must be a positive integer')
   const clique = genesis.config?.clique
-  if (clique === undefined) problems.push('config.clique is required')
-  else {
+  const qbft = genesis.config?.qbft
+  if (clique === undefined && qbft === undefined) problems.push('config.clique or config.qbft is required')
+  if (clique !== undefined) {
     if (!Number.isInteger(clique.period) || clique.period < 0) problems.push('config.clique.period must be a non-negative integer')
     if (!Number.isInteger(clique.epoch) || clique.epoch <= 0) problems.push('config.clique.epoch must be a positive integer')
+    const extraHexLength = (genesis.extraData ?? '').replace(/^0x/, '').length / 2
+    const signerBytes = extraHexLength - 32 - 65
+    if (signerBytes <= 0 || signerBytes % 20 !== 0) problems.push('extraData must hold 32 bytes vanity, at least one 20-byte signer and 65 zero bytes')
   }
-  const extraHexLength = (genesis.extraData ?? '').replace(/^0x/, '').length / 2
-  const signerBytes = extraHexLength - 32 - 65
-  if (signerBytes <= 0 || signerBytes % 20 !== 0) problems.push('extraData must hold 32 bytes vanity, at least one 20-byte signer and 65 zero bytes')
+  if (qbft !== undefined) {
+    genesis.config.qbft = parseQbftConfig(qbft, problems, clique !== undefined) as GenesisFile['config']['qbft']
+    const transitions = parseQbftTransitions(genesis.config.transitions?.qbft, problems)
+    if (genesis.config.transitions?.qbft !== undefined) genesis.config.transitions.qbft = transitions
+    if (!/^0x([0-9a-fA-F]{2})+$/.test(genesis.extraData ?? '')) problems.push('extraData must be hex bytes (QBFT: RLP [vanity, validators, vote, round, seals])')
+  } else if (genesis.config?.transitions?.qbft !== undefined) problems.push('config.transitions.qbft needs config.qbft')
   if (genesis.alloc === undefined || typeof genesis.alloc !== 'object') problems.push('alloc is required')
   if (problems.length > 0) throw new Error(`invalid genesis: ${problems.join('; ')}`)
+}
+
+/** The QBFT settings of a validated genesis (defaults filled in), or undefined on a Clique-only chain. */
+export function qbftConfigOf(genesis: GenesisFile): QbftConfig | undefined {
+  return genesis.config.qbft as QbftConfig | undefined
 }

@@ -8,7 +8,9 @@ export {
   recoveryId,
   signDigest,
 } from './crypto.ts'
-export { readGenesisFile, validateGenesis } from './genesis.ts'
+export { qbftConfigOf, readGenesisFile, validateGenesis } from './genesis.ts'
+export { QBFT_DEFAULTS } from './qbft-config.ts'
+export type { QbftConfig, QbftTransition } from './qbft-config.ts'
 export type { CliqueConfig, GenesisAccount, GenesisFile } from './genesis.ts'
 export {
   cliqueGenesisExtraData,
@@ -18,5 +20,8 @@ export {
   DEV_MNEMONIC,
   devAccounts,
   devGenesis,
+  ISTANBUL_MIX_HASH,
+  qbftGenesisExtraData,
+  withConsensus,
 } from './dev.ts'
-export type { DevAccount } from './dev.ts'
+export type { DevAccount, DevGenesisOptions } from './dev.ts'

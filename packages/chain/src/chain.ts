@@ -8,9 +8,11 @@ import { TrieNodeStore, WriteBatch, type KeyValueStore } from '@busan/db'
 import type { BlockProducer, ConsensusEngine, SealPlan } from './consensus/interface.ts'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { BlockExecutor, type ExecutionOutcome, type SkipReason, type TransactionSource } from './executor.ts'
+import { decodeBlock, headerHashRule, type HeaderHashRule } from './block-codec.ts'
 import { orderedTrieRoot } from './ordered-trie.ts'
 import { assertSameGenesis, buildGenesisBlock } from './genesis.ts'
 import type { StoredReceipt } from './receipts.ts'
+import { branchesBetween, preferred } from './fork-choice.ts'
 import { SenderRecovery } from './sender-recovery.ts'
 import { ChainStore } from './store.ts'
 import type { ChainMetrics } from './metrics.ts'
@@ -32,15 +34,24 @@ export interface HeadChange {
   sealedHere: boolean
 }
 
-/**
- * Fork choice: the branch with more total difficulty wins; between equally heavy branches the
- * lower head hash wins. The tie-break is the same on every node, so a network split into
- * halves of equal weight (which Clique's signing limit can leave unable to extend either
- * branch) still converges when it heals.
- */
-export function preferred(candidate: { totalDifficulty: bigint; hash: Uint8Array }, current: { totalDifficulty: bigint; hash: Uint8Array }): boolean {
-  if (candidate.totalDifficulty !== current.totalDifficulty) return candidate.totalDifficulty > current.totalDifficulty
-  return Buffer.compare(candidate.hash, current.hash) < 0
+/** A block executed on its parent's state but not committed: its staged state and outcome. */
+interface ExecutedBlock {
+  hash: Uint8Array
+  senders: Uint8Array[]
+  outcome: ExecutionOutcome
+}
+
+/** Header fields a block producer chooses (the rest follow from the parent and the execution). */
+export interface BlockFields {
+  /** Unix seconds. */
+  timestamp: bigint
+  difficulty: bigint
+  extraData: Uint8Array
+  coinbase: Uint8Array
+  nonce: Uint8Array
+  mixHash?: Uint8Array
+  /** Who executes as the block's author (fees, COINBASE): the Clique signer, the QBFT proposer. */
+  author: Uint8Array
 }
 
 /** What importing a block did: it became the head, it joined a side branch, or it was known. */
@@ -50,7 +61,9 @@ export interface ChainOptions {
   kv: KeyValueStore
   common: Common
   genesis: GenesisFile
-  engine: ConsensusEngine & { genesisSnapshot(batch: WriteBatch, genesis: BlockHeader): void }
+  engine: ConsensusEngine
+  /** The staged trie-node store over `kv`; one is made when absent (engines that read state get the same). */
+  trieStore?: TrieNodeStore
   logger: Logger
   metrics: ChainMetrics | null
   /**
@@ -80,9 +93,13 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
   private readonly syncWrites: boolean
   private current: Block
   private lock: Promise<unknown> = Promise.resolve()
+  /** The last block executed and not yet committed (a built or checked proposal), with its outcome. */
+  private executed: ExecutedBlock | undefined
   private readonly senderRecovery = new SenderRecovery()
 
-  private constructor(options: ChainOptions, genesis: Block, head: Block, executor: BlockExecutor, store: ChainStore, trieStore: TrieNodeStore) {
+  private readonly hashRule: HeaderHashRule
+
+  private constructor(options: ChainOptions, genesis: Block, head: Block, executor: BlockExecutor, store: ChainStore, trieStore: TrieNodeStore, hashRule: HeaderHashRule) {
     super()
     this.common = options.common
     this.kv = options.kv
@@ -95,22 +112,25 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
     this.executor = executor
     this.store = store
     this.trieStore = trieStore
+    this.hashRule = hashRule
   }
 
   static async open(options: ChainOptions): Promise<Chain> {
     const { kv, common, engine, logger } = options
-    const store = new ChainStore(kv, common)
-    const trieStore = new TrieNodeStore(kv)
+    const hashRule = headerHashRule(options.genesis)
+    const store = new ChainStore(kv, common, hashRule)
+    const trieStore = options.trieStore ?? new TrieNodeStore(kv)
     const genesis = await buildGenesisBlock(options.genesis, common, trieStore)
     const storedGenesis = store.genesisHash()
     if (storedGenesis === undefined) {
       const batch = new WriteBatch()
+      // Before the staged state moves into the batch: an engine may read the genesis state.
+      await engine.genesisSnapshot(batch, genesis.header)
       trieStore.stageInto(batch)
       store.putBlock(batch, genesis, genesis.header.difficulty, [], [])
       store.putCanonical(batch, genesis, [])
       store.setGenesis(batch, genesis.hash())
       store.setHead(batch, genesis.hash())
-      engine.genesisSnapshot(batch, genesis.header)
       await kv.write(batch, { sync: true })
       logger.info({ hash: bytesToHex(genesis.hash()), stateRoot: bytesToHex(genesis.header.stateRoot) }, 'wrote genesis')
     } else {
@@ -122,7 +142,18 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
     if (head === undefined) throw new Error(`head block ${bytesToHex(headHash)} missing from the database`)
     const executor = await BlockExecutor.create(common, trieStore, head.header.stateRoot)
     logger.info({ number: Number(head.header.number), hash: bytesToHex(head.hash()) }, 'chain head')
-    return new Chain(options, genesis, head, executor, store, trieStore)
+    return new Chain(options, genesis, head, executor, store, trieStore, hashRule)
+  }
+
+  /** A block from its RLP with this chain's hashing rule (peers' blocks, sync); throws on malformed input. */
+  decodeBlock(rlp: Uint8Array): Block {
+    return decodeBlock(rlp, this.common, this.hashRule)
+  }
+
+  /** Applies this chain's hashing rule to a header built here (a sealed or proposed block). */
+  adoptHeader(header: BlockHeader): BlockHeader {
+    this.hashRule(header)
+    return header
   }
 
   get head(): Block {
@@ -154,47 +185,104 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
       const { parent, plan } = args
       if (!equalsBytes(parent.hash(), this.current.hash())) return undefined
       const started = performance.now()
-      const headerData = {
-        parentHash: parent.hash(),
-        number: parent.header.number + 1n,
-        timestamp: plan.timestamp,
-        gasLimit: parent.header.gasLimit,
-        difficulty: plan.difficulty,
-        extraData: plan.extraData,
-        coinbase: plan.coinbase,
-        nonce: plan.nonce,
-        baseFeePerGas: parent.header.calcNextBaseFee(),
-        withdrawalsRoot: KECCAK256_RLP,
-      }
-      const built = await this.executor.build(parent.header, headerData, args.signer, this.ancestorHashes(parent), args.source, (tx, reason, error) =>
-        this.noteSkipped(tx, reason, error),
-      )
-      if (args.requireTransactions && built.transactions.length === 0) {
-        await this.executor.abandon(parent.header.stateRoot)
-        return undefined
-      }
-      const header = createBlockHeader(
-        {
-          ...headerData,
-          stateRoot: built.outcome.stateRoot,
-          transactionsTrie: orderedTrieRoot(built.transactions.map((tx) => tx.serialize())),
-          receiptTrie: built.outcome.receiptsRoot,
-          logsBloom: built.outcome.logsBloom,
-          gasUsed: built.outcome.gasUsed,
-        },
-        { common: this.common, params: {} },
-      )
-      const sealed = args.producer.seal(header, args.privateKey)
-      const block = new Block(sealed, built.transactions, [], [], { common: this.common, params: {} })
+      const built = await this.build(parent, { ...plan, author: args.signer }, args.source, args.requireTransactions)
+      if (built === undefined) return undefined
+      const sealed = args.producer.seal(built.block.header, args.privateKey)
+      const block = new Block(this.adoptHeader(sealed), built.block.transactions, [], [], { common: this.common, params: {} })
       const canonical = { block, senders: built.senders, receipts: built.outcome.receipts }
+      this.executed = undefined
       await this.commit(canonical, parent, true)
-      this.metrics?.observeBlock(block, performance.now() - started)
-      this.logger.info(
-        { number: Number(block.header.number), hash: bytesToHex(block.hash()), txs: block.transactions.length, gasUsed: Number(block.header.gasUsed), ms: Math.round(performance.now() - started) },
-        'sealed block',
-      )
+      this.noteProduced(block, started)
       return canonical
     })
+  }
+
+  /**
+   * Builds and executes an unsealed block on `parent` (the head) from `source`, without
+   * committing it: a BFT proposal. Its execution is kept, so importing the same block
+   * (sealed) later does not execute it again. Undefined when the head moved or when
+   * `requireTransactions` is set and nothing was included.
+   */
+  buildBlock(args: { parent: Block; fields: BlockFields; source: TransactionSource; requireTransactions: boolean }): Promise<Block | undefined> {
+    return this.exclusive(async () => {
+      if (!equalsBytes(args.parent.hash(), this.current.hash())) return undefined
+      return (await this.build(args.parent, args.fields, args.source, args.requireTransactions))?.block
+    })
+  }
+
+  /**
+   * Checks a proposed block's body and executes it on its parent's state without committing
+   * it (the consensus engine has checked its header). Throws a BlockError when it is invalid.
+   * The execution is kept for its import, as buildBlock's is.
+   */
+  executeBlock(block: Block): Promise<void> {
+    this.senderRecovery.prefetch(block.transactions)
+    return this.exclusive(async () => {
+      if (this.executed !== undefined && equalsBytes(this.executed.hash, block.hash())) return
+      const parent = this.store.blockByHash(block.header.parentHash)
+      if (parent === undefined) throw new Error(`unknown parent ${bytesToHex(block.header.parentHash)} of block ${block.header.number}`)
+      await this.engine.verifyBody(block)
+      await this.run(block, parent)
+    })
+  }
+
+  /** Executes `block` on `parent` and checks the outcome; remembers it as the executed block. */
+  private async run(block: Block, parent: Block): Promise<ExecutedBlock> {
+    this.executed = undefined
+    const { senders, outcome } = await this.executor.execute(block, parent.header, this.engine.author(block.header), this.store.ancestorHashes(parent))
+    try {
+      this.engine.verifyAfterExecution(block, outcome)
+    } catch (error) {
+      await this.executor.abandon(parent.header.stateRoot)
+      throw error
+    }
+    this.executed = { hash: block.hash(), senders, outcome }
+    return this.executed
+  }
+
+  /** Executes a new block body on `parent` from `source` and assembles its (unsealed) header. */
+  private async build(parent: Block, fields: BlockFields, source: TransactionSource, requireTransactions: boolean): Promise<(ExecutedBlock & { block: Block }) | undefined> {
+    this.executed = undefined
+    const headerData = {
+      parentHash: parent.hash(),
+      number: parent.header.number + 1n,
+      timestamp: fields.timestamp,
+      gasLimit: parent.header.gasLimit,
+      difficulty: fields.difficulty,
+      extraData: fields.extraData,
+      coinbase: fields.coinbase,
+      nonce: fields.nonce,
+      mixHash: fields.mixHash,
+      baseFeePerGas: parent.header.calcNextBaseFee(),
+      withdrawalsRoot: KECCAK256_RLP,
+    }
+    const built = await this.executor.build(parent.header, headerData, fields.author, this.store.ancestorHashes(parent), source, (tx, reason, error) => this.noteSkipped(tx, reason, error))
+    if (requireTransactions && built.transactions.length === 0) {
+      await this.executor.abandon(parent.header.stateRoot)
+      return undefined
+    }
+    const header = createBlockHeader(
+      {
+        ...headerData,
+        stateRoot: built.outcome.stateRoot,
+        transactionsTrie: orderedTrieRoot(built.transactions.map((tx) => tx.serialize())),
+        receiptTrie: built.outcome.receiptsRoot,
+        logsBloom: built.outcome.logsBloom,
+        gasUsed: built.outcome.gasUsed,
+      },
+      { common: this.common, params: {} },
+    )
+    const block = new Block(this.adoptHeader(header), built.transactions, [], [], { common: this.common, params: {} })
+    this.executed = { hash: block.hash(), senders: built.senders, outcome: built.outcome }
+    return { ...this.executed, block }
+  }
+
+  private noteProduced(block: Block, started: number): void {
+    this.metrics?.observeBlock(block, performance.now() - started)
+    this.logger.info(
+      { number: Number(block.header.number), hash: bytesToHex(block.hash()), txs: block.transactions.length, gasUsed: Number(block.header.gasUsed), ms: Math.round(performance.now() - started) },
+      'sealed block',
+    )
   }
 
   /** Logs and counts a transaction block building left out; `internal` ones are faults, logged as errors. */
@@ -211,7 +299,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
    * current head's (a reorg when it does not extend the head); otherwise it is kept as a
    * side branch, executed, so a later block can make that branch canonical.
    */
-  importBlock(block: Block): Promise<ImportOutcome> {
+  importBlock(block: Block, options: { sealedHere?: boolean } = {}): Promise<ImportOutcome> {
     this.senderRecovery.prefetch(block.transactions)
     return this.exclusive(async () => {
       const hash = block.hash()
@@ -222,19 +310,17 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
       this.engine.verifyHeader(block.header)
       await this.engine.verifyHeaderAgainstParent(block.header, parent.header)
       await this.engine.verifyBody(block)
-      const { senders, outcome } = await this.executor.execute(block, parent.header, this.engine.author(block.header), this.ancestorHashes(parent))
-      try {
-        this.engine.verifyAfterExecution(block, outcome)
-      } catch (error) {
-        await this.executor.abandon(parent.header.stateRoot)
-        throw error
-      }
+      // A block this node built or checked as a proposal was executed then: its state is staged.
+      const reuse = this.executed !== undefined && equalsBytes(this.executed.hash, hash) && equalsBytes(parent.hash(), this.current.hash())
+      const { senders, outcome } = reuse ? this.executed! : await this.run(block, parent)
+      this.executed = undefined
       const imported = { block, senders, receipts: outcome.receipts }
       const td = (this.store.totalDifficulty(parent.hash()) ?? 0n) + block.header.difficulty
       const headTd = this.store.totalDifficulty(this.current.hash()) ?? 0n
       if (preferred({ totalDifficulty: td, hash }, { totalDifficulty: headTd, hash: this.current.hash() })) {
-        await this.commit(imported, parent, false)
-        this.metrics?.observeBlock(block, performance.now() - started)
+        await this.commit(imported, parent, options.sealedHere === true)
+        if (options.sealedHere === true) this.noteProduced(block, started)
+        else this.metrics?.observeBlock(block, performance.now() - started)
         return 'canonical'
       }
       await this.storeSide(imported, parent)
@@ -248,30 +334,15 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
     return preferred(head, { totalDifficulty: this.store.totalDifficulty(this.current.hash()) ?? 0n, hash: this.current.hash() })
   }
 
-  /** BLOCKHASH for a block on top of `parent`: walks the branch back to the canonical chain. */
-  private ancestorHashes(parent: Block): (number: bigint) => Uint8Array | undefined {
-    const branch = new Map<bigint, Uint8Array>()
-    let cursor: Block | undefined = parent
-    while (cursor !== undefined && !this.isCanonical(cursor) && branch.size < 256) {
-      branch.set(cursor.header.number, cursor.hash())
-      cursor = this.store.blockByHash(cursor.header.parentHash)
-    }
-    return (number) => branch.get(number) ?? this.store.canonicalHash(number)
-  }
-
-  private isCanonical(block: Block): boolean {
-    const canonical = this.store.canonicalHash(block.header.number)
-    return canonical !== undefined && equalsBytes(canonical, block.hash())
-  }
-
   /** Stores an executed block off the canonical chain: its state, block, receipts, snapshot. */
   private async storeSide(imported: CanonicalBlock, parent: Block): Promise<void> {
     const batch = new WriteBatch()
     try {
+      // The engine first: it may read the block's state (a validator contract), still staged.
+      await this.engine.recordHeader(batch, imported.block.header)
       this.trieStore.stageInto(batch)
       const parentTd = this.store.totalDifficulty(parent.hash()) ?? 0n
       this.store.putBlock(batch, imported.block, parentTd + imported.block.header.difficulty, imported.senders, imported.receipts)
-      await this.engine.recordHeader(batch, imported.block.header)
       await this.kv.write(batch, { sync: this.syncWrites })
     } catch (error) {
       await this.executor.abandon(this.current.header.stateRoot)
@@ -289,11 +360,12 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
     const batch = new WriteBatch()
     let change: HeadChange
     try {
+      // The engine first: it may read the block's state (a validator contract), still staged.
+      await this.engine.recordHeader(batch, block.header)
       this.trieStore.stageInto(batch)
       const parentTd = this.store.totalDifficulty(parent.hash()) ?? 0n
       this.store.putBlock(batch, block, parentTd + block.header.difficulty, senders, receipts)
-      await this.engine.recordHeader(batch, block.header)
-      const { removed, added } = this.branches(parent)
+      const { removed, added } = branchesBetween(this.current, parent, (b) => this.parentOf(b), (b) => this.canonicalBlock(b))
       for (const old of removed) this.store.deleteCanonical(batch, old.block, old.receipts)
       for (const joining of added) this.store.putCanonical(batch, joining.block, joining.receipts)
       this.store.putCanonical(batch, block, receipts)
@@ -312,27 +384,10 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
     this.emit('head', change)
   }
 
-  /** Blocks leaving (newest first) and joining (oldest first, the new head excluded) the canonical chain. */
-  private branches(newParent: Block): { removed: CanonicalBlock[]; added: CanonicalBlock[] } {
-    const removed: CanonicalBlock[] = []
-    const added: CanonicalBlock[] = []
-    let oldTip: Block = this.current
-    let newTip: Block = newParent
-    const parentOf = (block: Block): Block => {
-      const found = this.store.blockByHash(block.header.parentHash)
-      if (found === undefined) throw new Error(`missing ancestor ${bytesToHex(block.header.parentHash)}`)
-      return found
-    }
-    while (!equalsBytes(oldTip.hash(), newTip.hash())) {
-      if (oldTip.header.number >= newTip.header.number) {
-        removed.push(this.canonicalBlock(oldTip))
-        oldTip = parentOf(oldTip)
-      } else {
-        added.unshift(this.canonicalBlock(newTip))
-        newTip = parentOf(newTip)
-      }
-    }
-    return { removed, added }
+  private parentOf(block: Block): Block {
+    const found = this.store.blockByHash(block.header.parentHash)
+    if (found === undefined) throw new Error(`missing ancestor ${bytesToHex(block.header.parentHash)}`)
+    return found
   }
 
   /** Senders and receipts of a stored block. */

@@ -18,6 +18,16 @@ export interface ExecutionOutcome {
   receipts: StoredReceipt[]
 }
 
+/** What block producers need from the pool: whether anything is waiting, and a cursor over it. */
+export interface PendingTransactions {
+  hasPending(): boolean
+  executable(baseFee: bigint): TransactionSource
+  /** Resolves once the pool has caught up with `head` (mined transactions removed). */
+  synced(head: Block): Promise<void>
+  /** Calls `listener` whenever a transaction becomes executable. */
+  onPending(listener: () => void): () => void
+}
+
 /** Where the block builder takes transactions from (the pool's cursor fits). */
 export interface TransactionSource {
   next(): { tx: TypedTransaction; sender: Uint8Array } | undefined

@@ -1,7 +1,8 @@
-import { createBlockFromRLP, type Block } from '@ethereumjs/block'
+import type { Block } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
-import { bigIntToBytes, bytesToBigInt, bytesToHex, concatBytes } from '@ethereumjs/util'
+import { bigIntToBytes, bytesToBigInt, bytesToHex, concatBytes, equalsBytes } from '@ethereumjs/util'
 import { Bucket, bucketKey, decodeNumber, encodeNumber, metaKey, type KeyValueStore, type WriteBatch } from '@busan/db'
+import { decodeBlock, type HeaderHashRule } from './block-codec.ts'
 import { decodeStoredReceipts, encodeStoredReceipts, type StoredReceipt } from './receipts.ts'
 
 export interface TxLocation {
@@ -35,12 +36,15 @@ class Lru<K, V> {
 export class ChainStore {
   readonly kv: KeyValueStore
   private readonly common: Common
+  private readonly hashRule: HeaderHashRule
   private readonly blocks = new Lru<string, Block>(512)
   private readonly receiptCache = new Lru<string, StoredReceipt[]>(256)
 
-  constructor(kv: KeyValueStore, common: Common) {
+  /** `hashRule`: how this chain's headers hash (`headerHashRule(genesis)`). */
+  constructor(kv: KeyValueStore, common: Common, hashRule: HeaderHashRule) {
     this.kv = kv
     this.common = common
+    this.hashRule = hashRule
   }
 
   // --- writes (into the block's batch) ---
@@ -95,9 +99,25 @@ export class ChainStore {
     if (cached !== undefined) return cached
     const raw = this.kv.getSync(bucketKey(Bucket.block, hash))
     if (raw === undefined) return undefined
-    const block = createBlockFromRLP(raw, { common: this.common, params: {} })
+    const block = decodeBlock(raw, this.common, this.hashRule)
     this.blocks.set(key, block)
     return block
+  }
+
+  /** BLOCKHASH for a block on top of `parent`: walks `parent`'s branch back to the canonical chain. */
+  ancestorHashes(parent: Block): (number: bigint) => Uint8Array | undefined {
+    const branch = new Map<bigint, Uint8Array>()
+    let cursor: Block | undefined = parent
+    while (cursor !== undefined && !this.isCanonical(cursor) && branch.size < 256) {
+      branch.set(cursor.header.number, cursor.hash())
+      cursor = this.blockByHash(cursor.header.parentHash)
+    }
+    return (number) => branch.get(number) ?? this.canonicalHash(number)
+  }
+
+  isCanonical(block: Block): boolean {
+    const canonical = this.canonicalHash(block.header.number)
+    return canonical !== undefined && equalsBytes(canonical, block.hash())
   }
 
   canonicalHash(number: bigint): Uint8Array | undefined {

@@ -27,7 +27,7 @@ async function openChain(): Promise<{ chain: Chain; engine: CliqueEngine }> {
   dirs.push(dir)
   const kv = await KeyValueStore.open(dir)
   stores.push(kv)
-  const engine = new CliqueEngine(kv, genesis.config.clique)
+  const engine = new CliqueEngine(kv, genesis.config.clique!)
   return { chain: await Chain.open({ kv, common, genesis, engine, logger, metrics: null }), engine }
 }
 

@@ -34,7 +34,7 @@ test('each invalid transaction is left out with its reason, logged and counted',
   const lines: Record<string, unknown>[] = []
   const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line)) })
   const registry = new Registry()
-  const engine = new CliqueEngine(kv, genesis.config.clique)
+  const engine = new CliqueEngine(kv, genesis.config.clique!)
   const chain = await Chain.open({ kv, common, genesis, engine, logger, metrics: new ChainMetrics(registry) })
   const cases: [TypedTransaction, string][] = [
     [tx(1, { nonce: 5n }), 'nonce'],

@@ -77,6 +77,7 @@ export async function buildGenesis(config: GenesisConfig, artifacts: ArtifactSou
         paymentTokens: config.exchange.paymentTokens.map((token) => (token === VOUCHER_PAYMENT_TOKEN ? address('voucher') : token)),
       },
     ]),
+    validatorSet: iface('validatorSet').encodeFunctionData('initialize', [address('council'), config.validatorSet.validators]),
   }
 
   const proxyInterface = new Interface(proxyArtifact.abi)

@@ -60,6 +60,8 @@ export interface GenesisConfig {
     /** Addresses, or "voucher" for the system voucher. */
     paymentTokens: string[]
   }
+  /** The QBFT validators the ValidatorSet contract starts with (validator-contract mode); at least one. */
+  validatorSet: { validators: string[] }
 }
 
 export async function readGenesisConfig(path: string): Promise<GenesisConfig> {
@@ -137,6 +139,9 @@ export function validateGenesisConfig(config: GenesisConfig): void {
       if (token !== VOUCHER_PAYMENT_TOKEN) address(token, `exchange.paymentTokens[${i}]`)
     })
   }
+
+  addresses(config.validatorSet?.validators, 'validatorSet.validators')
+  if (Array.isArray(config.validatorSet?.validators) && config.validatorSet.validators.length === 0) problems.push('validatorSet.validators must name at least one validator')
 
   if (problems.length > 0) throw new Error(`invalid genesis config: ${problems.join('; ')}`)
 }

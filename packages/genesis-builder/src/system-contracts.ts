@@ -6,7 +6,7 @@
 // the precompiles and from any CREATE or CREATE2 address, and an upgrade only changes the
 // implementation slot of the proxy, so the proxy addresses never change.
 
-export type SystemContractKey = 'council' | 'bpassRegistry' | 'voucher' | 'commodities' | 'exchange'
+export type SystemContractKey = 'council' | 'bpassRegistry' | 'voucher' | 'commodities' | 'exchange' | 'validatorSet'
 
 export interface SystemContract {
   key: SystemContractKey
@@ -28,6 +28,7 @@ const ORDER: [SystemContractKey, string][] = [
   ['voucher', 'CityVoucher'],
   ['commodities', 'CityCommodities'],
   ['exchange', 'CityExchange'],
+  ['validatorSet', 'ValidatorSet'],
 ]
 
 /** In deployment order. */

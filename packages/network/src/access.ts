@@ -1,6 +1,5 @@
 // ChainAccess and PoolAccess over the node's Chain and TxPool: what the composition root
 // hands the network. The network itself only ever sees the interfaces (interface.ts).
-import { createBlockFromRLP } from '@ethereumjs/block'
 import { bytesToHex } from '@ethereumjs/util'
 import type { Chain, HeadChange } from '@busan/chain'
 import type { ChainAccess, PoolAccess } from './interface.ts'
@@ -15,7 +14,7 @@ export function chainAccess(chain: Chain): ChainAccess {
     blockByNumber: (number) => chain.store.blockByNumber(number),
     blockByHash: (hash) => chain.store.blockByHash(hash),
     importBlock: (block) => chain.importBlock(block),
-    decodeBlock: (rlp) => createBlockFromRLP(rlp, { common: chain.common, params: {} }),
+    decodeBlock: (rlp) => chain.decodeBlock(rlp),
     onHead(listener) {
       const onHead = (change: HeadChange) => listener(change.head.block, change.sealedHere)
       chain.on('head', onHead)

@@ -1,6 +1,6 @@
 // Classifying failures: whose fault is it, and how much should the peer be penalised.
 
-export type PenaltyReason = 'invalidBlock' | 'invalidTransaction' | 'malformedMessage' | 'badResponse' | 'timeout'
+export type PenaltyReason = 'invalidBlock' | 'invalidTransaction' | 'malformedMessage' | 'badResponse' | 'timeout' | 'invalidConsensusMessage'
 
 /** A peer sent something it should not have: wrong shape, broken links, too much data, too slow. */
 export class PeerFaultError extends Error {

@@ -29,7 +29,7 @@ export function gossipService(topics: Protocols, book: PeerBook, options: Networ
     allowPublishToZeroTopicPeers: true,
     ignoreDuplicatePublishError: true,
     fallbackToFloodsub: false,
-    allowedTopics: [topics.blocksTopic, topics.transactionsTopic, topics.peersTopic],
+    allowedTopics: [topics.blocksTopic, topics.transactionsTopic, topics.peersTopic, topics.consensusTopic],
     maxInboundDataLength: 4 * 1024 * 1024,
     scoreParams: {
       // Application penalties (invalid sync data, malformed requests) lower the gossip score too.
@@ -38,6 +38,7 @@ export function gossipService(topics: Protocols, book: PeerBook, options: Networ
       topics: {
         [topics.blocksTopic]: topicScore(1),
         [topics.transactionsTopic]: topicScore(0.2),
+        [topics.consensusTopic]: topicScore(1),
       },
     },
   })
@@ -70,6 +71,8 @@ export class Gossip {
   /** A block too large to gossip: peers learn of it from our status. */
   private readonly announceHead: () => void
   private readonly gossipedTransactions = new Set<string>()
+  /** The BFT engine's handler of consensus messages, while this node is a validator. */
+  private consensusHandler: ((bytes: Uint8Array) => Promise<Verdict>) | undefined
 
   constructor(ctx: NetworkContext, hooks: { requestSyncFrom(peer: PeerId): void; announceHead(): void }) {
     this.ctx = ctx
@@ -82,6 +85,38 @@ export class Gossip {
     const { node, protocols } = this.ctx
     node.services.pubsub.topicValidators.set(protocols.blocksTopic, (peer, message) => this.validate('blocks', this.blockVerdict(peer, message.data)))
     node.services.pubsub.topicValidators.set(protocols.transactionsTopic, (peer, message) => this.validate('transactions', this.transactionVerdict(peer, message.data)))
+    node.services.pubsub.topicValidators.set(protocols.consensusTopic, (peer, message) => this.validate('consensus', this.consensusVerdict(peer, message.data)))
+  }
+
+  /**
+   * Joins the consensus topic and hands its messages to `handler` (a validator's BFT engine),
+   * whose verdict decides relaying and penalties; returns the leave function.
+   */
+  joinConsensus(handler: (bytes: Uint8Array) => Promise<Verdict>): () => void {
+    this.consensusHandler = handler
+    const topic = this.ctx.protocols.consensusTopic
+    if (this.ctx.started()) this.ctx.node.services.pubsub.subscribe(topic)
+    return () => {
+      this.consensusHandler = undefined
+      if (this.ctx.started()) this.ctx.node.services.pubsub.unsubscribe(topic)
+    }
+  }
+
+  /** Sends a consensus message to the validators on the topic; returns how many peers it went to. */
+  publishConsensus(data: Uint8Array): Promise<number> {
+    return this.publish('consensus', this.ctx.protocols.consensusTopic, data)
+  }
+
+  private async consensusVerdict(from: PeerId, data: Uint8Array): Promise<Verdict> {
+    const handler = this.consensusHandler
+    if (handler === undefined) return 'ignore'
+    if (data.length > MAX_GOSSIP_BYTES) {
+      penalise(this.ctx, from.toString(), 'invalidConsensusMessage', `consensus message of ${data.length} bytes`)
+      return 'reject'
+    }
+    const verdict = await handler(data)
+    if (verdict === 'reject') penalise(this.ctx, from.toString(), 'invalidConsensusMessage', 'consensus message broke a rule')
+    return verdict
   }
 
   /** Joins the block and transaction topics (once the node runs); returns the unsubscribe. */
@@ -89,6 +124,7 @@ export class Gossip {
     const { node, protocols, chain, pool } = this.ctx
     node.services.pubsub.subscribe(protocols.blocksTopic)
     node.services.pubsub.subscribe(protocols.transactionsTopic)
+    if (this.consensusHandler !== undefined) node.services.pubsub.subscribe(protocols.consensusTopic)
     const offHead = chain.onHead((block, sealedHere) => {
       if (sealedHere) void this.publishBlock(block)
     })

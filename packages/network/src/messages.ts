@@ -15,6 +15,8 @@ export interface Protocols {
   transactionsTopic: string
   /** Gossip topic of the peer exchange (each node's id and addresses). */
   peersTopic: string
+  /** Gossip topic of BFT consensus messages (QBFT: code byte + RLP), joined by validators only. */
+  consensusTopic: string
 }
 
 export function protocols(chainId: bigint): Protocols {
@@ -26,6 +28,7 @@ export function protocols(chainId: bigint): Protocols {
     blocksTopic: `/busan/${chainId}/blocks/1`,
     transactionsTopic: `/busan/${chainId}/transactions/1`,
     peersTopic: `/busan/${chainId}/peers/1`,
+    consensusTopic: `/busan/${chainId}/consensus/1`,
   }
 }
 

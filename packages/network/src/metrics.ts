@@ -1,7 +1,7 @@
 // Prometheus metrics of the peer network, on the registry the node gives it.
 import { Counter, Gauge, type Registry } from 'prom-client'
 
-export type GossipTopicLabel = 'blocks' | 'transactions'
+export type GossipTopicLabel = 'blocks' | 'transactions' | 'consensus'
 /** accept/ignore/reject for received messages (the validator's verdict); published/failed for our own. */
 export type GossipOutcome = 'accept' | 'ignore' | 'reject' | 'published' | 'failed'
 

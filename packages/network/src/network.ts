@@ -272,6 +272,20 @@ export class Network {
     return this.gossip.publishBlock(block)
   }
 
+  /**
+   * The BFT consensus transport: joins the consensus topic (validators only) and hands each
+   * message to `handler`, whose verdict ('accept' relays, 'reject' penalises the sender)
+   * gossipsub applies. Returns the leave function.
+   */
+  onConsensusMessage(handler: (bytes: Uint8Array) => Promise<'accept' | 'ignore' | 'reject'>): () => void {
+    return this.gossip.joinConsensus(handler)
+  }
+
+  /** Gossips a consensus message to the validators (code byte + RLP); returns how many peers it went to. */
+  broadcastConsensus(bytes: Uint8Array): Promise<number> {
+    return this.gossip.publishConsensus(bytes)
+  }
+
   /** Gossips a raw signed transaction (local pending transactions are published automatically). */
   publishTransaction(raw: Uint8Array): Promise<number> {
     return this.gossip.publishTransaction(raw)

@@ -42,6 +42,8 @@ export interface NetworkOptions {
     malformedMessage: number
     badResponse: number
     timeout: number
+    /** A consensus message with a bad signature, from a non-validator, for a far-future height. */
+    invalidConsensusMessage: number
   }
   /** Streams a peer may have open at once on each request protocol. */
   maxInboundStreams: number
@@ -80,6 +82,7 @@ export const defaultNetworkOptions: Readonly<NetworkOptions> = Object.freeze({
     malformedMessage: 25,
     badResponse: 25,
     timeout: 5,
+    invalidConsensusMessage: 25,
   }),
   maxInboundStreams: 8,
   rebroadcastIntervalMs: 10_000,

@@ -53,7 +53,7 @@ export async function openChain(options: { genesis?: GenesisFile; dir?: string }
     await kv.close()
   }
   cleanups.push(close)
-  const engine = new CliqueEngine(kv, file.config.clique)
+  const engine = new CliqueEngine(kv, file.config.clique!)
   const chain = await Chain.open({ kv, common: createChainCommon(file), genesis: file, engine, logger, metrics: null })
   return { chain, engine, access: chainAccess(chain), dir, close }
 }

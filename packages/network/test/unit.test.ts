@@ -17,6 +17,7 @@ test('protocol ids and topics carry the chain id', () => {
     blocksTopic: '/busan/31337/blocks/1',
     transactionsTopic: '/busan/31337/transactions/1',
     peersTopic: '/busan/31337/peers/1',
+      consensusTopic: '/busan/31337/consensus/1',
   })
 })
 

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Wallet } from 'ethers'
 import { hexToBytes } from '@ethereumjs/util'
-import { devAccounts, devGenesis, readGenesisFile, type GenesisFile } from '@busan/chain-config'
+import { devAccounts, devGenesis, readGenesisFile, withConsensus, type GenesisFile } from '@busan/chain-config'
 import type { NodeConfig, SignerKey } from './config.ts'
 import type { LogLevel } from './logger.ts'
 import { initDataDir, startNode } from './node.ts'
@@ -15,7 +15,7 @@ import { initDataDir, startNode } from './node.ts'
 const repoRoot = resolve(import.meta.dirname, '../../..')
 
 const usage = `usage:
-  busan dev [--datadir DIR] [--period SECONDS] [--http.addr HOST] [--http.port PORT] [--http.api LIST] [--log-level LEVEL]
+  busan dev [--datadir DIR] [--consensus clique|qbft] [--period SECONDS] [--http.addr HOST] [--http.port PORT] [--http.api LIST] [--log-level LEVEL]
             [RPC LIMITS] [--db.sync true|false] [--txpool.lifetime DURATION] [--txpool.rejournal DURATION]
   busan init --genesis FILE --datadir DIR
   busan run --datadir DIR [--genesis FILE] [--keystore FILE --password FILE]
@@ -41,6 +41,7 @@ const options = {
   allowlist: { type: 'string' },
   'private-key-file': { type: 'string' },
   'log-level': { type: 'string', default: 'info' },
+  consensus: { type: 'string' },
   'rpc.gascap': { type: 'string' },
   'rpc.evmtimeout': { type: 'string' },
   'rpc.workers': { type: 'string' },
@@ -119,7 +120,7 @@ function rpcLimits(flags: Flags): NodeConfig['rpc'] {
 }
 
 /** geth's --http.api: what each mode serves unless told otherwise. */
-const DEV_NAMESPACES = 'eth,net,web3,txpool,clique,admin'
+const DEV_NAMESPACES = 'eth,net,web3,txpool,clique,qbft,admin'
 const RUN_NAMESPACES = 'eth,net,web3,txpool'
 
 function httpConfig(flags: Flags, defaultNamespaces: string): NodeConfig['http'] {
@@ -132,10 +133,16 @@ function httpConfig(flags: Flags, defaultNamespaces: string): NodeConfig['http']
 }
 
 /** The dev genesis with the system contracts when the genesis builder has produced it. */
-async function devChainGenesis(period: number): Promise<GenesisFile> {
+async function devChainGenesis(consensus: 'clique' | 'qbft', period: number, sealer: string): Promise<GenesisFile> {
   const built = join(repoRoot, 'genesis/devnet.json')
   const genesis = existsSync(built) ? await readGenesisFile(built) : devGenesis()
-  return { ...genesis, config: { ...genesis.config, clique: { ...genesis.config.clique, period } } }
+  return withConsensus(genesis, { consensus, period, validators: [sealer] })
+}
+
+function consensusFlag(value: string | undefined): 'clique' | 'qbft' {
+  if (value === undefined || value === 'clique') return 'clique'
+  if (value === 'qbft') return 'qbft'
+  fail(`--consensus must be clique or qbft, got ${value}`)
 }
 
 async function dev(flags: Flags): Promise<NodeConfig> {
@@ -143,7 +150,7 @@ async function dev(flags: Flags): Promise<NodeConfig> {
   const sealer = accounts[0]
   return {
     dataDir: resolve(flags.datadir ?? join(repoRoot, '.data/dev')),
-    genesis: await devChainGenesis(integerFlag(flags.period, 'period') ?? 2),
+    genesis: await devChainGenesis(consensusFlag(flags.consensus), integerFlag(flags.period, 'period') ?? 2, sealer.address),
     signer: { address: hexToBytes(sealer.address as `0x${string}`), privateKey: hexToBytes(sealer.privateKey as `0x${string}`) },
     http: httpConfig(flags, DEV_NAMESPACES),
     rpc: rpcLimits(flags),

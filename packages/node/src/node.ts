@@ -1,17 +1,17 @@
 import { join } from 'node:path'
 import { bytesToHex } from '@ethereumjs/util'
 import { Registry, collectDefaultMetrics } from 'prom-client'
-import { Chain, ChainMetrics, CliqueEngine } from '@busan/chain'
+import { Chain, ChainMetrics, createConsensus } from '@busan/chain'
 import { createChainCommon, type GenesisFile } from '@busan/chain-config'
-import { KeyValueStore, registerDbMetrics } from '@busan/db'
+import { KeyValueStore, TrieNodeStore, registerDbMetrics } from '@busan/db'
 import { buildRpcServer, type NetworkBackend } from '@busan/rpc'
 import { Network, chainAccess, poolAccess } from '@busan/network'
-import { Sealer } from '@busan/sealer'
 import { TxPool } from '@busan/txpool'
 import { createRpcBackend } from './backend/rpc-backend.ts'
 import { CLIENT_NAME, CLIENT_VERSION, type NodeConfig } from './config.ts'
 import { createLogger } from './logger.ts'
 import { PoolMaintainer, headContext, headStateReader } from './pool-maintainer.ts'
+import { blockProducers } from './producers.ts'
 import { RpcWorkerPool } from './rpc-workers/index.ts'
 import { networkOptions, openJournal, poolOptions } from './txpool-config.ts'
 
@@ -64,7 +64,8 @@ export async function initDataDir(dataDir: string, genesis: GenesisFile): Promis
   const kv = await KeyValueStore.open(join(dataDir, 'chaindata'))
   try {
     const common = createChainCommon(genesis)
-    await Chain.open({ kv, common, genesis, engine: new CliqueEngine(kv, genesis.config.clique), logger: createLogger('warn'), metrics: null })
+    const trieStore = new TrieNodeStore(kv)
+    await Chain.open({ kv, common, genesis, engine: createConsensus(genesis, kv, trieStore, common).engine, trieStore, logger: createLogger('warn'), metrics: null })
   } finally {
     await kv.close()
   }
@@ -79,12 +80,14 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   const kv = await KeyValueStore.open(join(config.dataDir, 'chaindata'))
   registerDbMetrics(kv, registry)
   const common = createChainCommon(config.genesis)
-  const engine = new CliqueEngine(kv, config.genesis.config.clique)
+  const trieStore = new TrieNodeStore(kv)
+  const consensus = createConsensus(config.genesis, kv, trieStore, common)
   const chain = await Chain.open({
     kv,
     common,
     genesis: config.genesis,
-    engine,
+    engine: consensus.engine,
+    trieStore,
     logger: logger.child({ module: 'chain' }),
     metrics: new ChainMetrics(registry),
     syncWrites: config.dbSync ?? config.signer !== undefined,
@@ -122,23 +125,12 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
           metrics: registry,
           options: networkOptions(config),
         })
-  const sealer =
-    config.signer === undefined
-      ? undefined
-      : new Sealer({
-          chain,
-          producer: engine,
-          pool: maintainer,
-          signer: config.signer.address,
-          privateKey: config.signer.privateKey,
-          period: config.genesis.config.clique.period,
-          syncing: () => network !== undefined && network.syncing() !== false,
-          logger: logger.child({ module: 'sealer' }),
-        })
+  const producers = blockProducers({ chain, consensus, kv, pool: maintainer, network, signer: config.signer, logger, metrics: registry })
 
   const backend = createRpcBackend({
     chain,
-    engine,
+    consensus,
+    qbftValidator: producers.qbft,
     pool,
     accounts: config.accounts,
     clientVersion,
@@ -160,7 +152,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   }
   // Last, once everything is up: tools (and testkit) take this line as the node being ready.
   logger.info({ url: rpcUrl, chainId: config.genesis.config.chainId, signer: config.signer === undefined ? null : bytesToHex(config.signer.address) }, 'JSON-RPC listening (HTTP and WebSocket)')
-  sealer?.start()
+  producers.start()
 
   let stopping: Promise<void> | undefined
   const stop = () => {
@@ -177,7 +169,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
           logger.error({ err, step: name }, `shutdown: stopping the ${name} failed`)
         }
       }
-      await step('sealer', () => sealer?.stop())
+      await step('block producers', () => producers.stop())
       await step('network', () => network?.stop())
       await step('JSON-RPC server', () => server.close())
       await step('RPC worker threads', () => workers.close())

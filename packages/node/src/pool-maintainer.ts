@@ -2,8 +2,7 @@ import type { Block } from '@ethereumjs/block'
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import { Address, equalsBytes } from '@ethereumjs/util'
 import type { Logger } from 'pino'
-import { createStateTrie, type Chain, type HeadChange } from '@busan/chain'
-import type { PendingTransactions } from '@busan/sealer'
+import { createStateTrie, type Chain, type HeadChange, type PendingTransactions } from '@busan/chain'
 import type { HeadContext, PoolStateReader, TxPool } from '@busan/txpool'
 
 /** The pool's view of the state at `block`, with an account cache for this head. */

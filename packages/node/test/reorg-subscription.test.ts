@@ -34,7 +34,7 @@ function tempDir(): string {
 async function branchChain(): Promise<{ chain: Chain; engine: CliqueEngine }> {
   const kv = await KeyValueStore.open(tempDir())
   stores.push(kv)
-  const engine = new CliqueEngine(kv, genesis.config.clique)
+  const engine = new CliqueEngine(kv, genesis.config.clique!)
   return { chain: await Chain.open({ kv, common, genesis, engine, logger: pino({ level: 'silent' }), metrics: null }), engine }
 }
 

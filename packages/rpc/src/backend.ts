@@ -197,7 +197,8 @@ export interface CliqueSnapshotView {
   tally: Map<string, { authorize: boolean; votes: number }>
 }
 
-export interface ConsensusBackend {
+/** clique_*: the Clique engine's voting state and this node's votes. */
+export interface CliqueBackend {
   snapshot(block: BlockView): Promise<CliqueSnapshotView>
   /** The address that sealed the block (Clique: recovered from the seal). */
   author(block: BlockView): Uint8Array
@@ -206,6 +207,23 @@ export interface ConsensusBackend {
   discard(address: Uint8Array): void
   /** Lowercase 0x address -> authorize. */
   proposals(): Map<string, boolean>
+}
+
+/** qbft_*: the QBFT engine's validators and this validator's header votes (Besu's QBFT API). */
+export interface QbftBackend {
+  /** The validators of `block` (those whose quorum committed it; for the genesis, those of block 1), sorted. */
+  validators(block: BlockView): Promise<Uint8Array[]>
+  /** Whether validators are voted in block headers at the head (false: a validator contract decides). */
+  votingEnabled(): boolean
+  /** Adds or replaces this validator's vote to add (true) or drop `address`. */
+  propose(address: Uint8Array, add: boolean): void
+  discard(address: Uint8Array): void
+  /** Lowercase 0x address -> add. */
+  pendingVotes(): Map<string, boolean>
+  /** The block's proposer (its coinbase). */
+  proposer(block: BlockView): Uint8Array
+  /** config.qbft.requesttimeoutseconds at the head. */
+  requestTimeoutSeconds(): number
 }
 
 /** Emitted to subscriptions and filters. `removedLogs` comes with reorgs. */
@@ -230,7 +248,10 @@ export interface NetworkBackend {
 export interface RpcBackend {
   chain: ChainBackend
   pool: PoolBackend
-  consensus: ConsensusBackend
+  /** Present on a Clique chain: serves the clique namespace. */
+  clique?: CliqueBackend
+  /** Present on a QBFT chain: serves the qbft namespace. */
+  qbft?: QbftBackend
   events: ChainEvents
   network: NetworkBackend
   /** Addresses the node can sign for (dev accounts in dev mode; empty otherwise). */

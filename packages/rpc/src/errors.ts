@@ -13,6 +13,8 @@ export const ErrorCode = {
   InvalidParams: -32602,
   /** Unexpected failure inside the server; details go to the log, not the client. */
   Internal: -32603,
+  /** A method of a served namespace that the node's configuration turns off (Besu: "Method not enabled"). */
+  MethodNotEnabled: -32604,
   /** Generic server-side failure with a meaningful message (geth's default code). */
   Server: -32000,
   /** Call timed out (geth: "execution aborted (timeout = 5s)" is -32000; this is for request timeouts). */

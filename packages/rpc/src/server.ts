@@ -88,7 +88,14 @@ export function buildRpcServer(backend: RpcBackend, options: RpcOptions = {}, de
   const filters = new FilterManager({ timeoutMs: opts.filterTimeoutMs, maxBuffered: opts.filterMaxBuffered })
   const hub = new SubscriptionHub(backend, log, { maxPerConnection: opts.maxSubscriptionsPerConnection, maxBufferedBytes: opts.wsMaxBufferedBytes })
   const observe = deps.metrics === null ? undefined : instrument(deps.metrics, hub, filters)
-  const served = Object.fromEntries(Object.entries(allMethods).filter(([name]) => opts.namespaces.includes(name.slice(0, name.indexOf('_')))))
+  // A consensus namespace is served only when the node runs that engine (clique_* on Clique, qbft_* on QBFT).
+  const hasBackend = (namespace: string) => (namespace === 'clique' ? backend.clique !== undefined : namespace === 'qbft' ? backend.qbft !== undefined : true)
+  const served = Object.fromEntries(
+    Object.entries(allMethods).filter(([name]) => {
+      const namespace = name.slice(0, name.indexOf('_'))
+      return opts.namespaces.includes(namespace) && hasBackend(namespace)
+    }),
+  )
   const dispatcher = new Dispatcher(served, { maxBatchSize: opts.maxBatchSize, maxBatchResponseBytes: opts.maxBatchResponseBytes }, log, observe)
   const services: HandlerContext = { backend, options: opts, filters, gasOracle: new GasPriceOracle(backend, opts.gasPriceOracle), logger: log }
 

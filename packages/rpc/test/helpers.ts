@@ -176,7 +176,7 @@ export function createTestBackend(): TestBackend {
       content: () => contentValue,
       contentValue,
     },
-    consensus: {
+    clique: {
       snapshot: async (v): Promise<CliqueSnapshotView> => ({
         number: v.block.header.number,
         hash: v.hash,

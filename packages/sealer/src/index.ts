@@ -1,2 +1,2 @@
 export { Sealer } from './sealer.ts'
-export type { PendingTransactions, SealerOptions } from './sealer.ts'
+export type { SealerOptions } from './sealer.ts'

@@ -1,17 +1,7 @@
 import type { Block } from '@ethereumjs/block'
 import { bytesToHex } from '@ethereumjs/util'
 import type { Logger } from 'pino'
-import type { BlockProducer, Chain, TransactionSource } from '@busan/chain'
-
-/** What the sealer needs from the pool: whether anything is waiting, and a cursor over it. */
-export interface PendingTransactions {
-  hasPending(): boolean
-  executable(baseFee: bigint): TransactionSource
-  /** Resolves once the pool has caught up with `head` (mined transactions removed). */
-  synced(head: Block): Promise<void>
-  /** Calls `listener` whenever a transaction becomes executable. */
-  onPending(listener: () => void): () => void
-}
+import type { BlockProducer, Chain, PendingTransactions } from '@busan/chain'
 
 export interface SealerOptions {
   chain: Chain
@@ -21,6 +11,8 @@ export interface SealerOptions {
   privateKey: Uint8Array
   /** 0: seal as soon as transactions are pending, never empty blocks (automine). */
   period: number
+  /** Seals blocks below this number only (a Clique chain moving to QBFT at it). */
+  until?: bigint
   /** True while the node catches up with its peers: sealing on a stale head only makes forks. */
   syncing?: () => boolean
   logger: Logger
@@ -88,6 +80,10 @@ export class Sealer {
           continue
         }
         const parent = chain.head
+        if (this.options.until !== undefined && parent.header.number + 1n >= this.options.until) {
+          await this.sleep(undefined)
+          continue
+        }
         await pool.synced(parent)
         if (period === 0 && !pool.hasPending()) {
           await this.sleep(undefined)

@@ -17,13 +17,13 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { ethers } from 'ethers'
-import { cliqueGenesisExtraData, devGenesis } from '@busan/chain-config'
+import { devGenesis, withConsensus, type GenesisFile, type QbftConfig } from '@busan/chain-config'
 import { nodeKeyPath } from '@busan/network'
 import { mainScript, startNodeProcess, type NodeProcess } from '@busan/testkit'
 
 const run = promisify(execFile)
 
-export const HTTP_API = 'eth,net,web3,txpool,clique,admin'
+export const HTTP_API = 'eth,net,web3,txpool,clique,qbft,admin'
 
 /** A sealer (or would-be sealer) key with its keystore file and password file. */
 export interface NodeKey {
@@ -264,10 +264,12 @@ export class Cluster {
 
   /**
    * A new cluster directory: `keys` keystores (labels `<name>-key-<i>`), of which the first
-   * `signers` are the genesis signers, and a genesis from devGenesis({ period }) (the 10 dev
+   * `signers` are the genesis signers (QBFT validators with `consensus: 'qbft'`, whose settings
+   * `qbft` overrides; with a `validatorcontractaddress` the genesis lists none), and a genesis
+   * from `base` (default devGenesis(): the 10 dev
    * accounts funded) with those signers in extraData.
    */
-  static create(options: { name: string; keys: number; signers: number; period: number }): Cluster {
+  static create(options: { name: string; keys: number; signers: number; period: number; consensus?: 'clique' | 'qbft'; qbft?: Partial<QbftConfig>; base?: GenesisFile }): Cluster {
     const dir = mkdtempSync(join(tmpdir(), `busan-e2e-${options.name}-`))
     const keys: NodeKey[] = []
     for (let i = 0; i < options.keys; i++) {
@@ -279,7 +281,10 @@ export class Cluster {
       writeFileSync(keystore, ethers.encryptKeystoreJsonSync({ address, privateKey }, `secret-${i}`, { scrypt: { N: 1 << 12 } }), { mode: 0o600 })
       keys.push({ address, privateKey, keystore, password })
     }
-    const genesis = { ...devGenesis({ period: options.period }), extraData: cliqueGenesisExtraData(keys.slice(0, options.signers).map((key) => key.address)) }
+    // A validator-contract network lists no validators in its extraData: the contract does.
+    const listed = options.qbft?.validatorcontractaddress === undefined ? keys.slice(0, options.signers).map((key) => key.address) : []
+    const genesis = withConsensus(options.base ?? devGenesis(), { consensus: options.consensus ?? 'clique', period: options.period, validators: listed })
+    if (genesis.config.qbft !== undefined) Object.assign(genesis.config.qbft, options.qbft)
     const genesisPath = join(dir, 'genesis.json')
     writeFileSync(genesisPath, `${JSON.stringify(genesis, null, 2)}\n`)
     return new Cluster(dir, genesisPath, options.period, keys)

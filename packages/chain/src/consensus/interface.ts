@@ -15,13 +15,20 @@ export interface ConsensusEngine {
   /** Phase 2: rules that need the parent and the consensus state after it. */
   verifyHeaderAgainstParent(header: BlockHeader, parent: BlockHeader): Promise<void>
   /** Phase 3: the body matches the header's commitments. */
-  verifyBody(block: Block): void
+  verifyBody(block: Block): Promise<void> | void
   /** Phase 4: execution produced what the header claims. */
   verifyAfterExecution(block: Block, outcome: ExecutionOutcome): void
   /** Address credited with fees and answered by COINBASE (the block's author). */
   author(header: BlockHeader): Uint8Array
   /** Records the consensus state after `header` into the block's batch. */
   recordHeader(batch: WriteBatch, header: BlockHeader): Promise<void>
+  /** Records the consensus state of the genesis block (its signers or validators). */
+  genesisSnapshot(batch: WriteBatch, genesis: BlockHeader): Promise<void> | void
+  /**
+   * The newest block on `head`'s chain that can no longer be reverted under this engine's rules
+   * (the `finalized` and `safe` tags). `parentOf` looks a header's parent up by hash.
+   */
+  finalized(head: BlockHeader, parentOf: (hash: Uint8Array) => BlockHeader | undefined): BlockHeader
 }
 
 /** What a sealer needs to fill in before execution, for a block on `parent`. */

@@ -1,7 +1,7 @@
 import type { Block } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import { bytesToHex, equalsBytes } from '@ethereumjs/util'
-import type { Chain, CliqueEngine } from '@busan/chain'
+import type { Chain } from '@busan/chain'
 import type { ChainBackend, BlockView, CallRequest, CallResult, LogFilter, LogView, ReceiptView, StateView, TransactionView } from '@busan/rpc'
 import type { TxPool } from '@busan/txpool'
 import type { RpcWorkerPool } from '../rpc-workers/index.ts'
@@ -17,14 +17,12 @@ export class NodeChainBackend implements ChainBackend {
   readonly common: Common
   readonly chainId: bigint
   private readonly chain: Chain
-  private readonly engine: CliqueEngine
   private readonly pool: TxPool
   private readonly workers: RpcWorkerPool
   private readonly views = new WeakMap<Block, BlockView>()
 
-  constructor(chain: Chain, engine: CliqueEngine, pool: TxPool, workers: RpcWorkerPool) {
+  constructor(chain: Chain, pool: TxPool, workers: RpcWorkerPool) {
     this.chain = chain
-    this.engine = engine
     this.pool = pool
     this.workers = workers
     this.common = chain.common
@@ -51,24 +49,11 @@ export class NodeChainBackend implements ChainBackend {
     return this.view(this.chain.head)
   }
 
-  /**
-   * Clique has no finality gadget. A block is treated as final once more than half of the
-   * signers have sealed it or a block after it: undoing it would need a majority to fork.
-   * With one signer every block is final at once.
-   */
+  /** The engine's finalized block on the head's chain (Clique: sealed over by a majority; QBFT: the head). */
   async finalized(): Promise<BlockView> {
-    let block = this.chain.head
-    const signers = this.engine.snapshot(block.hash()).signers.length
-    const needed = Math.floor(signers / 2) + 1
-    const seen = new Set<string>()
-    while (block.header.number > 0n) {
-      seen.add(bytesToHex(this.engine.author(block.header)))
-      if (seen.size >= needed) break
-      const parent = this.chain.store.blockByHash(block.header.parentHash)
-      if (parent === undefined) break
-      block = parent
-    }
-    return this.view(block)
+    const store = this.chain.store
+    const header = this.chain.engine.finalized(this.chain.head.header, (hash) => store.blockByHash(hash)?.header)
+    return this.view(store.blockByHash(header.hash()) ?? this.chain.head)
   }
 
   async blockByNumber(number: bigint): Promise<BlockView | undefined> {
@@ -143,6 +128,6 @@ export class NodeChainBackend implements ChainBackend {
   }
 
   private callBlock(view: BlockView): { header: Uint8Array; author: Uint8Array } {
-    return { header: view.block.header.serialize(), author: this.engine.author(view.block.header) }
+    return { header: view.block.header.serialize(), author: this.chain.engine.author(view.block.header) }
   }
 }

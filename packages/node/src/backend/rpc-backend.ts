@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events'
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
-import type { Chain, CliqueEngine, HeadChange } from '@busan/chain'
-import type { BlockView, ChainEvents, CliqueSnapshotView, ConsensusBackend, LogView, NetworkBackend, PoolBackend, PoolContent, RpcBackend, TransactionView } from '@busan/rpc'
+import type { Chain, ChainConsensus, HeadChange, QbftValidatorService } from '@busan/chain'
+import type { ChainEvents, LogView, NetworkBackend, PoolBackend, PoolContent, RpcBackend, TransactionView } from '@busan/rpc'
 import type { PooledTransaction, TxPool } from '@busan/txpool'
 import type { RpcWorkerPool } from '../rpc-workers/index.ts'
 import { NodeChainBackend } from './chain-backend.ts'
+import { cliqueBackend, qbftBackend } from './consensus-backends.ts'
 import { blockLogs } from './receipts.ts'
 
 function pooledView(pooled: PooledTransaction): TransactionView {
@@ -31,27 +32,6 @@ function poolBackend(pool: TxPool, chain: NodeChainBackend): PoolBackend {
   }
 }
 
-function consensusBackend(engine: CliqueEngine): ConsensusBackend {
-  return {
-    async snapshot(view: BlockView): Promise<CliqueSnapshotView> {
-      const snapshot = engine.snapshot(view.hash)
-      const bytes = (hex: string) => hexToBytes(hex as `0x${string}`)
-      return {
-        number: snapshot.number,
-        hash: bytes(snapshot.hash),
-        signers: snapshot.signers.map(bytes),
-        recents: new Map([...snapshot.recents].map(([n, signer]) => [n, bytes(signer)])),
-        votes: snapshot.votes.map((vote) => ({ signer: bytes(vote.signer), block: vote.block, address: bytes(vote.address), authorize: vote.authorize })),
-        tally: snapshot.tally,
-      }
-    },
-    author: (view) => engine.author(view.block.header),
-    propose: (address, authorize) => engine.proposals.set(bytesToHex(address), authorize),
-    discard: (address) => engine.proposals.delete(bytesToHex(address)),
-    proposals: () => new Map(engine.proposals),
-  }
-}
-
 /** Turns chain head changes and pool arrivals into the events filters and subscriptions use. */
 function chainEvents(chain: Chain, pool: TxPool, backend: NodeChainBackend): ChainEvents {
   const emitter = new EventEmitter()
@@ -69,7 +49,9 @@ function chainEvents(chain: Chain, pool: TxPool, backend: NodeChainBackend): Cha
 
 export function createRpcBackend(args: {
   chain: Chain
-  engine: CliqueEngine
+  consensus: ChainConsensus
+  /** This node's QBFT validator, when it is one (its header votes). */
+  qbftValidator?: QbftValidatorService
   pool: TxPool
   accounts: Uint8Array[]
   clientVersion: string
@@ -77,11 +59,12 @@ export function createRpcBackend(args: {
   /** Runs the heavy methods (calls, proofs, log queries) off the main thread. */
   workers: RpcWorkerPool
 }): RpcBackend {
-  const chainBackend = new NodeChainBackend(args.chain, args.engine, args.pool, args.workers)
+  const chainBackend = new NodeChainBackend(args.chain, args.pool, args.workers)
   return {
     chain: chainBackend,
     pool: poolBackend(args.pool, chainBackend),
-    consensus: consensusBackend(args.engine),
+    clique: args.consensus.clique === undefined ? undefined : cliqueBackend(args.consensus.clique),
+    qbft: args.consensus.qbft === undefined ? undefined : qbftBackend(args.chain, args.consensus.qbft, args.qbftValidator),
     events: chainEvents(args.chain, args.pool, chainBackend),
     network: args.network,
     accounts: () => args.accounts,

@@ -5,7 +5,7 @@
 // terminates the thread when a job outlives its deadline, which stops any EVM loop.
 import { workerData } from 'node:worker_threads'
 import { createBlockHeaderFromRLP } from '@ethereumjs/block'
-import { ChainStore } from '@busan/chain'
+import { ChainStore, headerHashRule } from '@busan/chain'
 import { createChainCommon } from '@busan/chain-config'
 import { KeyValueStore, TrieNodeStore } from '@busan/db'
 import { ExecutionError } from '@busan/rpc'
@@ -17,7 +17,7 @@ import type { Job, JobFailure, JobKind, JobReply, JobResults, WorkerInit } from 
 const init = workerData as WorkerInit
 const kv = await KeyValueStore.attach(init.dbHandle)
 const common = createChainCommon(init.genesis)
-const store = new ChainStore(kv, common)
+const store = new ChainStore(kv, common, headerHashRule(init.genesis))
 // Nothing is ever staged here: calls write into their own throw-away layer over this store.
 const trieStore = new TrieNodeStore(kv)
 const calls = new CallExecutor({ common, trieStore, blockHash: (number) => store.canonicalHash(number) })

@@ -1,6 +1,6 @@
 // clique_* : signer set and voting state, in geth's formats (Snapshot's JSON: plain numbers,
 // address-keyed objects).
-import type { BlockView, CliqueSnapshotView } from '../backend.ts'
+import type { BlockView, CliqueBackend, CliqueSnapshotView } from '../backend.ts'
 import { LATEST, method, resolveBlock, type HandlerContext, type MethodTable } from '../context.ts'
 import { serverError } from '../errors.ts'
 import { hex } from '../format.ts'
@@ -33,9 +33,14 @@ function formatSnapshot(snapshot: CliqueSnapshotView): Record<string, unknown> {
   }
 }
 
+/** The Clique backend (the namespace is served only when the node runs Clique). */
+function clique(ctx: HandlerContext): CliqueBackend {
+  return ctx.backend.clique!
+}
+
 async function snapshotAt(ctx: HandlerContext, view: BlockView | undefined): Promise<CliqueSnapshotView> {
   if (view === undefined) throw serverError('unknown block')
-  return ctx.backend.consensus.snapshot(view)
+  return clique(ctx).snapshot(view)
 }
 
 const at = (ctx: HandlerContext, selector: BlockSelector | undefined): Promise<BlockView | undefined> => resolveBlock(ctx, selector ?? LATEST)
@@ -55,28 +60,28 @@ export const cliqueMethods: MethodTable = {
 
   /** Adds a vote this node's sealer keeps casting until it passes or is discarded. */
   clique_propose: method([required('address', address), required('auth', bool)], (ctx, target, authorize) => {
-    ctx.backend.consensus.propose(target, authorize)
+    clique(ctx).propose(target, authorize)
     return null
   }),
 
   clique_discard: method([required('address', address)], (ctx, target) => {
-    ctx.backend.consensus.discard(target)
+    clique(ctx).discard(target)
     return null
   }),
 
-  clique_proposals: method([], (ctx) => Object.fromEntries([...ctx.backend.consensus.proposals()].sort(([a], [b]) => a.localeCompare(b)))),
+  clique_proposals: method([], (ctx) => Object.fromEntries([...clique(ctx).proposals()].sort(([a], [b]) => a.localeCompare(b)))),
 
   /** Sealing activity over the last 64 blocks: who sealed how many, and how many were in turn. */
   clique_status: method([], async (ctx) => {
     const head = ctx.backend.chain.latest()
-    const snapshot = await ctx.backend.consensus.snapshot(head)
+    const snapshot = await clique(ctx).snapshot(head)
     const activity = new Map(sortedAddresses(snapshot.signers).map((signer) => [signer, 0]))
     const count = head.block.header.number < STATUS_WINDOW ? head.block.header.number : STATUS_WINDOW
     let inTurn = 0
     for (let n = head.block.header.number; n > head.block.header.number - count; n--) {
       const view = await ctx.backend.chain.blockByNumber(n)
       if (view === undefined) break
-      const author = hex(ctx.backend.consensus.author(view))
+      const author = hex(clique(ctx).author(view))
       activity.set(author, (activity.get(author) ?? 0) + 1)
       if (view.block.header.difficulty === 2n) inTurn++
     }

@@ -11,6 +11,7 @@ import { transactionMethods } from './eth/transaction.ts'
 import { adminMethods } from './admin.ts'
 import { cliqueMethods } from './clique.ts'
 import { netMethods } from './net.ts'
+import { qbftMethods } from './qbft.ts'
 import { txpoolMethods } from './txpool.ts'
 import { web3Methods } from './web3.ts'
 
@@ -27,5 +28,6 @@ export const allMethods: MethodTable = {
   ...web3Methods,
   ...txpoolMethods,
   ...cliqueMethods,
+  ...qbftMethods,
   ...adminMethods,
 }

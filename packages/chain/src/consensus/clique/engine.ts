@@ -67,6 +67,25 @@ export class CliqueEngine implements ConsensusEngine, BlockProducer {
     return signer
   }
 
+  /**
+   * Clique has no finality gadget. A block is treated as final once more than half of the
+   * signers have sealed it or a block after it: undoing it would need a majority to fork.
+   * With one signer every block is final at once.
+   */
+  finalized(head: BlockHeader, parentOf: (hash: Uint8Array) => BlockHeader | undefined): BlockHeader {
+    const needed = Math.floor(this.snapshot(head.hash()).signers.length / 2) + 1
+    const seen = new Set<string>()
+    let header = head
+    while (header.number > 0n) {
+      seen.add(bytesToHex(this.author(header)))
+      if (seen.size >= needed) break
+      const parent = parentOf(header.parentHash)
+      if (parent === undefined) break
+      header = parent
+    }
+    return header
+  }
+
   // --- snapshots ---
 
   /** Records the genesis signers (from extraData) as the snapshot of block 0. */

@@ -1,0 +1,27 @@
+// Decoding blocks with the chain's hashing rule. Most engines hash a block as keccak256 of its
+// header RLP (EthereumJS's rule); QBFT leaves the commit seals and round out (see
+// consensus/qbft/hashing.ts), so every place that turns bytes into a Block goes through here.
+import { createBlockFromRLP, type Block, type BlockHeader } from '@ethereumjs/block'
+import type { Common } from '@ethereumjs/common'
+import { qbftConfigOf, type GenesisFile } from '@busan/chain-config'
+import { useQbftBlockHash } from './consensus/qbft/hashing.ts'
+
+/** Fixes how a freshly built, frozen header hashes; a no-op under the default rule. */
+export type HeaderHashRule = (header: BlockHeader) => void
+
+/** The hashing rule of a chain: QBFT's from its first QBFT block on (block 1, or `qbft.startblock`). */
+export function headerHashRule(genesis: GenesisFile): HeaderHashRule {
+  const qbft = qbftConfigOf(genesis)
+  if (qbft === undefined) return () => {}
+  const first = BigInt(qbft.startblock ?? 1)
+  return (header) => {
+    if (header.number >= first) useQbftBlockHash(header)
+  }
+}
+
+/** A block from its RLP, hashed by `rule`; throws on malformed input. */
+export function decodeBlock(rlp: Uint8Array, common: Common, rule: HeaderHashRule): Block {
+  const block = createBlockFromRLP(rlp, { common, params: {} })
+  rule(block.header)
+  return block
+}
