@@ -115,4 +115,40 @@ describe('QBFT: four validators and a follower', { timeout: 300_000 }, () => {
     const hash = await sendTransfer(validators[0], devWallets[1], { nonce: nonce++, to: ethers.getAddress(`0x${'a2'.repeat(20)}`), value: 1n })
     await waitForReceipt(follower, hash, 20_000)
   })
+
+  it('commits nothing on either side of a 2|2 partition, and heals onto one chain with no reorg', async () => {
+    const stalledHash = async (node: ClusterNode) => (await head(node)).hash
+    // Each pair allowlists only its partner: two validators of four, no quorum on either side.
+    await Promise.all(validators.map((v) => v.stop()))
+    const pairs = [[validators[0], validators[1]], [validators[2], validators[3]]]
+    for (const [a, b] of pairs) {
+      await a.start({ key: a.options.key, bootnodes: [b.enode], allowlist: [b.peerId] })
+      await b.start({ key: b.options.key, bootnodes: [a.enode], allowlist: [a.peerId] })
+    }
+    const before = await Promise.all(validators.map(stalledHash))
+    await sleep(REQUEST_TIMEOUT_S * 1000 * 3 + 1000)
+    assert.deepEqual(await Promise.all(validators.map(stalledHash)), before, 'no block on either side')
+    await Promise.all(validators.map((v) => v.stop()))
+    await Promise.all(validators.map((v) => v.start({ key: v.options.key, bootnodes: cluster.bootnodesFor(v, validators) })))
+    const stalled = Math.min(...(await Promise.all(validators.map(number))))
+    await waitFor('blocks after healing', async () => (await number(validators[0])) >= stalled + 3, { timeoutMs: 60_000 })
+    await waitForSameHead([...validators, follower], 30_000)
+    const atStall = await Promise.all(validators.map((v) => v.rpc<HeaderJson>('eth_getBlockByNumber', [ethers.toQuantity(stalled), false])))
+    assert.equal(new Set(atStall.map((b) => b.hash)).size, 1, 'one chain')
+    assert.ok(!validators.some((v) => v.allLogs().some((line) => line.msg === 'chain reorganised')), 'no reorg anywhere')
+  })
+
+  it('resumes with a validator restarted on an empty chain database: it syncs, then seals again', async () => {
+    const victim = validators[3]
+    await victim.stop()
+    cluster.resetChainData(victim)
+    await victim.start({ key: victim.options.key, bootnodes: cluster.bootnodesFor(victim, validators) })
+    const target = await number(validators[0])
+    await waitFor(`${victim.name} synced to ${target}`, async () => (await number(victim)) >= target, { timeoutMs: 60_000 })
+    const from = await number(validators[0])
+    await waitFor(`${victim.name} sealing again`, async () => {
+      const latest = await head(validators[0])
+      return Number(latest.number) > from && checkQbftHeader(latest).committers.includes(victim.address!)
+    }, { timeoutMs: 30_000 })
+  })
 })

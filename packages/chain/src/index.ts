@@ -22,3 +22,7 @@ export { quorum, proposerFor, ValidatorState } from './consensus/qbft/validators
 export { systemCall, decodeAddressArray } from './system-call.ts'
 export { QbftValidatorService, unwrapMessage, wrapMessage } from './consensus/qbft/service/index.ts'
 export type { ConsensusTransport, MessageVerdict, QbftServiceOptions } from './consensus/qbft/service/index.ts'
+export { MessageFactory, MessageCode, decodeMessage, encodeMessage } from './consensus/qbft/messages.ts'
+export type { QbftMessage } from './consensus/qbft/messages.ts'
+export { encodeExtraData, decodeExtraData } from './consensus/qbft/extra-data.ts'
+export { commitSealHash } from './consensus/qbft/hashing.ts'

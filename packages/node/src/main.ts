@@ -174,10 +174,15 @@ async function unlock(keystorePath: string, passwordPath: string | undefined): P
   return { address: hexToBytes(wallet.address as `0x${string}`), privateKey: hexToBytes(wallet.privateKey as `0x${string}`) }
 }
 
+/** Reads and checks a genesis file; a missing, unreadable or invalid one is a usage error naming the problem. */
+async function genesisFile(path: string): Promise<GenesisFile> {
+  return readGenesisFile(path).catch((error: Error) => fail(`${path}: ${error.message}`))
+}
+
 /** The genesis a data directory was initialised with (`init` keeps a copy), or --genesis. */
 async function runGenesis(flags: Flags, dataDir: string): Promise<GenesisFile> {
   const kept = join(dataDir, 'genesis.json')
-  if (flags.genesis !== undefined) return readGenesisFile(flags.genesis)
+  if (flags.genesis !== undefined) return genesisFile(flags.genesis)
   if (existsSync(kept)) return readGenesisFile(kept)
   fail(`--genesis FILE is required (or run \`busan init\` on ${dataDir} first)`)
 }
@@ -209,9 +214,10 @@ async function init(flags: Flags): Promise<void> {
   if (flags.genesis === undefined) fail('--genesis FILE is required')
   if (flags.datadir === undefined) fail('--datadir DIR is required')
   const dataDir = resolve(flags.datadir)
-  const genesis = await readGenesisFile(flags.genesis)
+  const genesis = await genesisFile(flags.genesis)
   await mkdir(dataDir, { recursive: true })
-  await initDataDir(dataDir, genesis)
+  // A genesis the engines refuse (e.g. a QBFT extraData that does not decode) is the operator's to fix.
+  await initDataDir(dataDir, genesis).catch((error: Error) => fail(`cannot initialise ${dataDir}: invalid genesis: ${error.message}`))
   await writeFile(join(dataDir, 'genesis.json'), `${JSON.stringify(genesis, null, 2)}\n`)
   process.stdout.write(`${JSON.stringify({ dataDir, chainId: genesis.config.chainId })}\n`)
 }

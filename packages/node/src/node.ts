@@ -54,6 +54,8 @@ function withoutPeers(clientVersion: string): NetworkBackend {
 export interface RunningNode {
   chain: Chain
   pool: TxPool
+  /** The peer network (absent on a node that runs alone, the dev chain). */
+  network: Network | undefined
   /** http://host:port of the JSON-RPC endpoint (WebSocket on the same address). */
   rpcUrl: string
   stop(): Promise<void>
@@ -183,5 +185,5 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     })()
     return stopping
   }
-  return { chain, pool, rpcUrl, stop }
+  return { chain, pool, network, rpcUrl, stop }
 }

@@ -313,6 +313,17 @@ export class Cluster {
     return nodes
   }
 
+  /**
+   * Gives a stopped node an empty chain again (the genesis only), as after losing its disk; it
+   * keeps its node key and keystore, so it rejoins under the same identity.
+   */
+  resetChainData(node: ClusterNode): void {
+    if (node.running) throw new Error(`${node.name} is running`)
+    rmSync(join(node.dataDir, 'chaindata'), { recursive: true, force: true })
+    rmSync(join(node.dataDir, 'transactions.rlp'), { force: true })
+    cpSync(join(this.dir, 'template', 'chaindata'), join(node.dataDir, 'chaindata'), { recursive: true })
+  }
+
   /** Multiaddrs of all nodes but `node` (a full mesh of static peers). */
   bootnodesFor(node: ClusterNode, among: ClusterNode[] = this.nodes): string[] {
     return among.filter((other) => other !== node).map((other) => other.enode)

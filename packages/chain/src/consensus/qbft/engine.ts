@@ -128,7 +128,9 @@ export class QbftEngine implements ConsensusEngine {
 
   /** Records the validators of block 1 (from the genesis extraData, or the contract at the genesis state). */
   async genesisSnapshot(batch: WriteBatch, genesis: BlockHeader): Promise<void> {
-    await this.store(batch, genesis.hash(), await this.nextState(genesis, undefined))
+    const state = await this.nextState(genesis, undefined)
+    if (state.validators.length === 0) throw new BlockError('invalid extra data', 'extraData lists no validators (and no validatorcontractaddress is set)')
+    await this.store(batch, genesis.hash(), state)
   }
 
   async recordHeader(batch: WriteBatch, header: BlockHeader): Promise<void> {

@@ -60,8 +60,8 @@ export class HeightManager {
   private roundTimer: NodeJS.Timeout | undefined
   private stopped = false
   private readonly startedAt = performance.now()
-  /** Why the current round has not committed, for the round-change log line. */
-  private roundProblem: string | undefined
+  /** Why a round has not committed (a rejected proposal), for its round-change log line. */
+  private readonly problems = new Map<number, string>()
 
   constructor(ctx: HeightContext) {
     this.ctx = ctx
@@ -108,7 +108,6 @@ export class HeightManager {
     this.started = true
     if (round > this.current) this.ctx.metrics?.roundChanged()
     this.current = round
-    this.roundProblem = undefined
     clearTimeout(this.roundTimer)
     clearTimeout(this.blockTimer)
     const settings = this.ctx.engine.settingsAt(this.height)
@@ -127,7 +126,7 @@ export class HeightManager {
   private async onRoundTimeout(round: number): Promise<void> {
     if (this.stopped || this.committed || round !== this.current) return
     const state = this.roundState(round)
-    const why = this.roundProblem ?? (state.proposal === undefined ? `no proposal from ${this.facts.proposerOf(round)}` : state.sentCommit ? `missing commits from ${state.missing(this.ctx.validators, 'commits').join(', ')}` : `missing prepares from ${state.missing(this.ctx.validators, 'prepares').join(', ')}`)
+    const why = this.problems.get(round) ?? (state.proposal === undefined ? `no proposal from ${this.facts.proposerOf(round)}` : state.sentCommit ? `missing commits from ${state.missing(this.ctx.validators, 'commits').join(', ')}` : `missing prepares from ${state.missing(this.ctx.validators, 'prepares').join(', ')}`)
     this.ctx.logger.info({ height: Number(this.height), round, next: round + 1, why }, 'QBFT round change: round timed out')
     await this.changeRound(round + 1)
   }
@@ -249,7 +248,7 @@ export class HeightManager {
       if (this.ctx.engine.extraData(block.header).seals.length > 0) throw new InvalidMessage('a proposal carries commit seals')
       await this.ctx.chain.executeBlock(block)
     } catch (error) {
-      this.roundProblem = `proposal of ${addressHex(message.signed.author)} rejected: ${(error as Error).message}`
+      this.problems.set(round, `proposal of ${addressHex(message.signed.author)} rejected: ${(error as Error).message}`)
       throw error instanceof InvalidMessage ? error : new InvalidMessage(`invalid proposed block: ${(error as Error).message}`)
     }
     if (this.stopped || this.committed || round < this.current) return

@@ -13,6 +13,7 @@ import type { QbftEngine } from '../engine.ts'
 import type { QbftVote } from '../extra-data.ts'
 import { MessageFactory, decodeMessage, type QbftMessage } from '../messages.ts'
 import { addressHex } from '../validators.ts'
+import { EquivocationGuard } from './equivocation.ts'
 import { HeightManager, MAX_FUTURE_ROUNDS } from './height.ts'
 import { InvalidMessage } from './justification.ts'
 import { QbftMetrics } from './metrics.ts'
@@ -44,6 +45,7 @@ export class QbftValidatorService {
   private readonly record: SigningRecord
   private readonly self: string
   private readonly future = new Map<bigint, QbftMessage[]>()
+  private readonly equivocations = new EquivocationGuard()
   private futureCount = 0
   private manager: HeightManager | undefined
   private queue: Promise<void> = Promise.resolve()
@@ -100,6 +102,7 @@ export class QbftValidatorService {
     if (this.manager?.height === height) return
     this.manager?.stop()
     this.manager = undefined
+    this.equivocations.prune(height)
     // Before QBFT's first block (a chain that starts on Clique) another engine produces blocks.
     if (height < this.options.engine.schedule.firstBlock) return
     const validators = this.options.engine.validatorsFor(parent.header)
@@ -157,6 +160,12 @@ export class QbftValidatorService {
     if (!validators.includes(author)) return height === next ? this.reject(`from ${author}, not a validator`) : 'ignore'
     if (round > MAX_FUTURE_ROUNDS * 4) return this.reject(`round ${round} is absurdly far ahead`)
     if (height > next + BigInt(FUTURE_HEIGHTS)) return this.reject(`height ${height} is too far ahead of ${next}`)
+    const seen = this.equivocations.check(message)
+    if (seen === 'repeat') return 'ignore'
+    if (seen === 'equivocation') {
+      this.logger.warn({ validator: author, height: Number(height), round, type: message.type }, 'QBFT equivocation: a validator signed two different messages for one round; its messages at this height are ignored')
+      return this.reject(`equivocation by ${author}`)
+    }
     if (height > next) {
       if (this.futureCount >= FUTURE_LIMIT) return 'ignore'
       const kept = this.future.get(height) ?? []

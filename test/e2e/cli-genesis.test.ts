@@ -1,0 +1,62 @@
+// `busan init` refuses a bad genesis with one line naming the field (exit code 2), and accepts
+// Clique and QBFT genesis files alike.
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, test } from 'node:test'
+import { promisify } from 'node:util'
+import { devGenesis, type GenesisFile } from '@busan/chain-config'
+import { mainScript } from '@busan/testkit'
+
+const exec = promisify(execFile)
+const dir = mkdtempSync(join(tmpdir(), 'busan-cli-genesis-'))
+after(() => rmSync(dir, { recursive: true, force: true }))
+
+let count = 0
+/** Runs `busan init` on `genesis` in a fresh directory. */
+function init(genesis: unknown) {
+  const n = count++
+  const path = join(dir, `genesis-${n}.json`)
+  writeFileSync(path, typeof genesis === 'string' ? genesis : JSON.stringify(genesis))
+  return exec(process.execPath, [mainScript, 'init', '--genesis', path, '--datadir', join(dir, `data-${n}`)], { timeout: 60_000 })
+}
+
+async function refused(genesis: unknown, message: RegExp): Promise<void> {
+  await assert.rejects(init(genesis), (error: { code: number; stderr: string }) => {
+    assert.equal(error.code, 2, error.stderr)
+    assert.match(error.stderr, message)
+    assert.doesNotMatch(error.stderr, /\n\s+at /, 'no stack trace')
+    return true
+  })
+}
+
+test('accepts a Clique and a QBFT genesis', async () => {
+  for (const genesis of [devGenesis(), devGenesis({ consensus: 'qbft' })]) {
+    const { stdout } = await init(genesis)
+    assert.equal(JSON.parse(stdout).chainId, 31337)
+  }
+})
+
+test('refuses a bad QBFT section, naming the field', async () => {
+  const qbft = devGenesis({ consensus: 'qbft' })
+  const withQbft = (fields: Record<string, unknown>): GenesisFile => ({ ...qbft, config: { ...qbft.config, qbft: { ...qbft.config.qbft, ...fields } } })
+  await refused(withQbft({ blockperiodseconds: 0 }), /config\.qbft\.blockperiodseconds must be an integer >= 1, got 0/)
+  await refused(withQbft({ requesttimeoutseconds: 'soon' }), /config\.qbft\.requesttimeoutseconds must be an integer >= 1, got "soon"/)
+  await refused(withQbft({ validatorcontractaddress: '0x1234' }), /config\.qbft\.validatorcontractaddress must be a 0x-prefixed 20-byte address/)
+  await refused(withQbft({ blockperiodsecond: 2 }), /config\.qbft\.blockperiodsecond is not a QBFT setting this node knows/)
+  await refused(withQbft({ startblock: 10 }), /config\.qbft\.startblock is only for a chain that starts on Clique/)
+  await refused({ ...qbft, config: { ...qbft.config, transitions: { qbft: [{ block: 5, validatorselectionmode: 'contract' }] } } }, /config\.transitions\.qbft\[0\]: validatorselectionmode "contract" needs validatorcontractaddress/)
+})
+
+test('refuses a QBFT extraData that does not decode or names no validator', async () => {
+  const qbft = devGenesis({ consensus: 'qbft' })
+  await refused({ ...qbft, extraData: '0x1234' }, /invalid genesis: invalid extra data: extraData/)
+  await refused({ ...qbft, extraData: `0xe5a0${'00'.repeat(32)}c0c080c0` }, /extraData lists no validators/)
+})
+
+test('refuses a file that is not a genesis at all', async () => {
+  await refused('{ not json', /genesis-\d+\.json: .*JSON/)
+  await refused({ config: { chainId: 5 }, extraData: '0x', gasLimit: '0x1', alloc: {} }, /config\.clique or config\.qbft is required/)
+})

@@ -1,0 +1,118 @@
+// QBFT under faulty and hostile validators, over real node processes: three honest validators
+// of four, and the fourth validator's key held by a rogue peer in this process (a real node on
+// the same libp2p network, joined to the consensus topic). It watches every prepare and commit
+// (decoded with ethers) and sends what a faulty or malicious validator would.
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { after, before, describe, it } from 'node:test'
+import { createBlock } from '@ethereumjs/block'
+import { ethers } from 'ethers'
+import { MessageFactory } from '@busan/chain'
+import { createChainCommon, ISTANBUL_MIX_HASH, type GenesisFile } from '@busan/chain-config'
+import { prng } from '@busan/testkit'
+import { readFileSync } from 'node:fs'
+import { Cluster, type ClusterNode } from './network-helpers/cluster.ts'
+import { waitFor, waitForPeers, waitForSameHead } from './network-helpers/chain.ts'
+import type { HeaderJson } from './helpers/qbft.ts'
+import { doubleSigns, startRogue, type Rogue } from './helpers/qbft-rogue.ts'
+
+const REQUEST_TIMEOUT_S = 2
+
+describe('QBFT with a faulty and a hostile validator', { timeout: 300_000 }, () => {
+  const cluster = Cluster.create({ name: 'qbftf', keys: 4, signers: 4, period: 1, consensus: 'qbft', qbft: { requesttimeoutseconds: REQUEST_TIMEOUT_S } })
+  let honest: ClusterNode[] = []
+  let rogue: Rogue
+  let factory: MessageFactory
+  let rogueAddress: string
+  let genesis: GenesisFile
+
+  const head = (node: ClusterNode) => node.rpc<HeaderJson>('eth_getBlockByNumber', ['latest', false])
+  const number = async (node: ClusterNode) => Number((await head(node)).number)
+  const logsMatching = (pattern: RegExp) => honest.flatMap((node) => node.allLogs()).filter((line) => pattern.test(JSON.stringify(line)))
+  const advances = async (blocks: number) => {
+    const from = await number(honest[1])
+    await waitFor(`${blocks} more blocks`, async () => (await number(honest[1])) >= from + blocks, { timeoutMs: 45_000 })
+  }
+
+  before(async () => {
+    honest = await cluster.init('validator-0', 'validator-1', 'validator-2')
+    await Promise.all(honest.map((node, i) => node.start({ key: cluster.keys[i], bootnodes: cluster.bootnodesFor(node, honest) })))
+    await waitForPeers(honest, 2)
+    genesis = JSON.parse(readFileSync(cluster.genesisPath, 'utf8')) as GenesisFile
+    rogue = await startRogue(cluster.genesisPath, honest.map((node) => node.enode))
+    const key = cluster.keys[3]
+    rogueAddress = key.address.toLowerCase()
+    factory = new MessageFactory(ethers.getBytes(key.privateKey), ethers.getBytes(key.address))
+    await waitForPeers(honest, 3)
+  })
+
+  after(async () => {
+    await rogue?.stop()
+    await cluster.destroy()
+  })
+
+  it('never signs two different blocks in one round, with a validator SIGKILLed at random moments', async (t) => {
+    const victim = honest[0]
+    const random = prng(99)
+    for (let i = 0; i < 5; i++) {
+      await sleep(300 + Math.floor(random() * 2200))
+      await victim.kill()
+      await sleep(200 + Math.floor(random() * 800))
+      await victim.start({ key: victim.options.key, bootnodes: cluster.bootnodesFor(victim, honest) })
+    }
+    await advances(3)
+    await waitForSameHead(honest, 30_000)
+    const conflicts = doubleSigns(rogue.votes)
+    t.diagnostic(`${rogue.votes.length} prepares and commits watched`)
+    assert.ok(rogue.votes.some((v) => v.author === victim.address), 'the victim voted meanwhile')
+    assert.deepEqual(conflicts, [])
+  })
+
+  it('refuses a validator that signs two different prepares for one round, and keeps committing', async () => {
+    const height = BigInt(await number(honest[1])) + 1n
+    await rogue.send(factory.prepare({ height, round: 0, digest: randomBytes(32) }))
+    await rogue.send(factory.prepare({ height, round: 0, digest: randomBytes(32) }))
+    await waitFor('an equivocation warning', async () => logsMatching(/QBFT equivocation/).some((line) => line.validator === rogueAddress), { timeoutMs: 10_000 })
+    await advances(2)
+  })
+
+  it("drops an invalid block proposed on the rogue's turn, changes round, and keeps committing", async () => {
+    const validators = (await honest[1].rpc<string[]>('qbft_getValidatorsByBlockNumber', ['latest'])).map((v) => v.toLowerCase()).sort()
+    // Besu's proposer rule for round 0: the validator after the parent's proposer.
+    const parent = await waitFor("the block before the rogue's turn", async () => {
+      const block = await head(honest[1])
+      return validators[(validators.indexOf(block.miner.toLowerCase()) + 1) % validators.length] === rogueAddress ? block : undefined
+    }, { timeoutMs: 60_000, intervalMs: 50 })
+    const height = BigInt(parent.number) + 1n
+    const used = BigInt(parent.gasUsed)
+    const target = BigInt(parent.gasLimit) / 2n
+    const baseFee = BigInt(parent.baseFeePerGas)
+    // EIP-1559's next base fee, so the header is right and only the state root is wrong.
+    const nextBaseFee = used >= target ? baseFee + (baseFee * (used - target)) / target / 8n : baseFee - (baseFee * (target - used)) / target / 8n
+    const extraData = ethers.encodeRlp([ethers.zeroPadValue('0x', 32), validators, [], '0x', []])
+    const block = createBlock(
+      {
+        header: {
+          parentHash: ethers.getBytes(parent.hash), number: height, timestamp: BigInt(parent.timestamp) + 1n, gasLimit: BigInt(parent.gasLimit), difficulty: 1n,
+          coinbase: ethers.getBytes(rogueAddress), extraData: ethers.getBytes(extraData), mixHash: ethers.getBytes(ISTANBUL_MIX_HASH), baseFeePerGas: nextBaseFee, stateRoot: randomBytes(32),
+        },
+      },
+      { common: createChainCommon(genesis) },
+    )
+    await rogue.send(factory.proposal({ height, round: 0, block: block.serialize() }))
+    await waitFor('the invalid proposal dropped', async () => logsMatching(/invalid proposed block/).length > 0, { timeoutMs: 10_000 })
+    await waitFor('a round change naming the rejected proposal', async () => logsMatching(/QBFT round change/).some((line) => String(line.why).includes(`proposal of ${rogueAddress} rejected`)), { timeoutMs: 15_000 })
+    await advances(2)
+  })
+
+  it('penalises and bans the peer that sends messages for far-future heights; the others keep committing', async () => {
+    const far = BigInt(await number(honest[1])) + 100n
+    for (let i = 0; i < 6; i++) await rogue.send(factory.prepare({ height: far, round: 0, digest: randomBytes(32) }))
+    await waitFor('the rogue banned by an honest validator', async () => {
+      const peers = await honest[1].rpc<{ id: string }[]>('admin_peers')
+      return !peers.some((peer) => peer.id === rogue.peerId)
+    }, { timeoutMs: 15_000 })
+    await advances(2)
+  })
+})
