@@ -83,23 +83,25 @@ export class QbftEngine implements ConsensusEngine {
 
   // --- validator sets ---
 
-  /** The validator state after the block `hash` (whose successor it validates). */
-  stateAfter(hash: Uint8Array): ValidatorState {
+  /**
+   * The validator state after the block `hash` (number `number`), which validates its successor.
+   * Before the first QBFT block (a chain that starts on Clique) it comes from the other engine.
+   */
+  stateAfter(hash: Uint8Array, number: bigint): ValidatorState {
+    if (number < this.schedule.firstBlock && this.initialValidators !== undefined) return new ValidatorState(number, this.initialValidators(hash))
     const key = bytesToHex(hash)
     const cached = this.states.get(key)
     if (cached !== undefined) return cached
     const raw = this.kv.getSync(bucketKey(Bucket.consensusSnapshot, hash))
-    let state: ValidatorState | undefined
-    if (raw !== undefined) state = ValidatorState.decode(raw)
-    else if (this.initialValidators !== undefined) state = new ValidatorState(this.schedule.firstBlock - 1n, this.initialValidators(hash))
-    if (state === undefined) throw new BlockError('unknown ancestor', `no QBFT validator state for ${key}`)
+    if (raw === undefined) throw new BlockError('unknown ancestor', `no QBFT validator state for ${key}`)
+    const state = ValidatorState.decode(raw)
     this.remember(key, state)
     return state
   }
 
   /** Sorted, lowercase: the validators that must commit the block after `parent`. */
   validatorsFor(parent: BlockHeader): string[] {
-    return this.settingsAt(parent.number + 1n).validatorsOverride ?? this.stateAfter(parent.hash()).validators
+    return this.settingsAt(parent.number + 1n).validatorsOverride ?? this.stateAfter(parent.hash(), parent.number).validators
   }
 
   /** The proposer of `round` for the block after `parent`. */
@@ -134,7 +136,7 @@ export class QbftEngine implements ConsensusEngine {
   }
 
   async recordHeader(batch: WriteBatch, header: BlockHeader): Promise<void> {
-    await this.store(batch, header.hash(), await this.nextState(header, this.stateAfter(header.parentHash)))
+    await this.store(batch, header.hash(), await this.nextState(header, this.stateAfter(header.parentHash, header.number - 1n)))
   }
 
   // --- verification ---
