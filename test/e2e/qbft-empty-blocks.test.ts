@@ -1,10 +1,13 @@
-// QBFT's empty-block period (Besu's xemptyblockperiodseconds) on a real validator process: an
-// idle chain commits an empty block only every emptyblockperiodseconds, while a transaction
-// still gets a block within blockperiodseconds.
+// QBFT's timing settings on a real validator process: the empty-block period (Besu's
+// xemptyblockperiodseconds: an idle chain commits an empty block only every
+// emptyblockperiodseconds, while a transaction still gets a block within blockperiodseconds),
+// and a transition that changes the block period at a given block.
 import assert from 'node:assert/strict'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { after, before, describe, it } from 'node:test'
 import { ethers } from 'ethers'
+import type { GenesisFile } from '@busan/chain-config'
 import { Cluster, type ClusterNode } from './network-helpers/cluster.ts'
 import { devWallets, sendTransfer, waitFor, waitForReceipt } from './network-helpers/chain.ts'
 import type { HeaderJson } from './helpers/qbft.ts'
@@ -48,5 +51,27 @@ describe('QBFT empty-block period', { timeout: 120_000 }, () => {
     assert.equal(Number(receipt.blockNumber), Number(parent.number) + 1)
     assert.ok(Number(included.timestamp) - Number(parent.timestamp) < EMPTY_PERIOD_S, `the transaction's block came ${Number(included.timestamp) - Number(parent.timestamp)} s after its parent`)
     assert.ok(Date.now() - sent < 2_500, `committed ${Date.now() - sent} ms after it was sent`)
+  })
+})
+
+describe('QBFT transitions: the block period changes at a block', { timeout: 120_000 }, () => {
+  const cluster = Cluster.create({ name: 'qbftt', keys: 1, signers: 1, period: 1, consensus: 'qbft' })
+  const SWITCH = 4
+  let validator: ClusterNode
+
+  before(async () => {
+    const genesis = JSON.parse(readFileSync(cluster.genesisPath, 'utf8')) as GenesisFile
+    genesis.config.transitions = { qbft: [{ block: SWITCH, blockperiodseconds: 3 }] }
+    writeFileSync(cluster.genesisPath, JSON.stringify(genesis, null, 2))
+    ;[validator] = await cluster.init('validator')
+    await validator.start({ key: cluster.keys[0] })
+  })
+  after(() => cluster.destroy())
+
+  it(`keeps 1 s between blocks before block ${SWITCH} and 3 s from it on`, async () => {
+    await waitFor(`block ${SWITCH + 2}`, async () => Number(await validator.rpc<string>('eth_blockNumber')) >= SWITCH + 2, { timeoutMs: 60_000 })
+    const time = async (n: number) => Number((await validator.rpc<HeaderJson>('eth_getBlockByNumber', [ethers.toQuantity(n), false])).timestamp)
+    for (let n = 2; n < SWITCH; n++) assert.ok((await time(n)) - (await time(n - 1)) < 3, `block ${n}: the 1 s period`)
+    for (let n = SWITCH; n <= SWITCH + 2; n++) assert.ok((await time(n)) - (await time(n - 1)) >= 3, `block ${n}: the 3 s period`)
   })
 })

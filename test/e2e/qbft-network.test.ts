@@ -55,6 +55,17 @@ describe('QBFT: four validators and a follower', { timeout: 300_000 }, () => {
     }
     t.diagnostic(`blocks 1..${latest} by proposer: ${JSON.stringify(Object.fromEntries(proposers))}`)
     assert.ok(proposers.size >= 3, 'the proposer rotates')
+    // Besu's qbft_getSignerMetrics: blocks proposed per validator over [from, to), every validator listed.
+    const lastHeader = await follower.rpc<HeaderJson>('eth_getBlockByNumber', [ethers.toQuantity(latest), false])
+    const lastProposer = lastHeader.miner.toLowerCase()
+    proposers.set(lastProposer, (proposers.get(lastProposer) ?? 0) - 1)
+    const metrics = await follower.rpc<{ address: string; proposedBlockCount: string }[]>('qbft_getSignerMetrics', ['0x1', ethers.toQuantity(latest)])
+    assert.deepEqual(
+      Object.fromEntries(metrics.map((m) => [m.address, Number(m.proposedBlockCount)])),
+      Object.fromEntries(set.map((v) => [v, proposers.get(v) ?? 0])),
+    )
+    const scrape = await (await fetch(`${validators[0].rpcUrl}/metrics`)).text()
+    for (const name of ['qbft_round', 'qbft_round_changes_total', 'qbft_commit_seconds', 'qbft_messages_total', 'qbft_commit_seals_total']) assert.match(scrape, new RegExp(`^# TYPE ${name} `, 'm'))
   })
 
   it('is final at once: finalized and safe are the head on every node, and a transaction sent to the follower is committed', async () => {
