@@ -55,7 +55,7 @@ describe('QBFT with a faulty and a hostile validator', { timeout: 300_000 }, () 
   it('never signs two different blocks in one round, with a validator SIGKILLed at random moments', async (t) => {
     const victim = honest[0]
     const random = prng(99)
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 4; i++) {
       await sleep(300 + Math.floor(random() * 2200))
       await victim.kill()
       await sleep(200 + Math.floor(random() * 800))
