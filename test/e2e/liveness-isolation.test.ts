@@ -116,3 +116,25 @@ describe('limits: --rpc.workers, --rpc.workqueue, --rpc.evmtimeout, --rpc.gascap
     assert.ok(seconds < 4, `the batch was answered soon after its budget (${seconds.toFixed(1)} s)`)
   })
 })
+
+describe('calls cut off at their deadline, back to back', () => {
+  let e: E2ENode
+  before(async () => {
+    e = await startE2ENode({ period: 1, extraArgs: ['--rpc.evmtimeout', '200ms', '--rpc.workers', '2'] })
+  })
+  after(() => e?.stop())
+
+  it('never take the node down: 300 infinite loops sent 50 ms apart, each stopped at 200 ms', async () => {
+    // Each timeout terminates a worker thread wherever it is, inside hashing included (with native
+    // crypto in the workers this pattern aborted the process within ~15 s).
+    const answers = await Promise.all(
+      Array.from({ length: 300 }, async (_, i) => {
+        await new Promise((resolve) => setTimeout(resolve, i * 50))
+        return (await e.rpcResponse('eth_call', [{ data: INFINITE_LOOP }, 'latest'])).error?.message
+      }),
+    )
+    assert.ok(answers.every((message) => message === 'execution aborted (timeout = 200ms)' || /^server busy/.test(message ?? '')), [...new Set(answers)].join(' | '))
+    assert.equal(e.node.process.exitCode, null, 'the node is still running')
+    assert.match(await e.rpc<string>('eth_blockNumber'), /^0x/)
+  })
+})

@@ -1,10 +1,14 @@
-// Native secp256k1 and keccak for EthereumJS through `Common.customCrypto`.
+// Native secp256k1 and keccak for EthereumJS through `Common.customCrypto` (pure JS in threads
+// that may be terminated mid-call, see `portable`).
 // The bindings are loaded directly: `require('secp256k1')` silently falls back to a
 // pure-JS implementation (20x slower) when the native build is missing, and we want
 // that to fail loudly instead.
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
+import { isMainThread, workerData } from 'node:worker_threads'
 import type { CustomCrypto } from '@ethereumjs/common'
+import { secp256k1 as secp } from '@noble/curves/secp256k1.js'
+import { keccak_256 } from '@noble/hashes/sha3.js'
 
 const require = createRequire(import.meta.url)
 
@@ -21,16 +25,57 @@ interface KeccakState {
   squeeze(length: number): Buffer
 }
 
-const secp256k1 = require('secp256k1/bindings') as Secp256k1Native
-const NativeKeccakState = require('node-gyp-build')(dirname(require.resolve('keccak/package.json'))) as new () => KeccakState
-const keccakState = new NativeKeccakState()
+/**
+ * Threads that may be terminated in the middle of a call (the RPC worker threads, stopped when a
+ * call outlives its deadline) use pure-JS crypto (@noble, what EthereumJS uses by default): a
+ * thread terminated inside a node-addon-api addon (secp256k1, keccak) aborts the whole process.
+ * They say so with `workerData.portableCrypto`.
+ */
+const portable = !isMainThread && (workerData as { portableCrypto?: boolean } | null)?.portableCrypto === true
+
+interface CryptoImpl {
+  keccak256(data: Uint8Array): Uint8Array
+  /** 64-byte signature r || s. */
+  recover(sig64: Uint8Array, recid: number, msgHash: Uint8Array): Uint8Array
+  sign(msgHash: Uint8Array, privateKey: Uint8Array): { signature: Uint8Array; recid: number }
+  /** Uncompressed public key, 65 bytes with the 0x04 prefix. */
+  publicKey(privateKey: Uint8Array): Uint8Array
+}
+
+function nativeImpl(): CryptoImpl {
+  const secp256k1 = require('secp256k1/bindings') as Secp256k1Native
+  const NativeKeccakState = require('node-gyp-build')(dirname(require.resolve('keccak/package.json'))) as new () => KeccakState
+  const keccakState = new NativeKeccakState()
+  return {
+    keccak256(data) {
+      // One sponge is reused: hashing is synchronous, so calls never interleave.
+      keccakState.initialize(1088, 512)
+      keccakState.absorb(Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength))
+      const digest = keccakState.squeeze(32)
+      return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength)
+    },
+    recover: (sig64, recid, msgHash) => secp256k1.ecdsaRecover(sig64, recid, msgHash, false),
+    sign: (msgHash, privateKey) => secp256k1.ecdsaSign(msgHash, privateKey),
+    publicKey: (privateKey) => secp256k1.publicKeyCreate(privateKey, false),
+  }
+}
+
+function portableImpl(): CryptoImpl {
+  return {
+    keccak256: (data) => keccak_256(data),
+    recover: (sig64, recid, msgHash) => secp.Signature.fromBytes(sig64).addRecoveryBit(recid).recoverPublicKey(msgHash).toBytes(false),
+    sign(msgHash, privateKey) {
+      const recovered = secp.sign(msgHash, privateKey, { prehash: false, format: 'recovered' })
+      return { signature: recovered.subarray(1), recid: recovered[0] }
+    },
+    publicKey: (privateKey) => secp.getPublicKey(privateKey, false),
+  }
+}
+
+const impl = portable ? portableImpl() : nativeImpl()
 
 export function keccak256(data: Uint8Array): Uint8Array {
-  // One sponge is reused: hashing is synchronous, so calls never interleave.
-  keccakState.initialize(1088, 512)
-  keccakState.absorb(Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength))
-  const digest = keccakState.squeeze(32)
-  return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength)
+  return impl.keccak256(data)
 }
 
 function leftPad32(bytes: Uint8Array): Uint8Array {
@@ -56,7 +101,7 @@ export function recoverPublicKey(msgHash: Uint8Array, recid: number, r: Uint8Arr
   const sig = new Uint8Array(64)
   sig.set(leftPad32(r), 0)
   sig.set(leftPad32(s), 32)
-  return secp256k1.ecdsaRecover(sig, recid, msgHash, false).subarray(1)
+  return impl.recover(sig, recid, msgHash).subarray(1)
 }
 
 /** Address (20 bytes) of an uncompressed 64-byte public key. */
@@ -65,12 +110,12 @@ export function publicKeyToAddress(publicKey: Uint8Array): Uint8Array {
 }
 
 export function privateKeyToAddress(privateKey: Uint8Array): Uint8Array {
-  return publicKeyToAddress(secp256k1.publicKeyCreate(privateKey, false).subarray(1))
+  return publicKeyToAddress(impl.publicKey(privateKey).subarray(1))
 }
 
 /** Signs a 32-byte digest; returns r, s and the recovery id (0/1). */
 export function signDigest(msgHash: Uint8Array, privateKey: Uint8Array): { r: Uint8Array; s: Uint8Array; recovery: number } {
-  const { signature, recid } = secp256k1.ecdsaSign(msgHash, privateKey)
+  const { signature, recid } = impl.sign(msgHash, privateKey)
   return { r: signature.slice(0, 32), s: signature.slice(32, 64), recovery: recid }
 }
 
@@ -81,7 +126,7 @@ function ecrecover(msgHash: Uint8Array, v: bigint, r: Uint8Array, s: Uint8Array,
 // EthereumJS calls `ecsign(hash, key, { prehash: false, format: 'recovered' })` and expects
 // 65 bytes laid out as [recovery | r | s].
 function ecsign(msgHash: Uint8Array, privateKey: Uint8Array): Uint8Array {
-  const { signature, recid } = secp256k1.ecdsaSign(msgHash, privateKey)
+  const { signature, recid } = impl.sign(msgHash, privateKey)
   const out = new Uint8Array(65)
   out[0] = recid
   out.set(signature, 1)
@@ -89,7 +134,7 @@ function ecsign(msgHash: Uint8Array, privateKey: Uint8Array): Uint8Array {
 }
 
 function ecdsaRecover(sig: Uint8Array, recId: number, hash: Uint8Array): Uint8Array {
-  return secp256k1.ecdsaRecover(sig, recId, hash, false)
+  return impl.recover(sig, recId, hash)
 }
 
 export const nativeCrypto: CustomCrypto = {

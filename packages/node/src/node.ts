@@ -95,7 +95,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     syncWrites: config.dbSync ?? config.signer !== undefined,
   })
   const workers = new RpcWorkerPool(
-    { dbHandle: kv.handle, genesis: config.genesis },
+    { dbHandle: kv.handle, genesis: config.genesis, portableCrypto: true },
     { threads: config.rpc?.workers, maxQueue: config.rpc?.workQueue },
     logger.child({ module: 'rpc-workers' }),
     registry,

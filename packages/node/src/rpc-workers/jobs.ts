@@ -46,4 +46,9 @@ export interface WorkerInit {
   dbHandle: bigint
   /** The chain's genesis file, to build the same `Common`. */
   genesis: import('@busan/chain-config').GenesisFile
+  /**
+   * Always true: these threads are terminated mid-call at a deadline, so they use pure-JS crypto
+   * (a thread terminated inside a native addon call aborts the process; see @busan/chain-config).
+   */
+  portableCrypto: true
 }
