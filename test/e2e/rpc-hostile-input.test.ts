@@ -4,6 +4,7 @@
 // objects) against a real node, then the specific geth answers, then an oversized WebSocket
 // frame.
 import assert from 'node:assert/strict'
+import { connect } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { prng } from '@busan/testkit'
 import { allMethods } from '../../packages/rpc/src/methods/index.ts'
@@ -102,6 +103,25 @@ describe('hostile input: no request surfaces an internal error', () => {
     assert.equal(lines.length, 1)
     assert.equal(lines[0].level, 40, 'warn')
     assert.equal(lines[0].err, undefined, 'no stack trace')
+    assert.deepEqual(e.node.logs.filter((line) => typeof line.level === 'number' && line.level >= 50), [], 'no error-level line')
+    assert.match(await e.rpc<string>('eth_chainId'), /^0x7a69$/)
+  })
+
+  it('closes WebSocket connections that break the protocol without an error-level log line', async () => {
+    const port = Number(new URL(e.node.rpcUrl).port)
+    const mask = Buffer.from([1, 2, 3, 4])
+    const masked = (opcode: number, payload: number[]) => Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | payload.length]), mask, Buffer.from(payload.map((b, i) => b ^ mask[i % 4]))])
+    // An unmasked client frame, a reserved opcode, text that is not UTF-8.
+    for (const frame of [Buffer.from([0x81, 0x02, 0x7b, 0x7d]), masked(0x3, [0x78, 0x78]), masked(0x1, [0xff, 0xfe, 0xfd])]) {
+      const socket = connect(port, '127.0.0.1')
+      socket.on('error', () => {})
+      socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n')
+      await new Promise((resolve) => socket.once('data', resolve))
+      socket.write(frame)
+      await new Promise((resolve) => socket.once('close', resolve))
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    assert.deepEqual(e.node.logs.filter((line) => typeof line.level === 'number' && line.level >= 50).map((line) => line.msg), [])
     assert.match(await e.rpc<string>('eth_chainId'), /^0x7a69$/)
   })
 })

@@ -69,6 +69,8 @@ export interface LogFilter {
   addresses: Uint8Array[]
   /** Per position: undefined/null = wildcard, otherwise any of the listed topics. */
   topics: (Uint8Array[] | null)[]
+  /** One block's logs (any stored block, canonical or not) instead of the range. */
+  blockHash?: Uint8Array
   /**
    * The caller refuses more than this many logs (0 = no limit): the backend may stop
    * collecting once it has `limit + 1`, so an over-wide query costs no more than that.
@@ -152,7 +154,10 @@ export interface ChainBackend {
   isCanonical(hash: Uint8Array): Promise<boolean>
   /** A mined transaction (canonical chain only) or one waiting in the pool. */
   transaction(hash: Uint8Array): Promise<TransactionView | undefined>
-  receipts(block: BlockView): Promise<ReceiptView[]>
+  /** Every receipt of the block; `signal` aborts the work when the request's budget runs out. */
+  receipts(block: BlockView, signal?: AbortSignal): Promise<ReceiptView[]>
+  /** Gas used by each transaction of the block (for fee history: no logs derived). */
+  gasUsedPerTransaction(block: BlockView): Promise<bigint[]>
   receipt(txHash: Uint8Array): Promise<ReceiptView | undefined>
   /**
    * Logs in [fromBlock, toBlock] on the canonical chain matching the filter, oldest first.

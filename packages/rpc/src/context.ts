@@ -2,7 +2,7 @@
 import type { Logger } from 'pino'
 import type { BlockView, RpcBackend } from './backend.ts'
 import { HASH_NOT_CANONICAL, HEADER_FOR_HASH_NOT_FOUND, HEADER_NOT_FOUND, serverError } from './errors.ts'
-import type { FilterManager } from './filters.ts'
+import type { FilterManager } from './filter-manager.ts'
 import type { ResolvedRpcOptions } from './options.ts'
 import type { BlockSelector, Param } from './params.ts'
 import type { SubscriptionScope } from './subscriptions.ts'

@@ -72,7 +72,7 @@ export class Dispatcher {
   }
 
   /**
-   * Answers one HTTP body or WebSocket message. Returns the response text, or undefined when
+   * Answers one HTTP body or WebSocket message (its nesting already checked, json-guard.ts). Returns the response text, or undefined when
    * nothing is to be sent (only notifications). Never throws.
    */
   async handle(text: string, ctx: HandlerContext): Promise<string | undefined> {
@@ -98,6 +98,9 @@ export class Dispatcher {
     let size = 2
     const budget = this.#options.maxBatchResponseBytes
     for (const item of message) {
+      // Reads are synchronous: without this a batch of a thousand calls would run as one piece
+      // of work, and no block would be sealed or imported until it ended.
+      await yieldToEventLoop()
       if (budget > 0 && size > budget) {
         const id = callId(item)
         if (id !== undefined) parts.push(JSON.stringify(errorResponse(id, new RpcError(ErrorCode.ResponseTooLarge, 'response too large'))))
@@ -155,6 +158,10 @@ export class Dispatcher {
     if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ method, outcome, ms: Math.round(seconds * 1e4) / 10 }, 'rpc call')
     return hasId ? response : undefined
   }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
 }
 
 function validId(id: unknown): boolean {

@@ -49,7 +49,7 @@ export class RpcError extends Error {
   }
 }
 
-export const parseError = (): RpcError => new RpcError(ErrorCode.ParseError, 'parse error')
+export const parseError = (detail?: string): RpcError => new RpcError(ErrorCode.ParseError, detail === undefined ? 'parse error' : `parse error: ${detail}`)
 export const invalidRequest = (message = 'invalid request'): RpcError => new RpcError(ErrorCode.InvalidRequest, message)
 export const methodNotFound = (method: string): RpcError =>
   new RpcError(ErrorCode.MethodNotFound, `the method ${method} does not exist/is not available`)

@@ -46,12 +46,18 @@ export interface RpcOptions {
   filterTimeoutMs?: number
   /** Most items a filter buffers between polls; the oldest are dropped past it. */
   filterMaxBuffered?: number
+  /** Most polling filters installed at once (all clients); more are refused with -32005. */
+  maxFilters?: number
   /** Most blocks eth_feeHistory looks at (geth: 1024). */
   feeHistoryMaxBlocks?: number
   /** Most reward percentiles eth_feeHistory takes (geth: 100). */
   feeHistoryMaxPercentiles?: number
   /** Most live subscriptions on one WebSocket connection. */
   maxSubscriptionsPerConnection?: number
+  /** Most live subscriptions on the server (all connections). */
+  maxSubscriptions?: number
+  /** Most open WebSocket connections; more are closed at once with 1013 (try again later). */
+  maxWsConnections?: number
   /** A WebSocket client that lets this many bytes queue up unread is disconnected. */
   wsMaxBufferedBytes?: number
   gasPriceOracle?: GasPriceOracleOptions
@@ -71,9 +77,12 @@ export interface ResolvedRpcOptions {
   logsMaxResults: number
   filterTimeoutMs: number
   filterMaxBuffered: number
+  maxFilters: number
   feeHistoryMaxBlocks: number
   feeHistoryMaxPercentiles: number
   maxSubscriptionsPerConnection: number
+  maxSubscriptions: number
+  maxWsConnections: number
   wsMaxBufferedBytes: number
   gasPriceOracle: Required<GasPriceOracleOptions>
 }
@@ -94,10 +103,13 @@ export const DEFAULT_RPC_OPTIONS: Readonly<ResolvedRpcOptions> = Object.freeze({
   logsMaxResults: 10_000,
   filterTimeoutMs: 5 * 60 * 1000,
   filterMaxBuffered: 10_000,
+  maxFilters: 10_000,
   feeHistoryMaxBlocks: 1024,
   feeHistoryMaxPercentiles: 100,
   maxSubscriptionsPerConnection: 1000,
-  wsMaxBufferedBytes: 16 * 1024 * 1024,
+  maxSubscriptions: 10_000,
+  maxWsConnections: 256,
+  wsMaxBufferedBytes: 4 * 1024 * 1024,
   gasPriceOracle: Object.freeze({ blocks: 20, percentile: 60, defaultTip: GWEI, maxTip: 500n * GWEI, ignoreTip: 2n }),
 })
 
@@ -142,9 +154,12 @@ export function resolveOptions(options: RpcOptions = {}): ResolvedRpcOptions {
     logsMaxResults: nonNegativeInt('logsMaxResults', options.logsMaxResults, d.logsMaxResults),
     filterTimeoutMs: nonNegativeInt('filterTimeoutMs', options.filterTimeoutMs, d.filterTimeoutMs, 1),
     filterMaxBuffered: nonNegativeInt('filterMaxBuffered', options.filterMaxBuffered, d.filterMaxBuffered, 1),
+    maxFilters: nonNegativeInt('maxFilters', options.maxFilters, d.maxFilters, 1),
     feeHistoryMaxBlocks: nonNegativeInt('feeHistoryMaxBlocks', options.feeHistoryMaxBlocks, d.feeHistoryMaxBlocks, 1),
     feeHistoryMaxPercentiles: nonNegativeInt('feeHistoryMaxPercentiles', options.feeHistoryMaxPercentiles, d.feeHistoryMaxPercentiles, 1),
     maxSubscriptionsPerConnection: nonNegativeInt('maxSubscriptionsPerConnection', options.maxSubscriptionsPerConnection, d.maxSubscriptionsPerConnection, 1),
+    maxSubscriptions: nonNegativeInt('maxSubscriptions', options.maxSubscriptions, d.maxSubscriptions, 1),
+    maxWsConnections: nonNegativeInt('maxWsConnections', options.maxWsConnections, d.maxWsConnections, 1),
     wsMaxBufferedBytes: nonNegativeInt('wsMaxBufferedBytes', options.wsMaxBufferedBytes, d.wsMaxBufferedBytes, 1),
     gasPriceOracle: {
       blocks: nonNegativeInt('gasPriceOracle.blocks', gpo.blocks, d.gasPriceOracle.blocks, 1),

@@ -9,8 +9,9 @@ import type { BlockView, LogView, RpcBackend } from './backend.ts'
 import type { HandlerContext } from './context.ts'
 import { deadlineAfter } from './deadline.ts'
 import { Dispatcher, type CallObserver } from './dispatcher.ts'
+import { JsonDepthGuard, MAX_JSON_DEPTH, withinJsonDepth } from './json-guard.ts'
 import { ErrorCode } from './errors.ts'
-import { FilterManager } from './filters.ts'
+import { FilterManager } from './filter-manager.ts'
 import { GasPriceOracle } from './methods/eth/fee.ts'
 import { allMethods } from './methods/index.ts'
 import { resolveOptions, type RpcOptions } from './options.ts'
@@ -24,6 +25,48 @@ export interface RpcServerDeps {
 
 /** How long closing waits for requests in flight before dropping their connections. */
 const SHUTDOWN_GRACE_MS = 5000
+
+/** The body of an HTTP request refused while it was read because it nests too deeply. */
+const TOO_DEEP = Symbol('too deep')
+const tooDeep = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: ErrorCode.ParseError, message: `parse error: nested deeper than ${MAX_JSON_DEPTH} levels` } })
+
+/**
+ * Reads a request body as text, whatever its content type (curl's default form type included,
+ * and a syntax error answers -32700 rather than fastify's 400), enforcing the size limit and
+ * refusing a body that nests too deeply as soon as that shows, without reading the rest.
+ */
+function readBody(payload: NodeJS.ReadableStream, maxBytes: number, done: (err: Error | null, body?: unknown) => void): void {
+  const guard = new JsonDepthGuard()
+  const chunks: Buffer[] = []
+  let size = 0
+  let finished = false
+  const finish = (err: Error | null, body?: unknown) => {
+    if (finished) return
+    finished = true
+    payload.removeListener('data', onData)
+    // A refused body is not read further: the connection closes once the answer is out.
+    if (err !== null || body === TOO_DEEP) payload.pause()
+    done(err, body)
+  }
+  const onData = (chunk: Buffer) => {
+    size += chunk.length
+    if (size > maxBytes) return finish(Object.assign(new Error('request body too large'), { statusCode: 413 }))
+    if (!guard.feed(chunk)) return finish(null, TOO_DEEP)
+    chunks.push(chunk)
+  }
+  payload.on('data', onData)
+  payload.on('end', () => finish(null, Buffer.concat(chunks, size).toString('utf8')))
+  payload.on('error', (err: Error) => finish(err))
+}
+
+/**
+ * Answers a refused body and closes the connection once the answer is out, so the client cannot
+ * keep streaming megabytes through the thread that seals.
+ */
+function refuseAndClose(reply: FastifyReply, status: number, body: string): FastifyReply {
+  reply.raw.once('finish', () => reply.request.raw.socket.destroy())
+  return reply.code(status).header('content-type', 'application/json').header('connection', 'close').send(body)
+}
 
 function errorBody(code: number, message: string): string {
   return JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } })
@@ -85,8 +128,13 @@ export function buildRpcServer(backend: RpcBackend, options: RpcOptions = {}, de
   const opts = resolveOptions(options)
   // The node may already hand over a child bound to module 'rpc'; do not bind it twice.
   const log = deps.logger.bindings().module === 'rpc' ? deps.logger : deps.logger.child({ module: 'rpc' })
-  const filters = new FilterManager({ timeoutMs: opts.filterTimeoutMs, maxBuffered: opts.filterMaxBuffered })
-  const hub = new SubscriptionHub(backend, log, { maxPerConnection: opts.maxSubscriptionsPerConnection, maxBufferedBytes: opts.wsMaxBufferedBytes })
+  const filters = new FilterManager({ timeoutMs: opts.filterTimeoutMs, maxBuffered: opts.filterMaxBuffered, maxFilters: opts.maxFilters })
+  const hub = new SubscriptionHub(backend, log, {
+    maxPerConnection: opts.maxSubscriptionsPerConnection,
+    maxBufferedBytes: opts.wsMaxBufferedBytes,
+    maxConnections: opts.maxWsConnections,
+    maxSubscriptions: opts.maxSubscriptions,
+  })
   const observe = deps.metrics === null ? undefined : instrument(deps.metrics, hub, filters)
   // A consensus namespace is served only when the node runs that engine (clique_* on Clique, qbft_* on QBFT).
   const hasBackend = (namespace: string) => (namespace === 'clique' ? backend.clique !== undefined : namespace === 'qbft' ? backend.qbft !== undefined : true)
@@ -112,7 +160,7 @@ export function buildRpcServer(backend: RpcBackend, options: RpcOptions = {}, de
   // Chain events feed filters and subscriptions; a failure there must never reach the chain.
   const onNewHead = (head: BlockView, logs: LogView[], removedLogs: LogView[]): void => {
     try {
-      filters.onNewHead(head, logs, removedLogs)
+      filters.onNewHead(head.hash, removedLogs)
       hub.onNewHead(head, logs, removedLogs)
     } catch (err) {
       log.error({ err }, 'delivering a new head to filters and subscriptions failed')
@@ -159,18 +207,30 @@ export function buildRpcServer(backend: RpcBackend, options: RpcOptions = {}, de
     methods: ['POST', 'GET', 'OPTIONS'],
     maxAge: 600,
   })
-  app.register(websocket, { options: { maxPayload: opts.wsMaxMessageBytes } })
+  app.register(websocket, {
+    options: { maxPayload: opts.wsMaxMessageBytes },
+    // A client's protocol error (ws has closed the socket already) is not the node's fault: one
+    // line, no stack, and only the oversized message at warn. A handler's own failure is.
+    errorHandler: (error: Error & { code?: string }, socket: { terminate(): void }, request: FastifyRequest) => {
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+        log.warn({ remoteAddress: request.socket.remoteAddress, limitBytes: opts.wsMaxMessageBytes }, 'websocket message over the size limit; connection closed (1009)')
+      } else if (error.code?.startsWith('WS_ERR_') === true || error.code === 'ECONNRESET') {
+        log.debug({ remoteAddress: request.socket.remoteAddress, code: error.code, reason: error.message }, 'websocket protocol error; connection closed')
+      } else log.error({ err: error }, 'websocket handler failed')
+      socket.terminate()
+    },
+  })
 
   app.register(async (api) => {
     // Every body is read as text whatever its content type: curl's default form type is
     // accepted, and a JSON syntax error answers -32700 rather than fastify's 400.
     api.removeAllContentTypeParsers()
-    api.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body))
+    api.addContentTypeParser('*', (_request, payload, done) => readBody(payload, opts.maxBodyBytes, done))
 
     api.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
       reply.header('content-type', 'application/json')
       if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413) {
-        return reply.code(413).send(errorBody(ErrorCode.InvalidRequest, `request body too large (limit ${opts.maxBodyBytes} bytes)`))
+        return refuseAndClose(reply, 413, errorBody(ErrorCode.InvalidRequest, `request body too large (limit ${opts.maxBodyBytes} bytes)`))
       }
       if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
         return reply.code(err.statusCode).send(errorBody(ErrorCode.InvalidRequest, err.message))
@@ -185,6 +245,7 @@ export function buildRpcServer(backend: RpcBackend, options: RpcOptions = {}, de
 
     api.post('/', async (request, reply) => {
       const body = typeof request.body === 'string' ? request.body : ''
+      if (request.body === TOO_DEEP) return refuseAndClose(reply, 200, tooDeep)
       const response = await dispatcher.handle(body, { ...services, deadline: deadlineAfter(opts.callTimeoutMs) })
       reply.header('content-type', 'application/json')
       return reply.send(response ?? '')
@@ -201,10 +262,13 @@ export function buildRpcServer(backend: RpcBackend, options: RpcOptions = {}, de
       },
       // A plain GET (health checks) gets an empty 200, as geth.
       handler: async (_request, reply) => reply.code(200).send(''),
-      wsHandler: (socket: SocketLike & { on(event: string, listener: (...args: any[]) => void): void }, request: FastifyRequest) => {
+      wsHandler: (socket: SocketLike & { on(event: string, listener: (...args: any[]) => void): void }) => {
         const connection = hub.connect(socket)
+        if (connection === undefined) return
         socket.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
-          const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as Buffer).toString('utf8')
+          const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer)
+          if (!withinJsonDepth(bytes)) return connection.send(tooDeep)
+          const text = bytes.toString('utf8')
           // Messages run concurrently; each one's new subscriptions start after its own answer.
           const scope = connection.scope()
           const ctx: HandlerContext = { ...services, connection: scope, deadline: deadlineAfter(opts.callTimeoutMs) }
@@ -217,12 +281,6 @@ export function buildRpcServer(backend: RpcBackend, options: RpcOptions = {}, de
           )
         })
         socket.on('close', () => connection.close())
-        socket.on('error', (err: Error & { code?: string }) => {
-          // ws has already closed the connection with 1009 (message too big): one line, no stack.
-          if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
-            log.warn({ remoteAddress: request.socket.remoteAddress, limitBytes: opts.wsMaxMessageBytes }, 'websocket message over the size limit; connection closed (1009)')
-          } else log.debug({ err }, 'websocket error')
-        })
       },
     })
 

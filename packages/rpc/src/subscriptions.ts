@@ -5,7 +5,8 @@
 import type { Logger } from 'pino'
 import type { BlockView, LogView, RpcBackend } from './backend.ts'
 import { limitExceeded } from './errors.ts'
-import { logMatches, newId } from './filters.ts'
+import { newId } from './filter-manager.ts'
+import { logMatches } from './filters.ts'
 import { formatHeader, formatLog, formatTransactionView, hex } from './format.ts'
 import type { FilterCriteria } from './params.ts'
 
@@ -29,6 +30,22 @@ interface Subscription {
   readonly fullTransactions?: boolean
   active: boolean
   queue: string[]
+}
+
+/** A slice of subscription work stops after this long and lets the event loop run (sealing, imports, reads). */
+const SLICE_MS = 4
+
+/** Visits `items`, giving the event loop back whenever a slice of SLICE_MS has passed. */
+async function sliced<T>(items: Iterable<T>, visit: (item: T) => void): Promise<void> {
+  let started = performance.now()
+  let count = 0
+  for (const item of items) {
+    visit(item)
+    if (++count % 64 === 0 && performance.now() - started > SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve))
+      started = performance.now()
+    }
+  }
 }
 
 function notification(id: string, resultJson: string): string {
@@ -64,6 +81,7 @@ export class Connection {
     if (this.#subscriptions.size >= this.#hub.maxPerConnection) {
       throw limitExceeded(`too many subscriptions on this connection (max ${this.#hub.maxPerConnection})`)
     }
+    if (this.#hub.subscriptionCount >= this.#hub.maxSubscriptions) throw limitExceeded(`too many subscriptions on this server (max ${this.#hub.maxSubscriptions})`)
     const sub: Subscription = { id: newId(), kind, connection: this, ...options, active: false, queue: [] }
     this.#subscriptions.set(sub.id, sub)
     this.#hub.add(sub)
@@ -142,6 +160,8 @@ export class SubscriptionHub {
   readonly logger: Logger
   readonly maxPerConnection: number
   readonly maxBufferedBytes: number
+  readonly maxConnections: number
+  readonly maxSubscriptions: number
   readonly #backend: RpcBackend
   readonly #connections = new Set<Connection>()
   readonly #byKind: Record<SubscriptionKind, Set<Subscription>> = {
@@ -149,17 +169,25 @@ export class SubscriptionHub {
     logs: new Set(),
     newPendingTransactions: new Set(),
   }
-  /** Full-transaction lookups run in order so notifications keep the pool's order. */
-  #pendingLookups: Promise<void> = Promise.resolve()
+  /** Notifications go out in order, one event's after the previous one's. */
+  #deliveries: Promise<void> = Promise.resolve()
 
-  constructor(backend: RpcBackend, logger: Logger, limits: { maxPerConnection: number; maxBufferedBytes: number }) {
+  constructor(backend: RpcBackend, logger: Logger, limits: { maxPerConnection: number; maxBufferedBytes: number; maxConnections: number; maxSubscriptions: number }) {
     this.#backend = backend
     this.logger = logger
     this.maxPerConnection = limits.maxPerConnection
     this.maxBufferedBytes = limits.maxBufferedBytes
+    this.maxConnections = limits.maxConnections
+    this.maxSubscriptions = limits.maxSubscriptions
   }
 
-  connect(socket: SocketLike): Connection {
+  /** A connection for `socket`, or undefined (the socket closed with 1013, try again later) when the server holds maxConnections. */
+  connect(socket: SocketLike): Connection | undefined {
+    if (this.#connections.size >= this.maxConnections) {
+      this.logger.warn({ connections: this.#connections.size }, 'websocket connection refused: too many connections')
+      socket.close(1013, 'too many connections')
+      return undefined
+    }
     const connection = new Connection(this, socket)
     this.#connections.add(connection)
     return connection
@@ -185,51 +213,62 @@ export class SubscriptionHub {
     this.#connections.delete(connection)
   }
 
+  /**
+   * Notifies newHeads and logs subscriptions of a new head (a reorg's removed logs first, as
+   * geth). Delivery runs after earlier deliveries, in slices that give the event loop back
+   * every few milliseconds: ten thousand subscriptions and a block of a hundred thousand logs
+   * must not hold up the next block.
+   */
   onNewHead(head: BlockView, logs: LogView[], removedLogs: LogView[]): void {
     const heads = this.#byKind.newHeads
-    if (heads.size > 0) {
-      const json = JSON.stringify(formatHeader(head.block.header, head.hash))
-      for (const sub of heads) sub.connection.notify(sub, json)
-    }
     const logSubs = this.#byKind.logs
-    if (logSubs.size === 0 || (logs.length === 0 && removedLogs.length === 0)) return
-    const formatted = new Map<LogView, string>()
-    const json = (log: LogView, removed: boolean): string => {
-      let text = formatted.get(log)
-      if (text === undefined) {
-        text = JSON.stringify(formatLog(log, removed))
-        formatted.set(log, text)
+    if (heads.size === 0 && logSubs.size === 0) return
+    this.#deliver(async () => {
+      if (heads.size > 0) {
+        const json = JSON.stringify(formatHeader(head.block.header, head.hash))
+        await sliced(heads, (sub) => sub.connection.notify(sub, json))
       }
-      return text
-    }
-    for (const sub of logSubs) {
-      const { addresses, topics } = sub.criteria as FilterCriteria
-      // One notification per log; a reorg's removed logs (removed: true) come first, as geth.
-      for (const log of removedLogs) if (logMatches(log, addresses, topics)) sub.connection.notify(sub, json(log, true))
-      for (const log of logs) if (logMatches(log, addresses, topics)) sub.connection.notify(sub, json(log, false))
-    }
+      if (logSubs.size === 0 || (logs.length === 0 && removedLogs.length === 0)) return
+      const formatted = new Map<LogView, string>()
+      const json = (log: LogView, removed: boolean): string => {
+        let text = formatted.get(log)
+        if (text === undefined) {
+          text = JSON.stringify(formatLog(log, removed))
+          formatted.set(log, text)
+        }
+        return text
+      }
+      await sliced(logSubs, (sub) => {
+        const { addresses, topics } = sub.criteria as FilterCriteria
+        for (const log of removedLogs) if (logMatches(log, addresses, topics)) sub.connection.notify(sub, json(log, true))
+        for (const log of logs) if (logMatches(log, addresses, topics)) sub.connection.notify(sub, json(log, false))
+      })
+    })
   }
 
   onPendingTransaction(hash: Uint8Array): void {
     const subs = this.#byKind.newPendingTransactions
     if (subs.size === 0) return
-    const hashJson = `"${hex(hash)}"`
-    let wantsFull = false
-    for (const sub of subs) {
-      if (sub.fullTransactions === true) wantsFull = true
-      else sub.connection.notify(sub, hashJson)
-    }
-    if (!wantsFull) return
-    this.#pendingLookups = this.#pendingLookups.then(async () => {
-      try {
-        const view = await this.#backend.chain.transaction(hash)
-        if (view === undefined) return // already gone from the pool
-        const json = JSON.stringify(formatTransactionView(view))
-        for (const sub of this.#byKind.newPendingTransactions) if (sub.fullTransactions === true) sub.connection.notify(sub, json)
-      } catch (err) {
-        this.logger.error({ err }, 'pending transaction lookup for subscriptions failed')
-      }
+    this.#deliver(async () => {
+      const hashJson = `"${hex(hash)}"`
+      let wantsFull = false
+      await sliced(subs, (sub) => {
+        if (sub.fullTransactions === true) wantsFull = true
+        else sub.connection.notify(sub, hashJson)
+      })
+      if (!wantsFull) return
+      const view = await this.#backend.chain.transaction(hash)
+      if (view === undefined) return // already gone from the pool
+      const json = JSON.stringify(formatTransactionView(view))
+      await sliced(subs, (sub) => {
+        if (sub.fullTransactions === true) sub.connection.notify(sub, json)
+      })
     })
+  }
+
+  /** Runs `delivery` after the earlier ones, so notifications keep the chain's and the pool's order. */
+  #deliver(delivery: () => Promise<void>): void {
+    this.#deliveries = this.#deliveries.then(delivery).catch((err: unknown) => this.logger.error({ err }, 'delivering notifications to subscriptions failed'))
   }
 
   closeAll(): void {

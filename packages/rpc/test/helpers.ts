@@ -150,6 +150,7 @@ export function createTestBackend(): TestBackend {
           logs: [makeLog(v, { transactionHash: tx.hash(), transactionIndex: i, logIndex: i })],
         })),
       receipt: async () => undefined,
+      gasUsedPerTransaction: async (v) => v.block.transactions.map(() => 21_000n),
       logs: async (filter) => (hooks.logs ? hooks.logs(filter) : []),
       state: (v): StateView => ({
         getBalance: async (address) => (hooks.balance ? hooks.balance(address, v) : 1000n),

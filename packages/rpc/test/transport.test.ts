@@ -28,6 +28,15 @@ describe('JSON-RPC framing over HTTP', () => {
     }
   })
 
+  it('refuses JSON nested deeper than 64 levels before parsing it; brackets inside strings do not count', async () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`
+    assert.deepEqual(await h.rpc(deep), { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'parse error: nested deeper than 64 levels' } })
+    const inString = { jsonrpc: '2.0', id: 7, method: 'web3_sha3', params: [`0x${'00'.repeat(4)}`], note: '['.repeat(1000) }
+    assert.equal((await h.rpc(inString)).id, 7)
+    const nestedEnough = { jsonrpc: '2.0', id: 8, method: 'eth_chainId', params: [], x: JSON.parse(`${'['.repeat(60)}${']'.repeat(60)}`) }
+    assert.deepEqual(await h.rpc(nestedEnough), { jsonrpc: '2.0', id: 8, result: '0x7a69' })
+  })
+
   it('answers invalid request objects with -32600', async () => {
     const invalid = { code: -32600, message: 'invalid request' }
     assert.deepEqual(await h.rpc('42'), { jsonrpc: '2.0', id: null, error: invalid })

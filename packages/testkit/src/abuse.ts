@@ -17,6 +17,10 @@ export interface AbuseOptions {
   loopClients?: number
   /** Whether one client sends back-to-back proof batches. Default true. */
   proofs?: boolean
+  /** Clients sending back-to-back batches of 1,000 cheap reads (eth_getBalance). Default 0. */
+  batchClients?: number
+  /** Clients sending back-to-back 5 MB bodies of nested brackets (a JSON.parse bomb). Default 0. */
+  nestedClients?: number
 }
 
 export interface AbuseReport {
@@ -49,6 +53,13 @@ export function proofBatch(address: string, calls = 70): string {
   return JSON.stringify(Array.from({ length: calls }, (_, id) => ({ jsonrpc: '2.0', id, method: 'eth_getProof', params: [address, keys, 'latest'] })))
 }
 
+/** Reads an answer to its end unparsed: parsing megabytes would load this thread, not the node. */
+async function drain(response: Response): Promise<void> {
+  for await (const _chunk of response.body ?? []) {
+    // discard
+  }
+}
+
 async function post(url: string, body: string, signal?: AbortSignal): Promise<Response> {
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal })
 }
@@ -73,19 +84,20 @@ export async function runAbuse(options: AbuseOptions): Promise<AbuseReport> {
   const prover = (async () => {
     while (options.proofs !== false && !stop.signal.aborted) {
       // The answer (up to 25 MB) is drained unread: parsing it would load this thread, not the node.
-      await post(options.url, batch, stop.signal)
-        .then(async (response) => {
-          for await (const _chunk of response.body ?? []) {
-            // discard
-          }
-        })
-        .catch(() => undefined)
+      await post(options.url, batch, stop.signal).then(drain).catch(() => undefined)
       proofBatches++
     }
   })()
+  const repeat = (count: number | undefined, body: string) =>
+    Array.from({ length: count ?? 0 }, async () => {
+      while (!stop.signal.aborted) await post(options.url, body, stop.signal).then(drain).catch(() => undefined)
+    })
+  const balances = JSON.stringify(Array.from({ length: 1000 }, (_, id) => ({ jsonrpc: '2.0', id, method: 'eth_getBalance', params: [`0x${id.toString(16).padStart(40, '0')}`, 'latest'] })))
+  const nested = `${'['.repeat(2_500_000)}${']'.repeat(2_500_000)}`
+  const flooders = [...repeat(options.batchClients, balances), ...repeat(options.nestedClients, nested)]
   const { latencies, arrivals } = await probe(options.url, options.seconds)
   stop.abort()
-  await Promise.all([...loops, prover])
+  await Promise.all([...loops, prover, ...flooders])
   return { latencies, arrivals, loopAnswers, proofBatches, proofBatchBytes: batch.length }
 }
 

@@ -5,8 +5,11 @@ import type { Chain } from '@busan/chain'
 import type { ChainBackend, BlockView, CallRequest, CallResult, LogFilter, LogView, ReceiptView, StateView, TransactionView } from '@busan/rpc'
 import type { TxPool } from '@busan/txpool'
 import type { RpcWorkerPool } from '../rpc-workers/index.ts'
-import { deriveReceipts } from './receipts.ts'
+import { deriveReceipt, gasUsedPerTransaction } from './receipts.ts'
 import { TrieStateView } from './state-view.ts'
+
+/** State readers kept (least recently used dropped first). */
+const STATE_READERS = 16
 
 /**
  * The chain as JSON-RPC handlers see it: blocks, receipts with derived fields, logs, state,
@@ -20,6 +23,7 @@ export class NodeChainBackend implements ChainBackend {
   private readonly pool: TxPool
   private readonly workers: RpcWorkerPool
   private readonly views = new WeakMap<Block, BlockView>()
+  private readonly stateReaders = new Map<string, TrieStateView>()
 
   constructor(chain: Chain, pool: TxPool, workers: RpcWorkerPool) {
     this.chain = chain
@@ -85,9 +89,9 @@ export class NodeChainBackend implements ChainBackend {
     return { tx, hash, sender: view.senders[location.index], blockHash: view.hash, blockNumber: block.header.number, index: location.index, blockBaseFee: block.header.baseFeePerGas }
   }
 
-  async receipts(view: BlockView): Promise<ReceiptView[]> {
-    const stored = this.chain.store.receipts(view.hash) ?? []
-    return deriveReceipts(view, stored)
+  /** On an RPC worker thread: a full block's receipts can hold a hundred thousand logs. */
+  receipts(view: BlockView, signal?: AbortSignal): Promise<ReceiptView[]> {
+    return this.workers.run({ kind: 'receipts', blockHash: view.hash }, signal)
   }
 
   async receipt(txHash: Uint8Array): Promise<ReceiptView | undefined> {
@@ -95,7 +99,11 @@ export class NodeChainBackend implements ChainBackend {
     if (location === undefined) return undefined
     const block = this.chain.store.blockByHash(location.blockHash)
     if (block === undefined) return undefined
-    return (await this.receipts(this.view(block)))[location.index]
+    return deriveReceipt(this.view(block), this.chain.store.receipts(location.blockHash) ?? [], location.index)
+  }
+
+  async gasUsedPerTransaction(view: BlockView): Promise<bigint[]> {
+    return gasUsedPerTransaction(this.chain.store.receipts(view.hash) ?? [])
   }
 
   /** Runs on an RPC worker thread: a wide range reads many blocks. */
@@ -105,8 +113,8 @@ export class NodeChainBackend implements ChainBackend {
 
   /** Reads run here (a few trie lookups each); proofs, up to 1,024 storage keys, on an RPC worker thread. */
   state(view: BlockView): StateView {
-    const reads = new TrieStateView(this.chain.trieStore, this.common, view.block.header.stateRoot)
     const stateRoot = view.block.header.stateRoot
+    const reads = this.stateReader(stateRoot)
     return {
       getBalance: (address) => reads.getBalance(address),
       getNonce: (address) => reads.getNonce(address),
@@ -114,6 +122,21 @@ export class NodeChainBackend implements ChainBackend {
       getStorageAt: (address, slot) => reads.getStorageAt(address, slot),
       getProof: (address, slots, signal) => this.workers.run({ kind: 'proof', stateRoot, address, slots }, signal),
     }
+  }
+
+  /**
+   * A reader of the state at `stateRoot`, kept for the few most recent roots: building a trie and
+   * its state manager costs more than the read itself (most reads are at the head).
+   */
+  private stateReader(stateRoot: Uint8Array): TrieStateView {
+    const key = bytesToHex(stateRoot)
+    let reader = this.stateReaders.get(key)
+    if (reader === undefined) {
+      reader = new TrieStateView(this.chain.trieStore, this.common, stateRoot)
+      if (this.stateReaders.size >= STATE_READERS) this.stateReaders.delete(this.stateReaders.keys().next().value as string)
+    } else this.stateReaders.delete(key)
+    this.stateReaders.set(key, reader)
+    return reader
   }
 
   /** Runs on an RPC worker thread, within the caller's deadline (`signal`). */

@@ -13,6 +13,15 @@ import { blockLogs } from './receipts.ts'
 export async function collectLogs(store: ChainStore, filter: LogFilter): Promise<LogView[]> {
   const limit = filter.limit !== undefined && filter.limit > 0 ? filter.limit : Infinity
   const logs: LogView[] = []
+  if (filter.blockHash !== undefined) {
+    // By hash: any stored block, canonical or not, as geth.
+    const block = store.blockByHash(filter.blockHash)
+    if (block === undefined) return logs
+    for (const receiptLogs of blockLogs({ block, hash: filter.blockHash, senders: [] }, store.receipts(filter.blockHash) ?? [])) {
+      for (const log of receiptLogs) if (logMatches(log, filter.addresses, filter.topics)) logs.push(log)
+    }
+    return logs
+  }
   for (const number of await candidateBlocks(store, filter)) {
     const hash = store.canonicalHash(number)
     const block = hash === undefined ? undefined : store.blockByHash(hash)

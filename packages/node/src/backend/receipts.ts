@@ -42,35 +42,61 @@ export function blockLogs(view: StoredBlock, stored: StoredReceipt[], removed = 
 
 /** Receipts as clients see them: per-transaction gas, prices, contract address, positioned logs. */
 export function deriveReceipts(view: StoredBlock, stored: StoredReceipt[], removed = false): ReceiptView[] {
-  const { block, hash, senders } = view
-  const baseFee = block.header.baseFeePerGas ?? 0n
   const logs = blockLogs(view, stored, removed)
-  let previousCumulative = 0n
-  return stored.map((receipt, index) => {
-    const tx = block.transactions[index]
-    const sender = senders[index]
-    const bloom = new Bloom(undefined, block.common)
-    for (const log of logs[index]) {
-      bloom.add(log.address)
-      for (const topic of log.topics) bloom.add(topic)
-    }
-    const gasUsed = receipt.cumulativeGasUsed - previousCumulative
-    previousCumulative = receipt.cumulativeGasUsed
-    return {
-      transactionHash: tx.hash(),
-      transactionIndex: index,
-      blockHash: hash,
-      blockNumber: block.header.number,
-      from: sender,
-      to: tx.to?.bytes,
-      contractAddress: tx.to === undefined ? generateAddress(sender, bigIntToUnpaddedBytes(tx.nonce)) : undefined,
-      cumulativeGasUsed: receipt.cumulativeGasUsed,
-      gasUsed,
-      effectiveGasPrice: effectiveGasPrice(tx, baseFee),
-      status: receipt.status,
-      type: tx.type,
-      logsBloom: bloom.bitvector,
-      logs: logs[index],
-    }
+  return stored.map((receipt, index) => receiptView(view, stored, index, logs[index]))
+}
+
+/**
+ * One receipt of a block, without deriving the others (their logs are only counted, for the
+ * log positions): a block can hold a hundred thousand logs, each costing keccak for the bloom.
+ */
+export function deriveReceipt(view: StoredBlock, stored: StoredReceipt[], index: number): ReceiptView | undefined {
+  if (index >= stored.length) return undefined
+  let logIndex = 0
+  for (let i = 0; i < index; i++) logIndex += stored[i].logs.length
+  const transactionHash = view.block.transactions[index].hash()
+  const logs = stored[index].logs.map(([address, topics, data], i) => ({
+    address, topics, data,
+    blockNumber: view.block.header.number, blockHash: view.hash, blockTimestamp: view.block.header.timestamp,
+    transactionHash, transactionIndex: index, logIndex: logIndex + i, removed: false,
+  }))
+  return receiptView(view, stored, index, logs)
+}
+
+/** Gas used by each transaction of a block, from the receipts' cumulative gas. */
+export function gasUsedPerTransaction(stored: StoredReceipt[]): bigint[] {
+  let previous = 0n
+  return stored.map((receipt) => {
+    const used = receipt.cumulativeGasUsed - previous
+    previous = receipt.cumulativeGasUsed
+    return used
   })
+}
+
+function receiptView(view: StoredBlock, stored: StoredReceipt[], index: number, logs: LogView[]): ReceiptView {
+  const { block, hash, senders } = view
+  const tx = block.transactions[index]
+  const sender = senders[index]
+  const receipt = stored[index]
+  const bloom = new Bloom(undefined, block.common)
+  for (const log of logs) {
+    bloom.add(log.address)
+    for (const topic of log.topics) bloom.add(topic)
+  }
+  return {
+    transactionHash: tx.hash(),
+    transactionIndex: index,
+    blockHash: hash,
+    blockNumber: block.header.number,
+    from: sender,
+    to: tx.to?.bytes,
+    contractAddress: tx.to === undefined ? generateAddress(sender, bigIntToUnpaddedBytes(tx.nonce)) : undefined,
+    cumulativeGasUsed: receipt.cumulativeGasUsed,
+    gasUsed: receipt.cumulativeGasUsed - (index === 0 ? 0n : stored[index - 1].cumulativeGasUsed),
+    effectiveGasPrice: effectiveGasPrice(tx, block.header.baseFeePerGas ?? 0n),
+    status: receipt.status,
+    type: tx.type,
+    logsBloom: bloom.bitvector,
+    logs,
+  }
 }

@@ -1,7 +1,7 @@
 // The work the node sends to its RPC worker threads, and what comes back. Everything here
 // crosses a thread boundary by structured clone, so it is plain data: bytes, bigints,
 // strings. Errors travel as `JobFailure` because a cloned Error keeps only its message.
-import type { AccountProof, CallRequest, CallResult, LogFilter, LogView } from '@busan/rpc'
+import type { AccountProof, CallRequest, CallResult, LogFilter, LogView, ReceiptView } from '@busan/rpc'
 
 /** A call on top of a block: the block's RLP-encoded header and its author (COINBASE). */
 interface CallOn {
@@ -18,6 +18,7 @@ export type Job =
   | ({ kind: 'estimateGas' } & CallOn)
   | { kind: 'proof'; stateRoot: Uint8Array; address: Uint8Array; slots: Uint8Array[] }
   | { kind: 'logs'; filter: LogFilter }
+  | { kind: 'receipts'; blockHash: Uint8Array }
 
 export type JobKind = Job['kind']
 
@@ -27,6 +28,7 @@ export interface JobResults {
   estimateGas: bigint
   proof: AccountProof
   logs: LogView[]
+  receipts: ReceiptView[]
 }
 
 /**

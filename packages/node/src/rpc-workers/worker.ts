@@ -11,6 +11,7 @@ import { KeyValueStore, TrieNodeStore } from '@busan/db'
 import { ExecutionError } from '@busan/rpc'
 import { CallExecutor } from '../backend/calls.ts'
 import { collectLogs } from '../backend/logs.ts'
+import { deriveReceipts } from '../backend/receipts.ts'
 import { TrieStateView } from '../backend/state-view.ts'
 import type { Job, JobFailure, JobKind, JobReply, JobResults, WorkerInit } from './jobs.ts'
 
@@ -34,6 +35,11 @@ async function execute(job: Job): Promise<JobResults[JobKind]> {
       return new TrieStateView(trieStore, common, job.stateRoot).getProof(job.address, job.slots)
     case 'logs':
       return collectLogs(store, job.filter)
+    case 'receipts': {
+      const block = store.blockByHash(job.blockHash)
+      if (block === undefined) return []
+      return deriveReceipts({ block, hash: job.blockHash, senders: store.senders(job.blockHash) }, store.receipts(job.blockHash) ?? [])
+    }
   }
 }
 

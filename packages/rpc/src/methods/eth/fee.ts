@@ -114,10 +114,10 @@ export class GasPriceOracle {
 async function blockRewards(backend: RpcBackend, view: BlockView, percentiles: number[]): Promise<string[]> {
   const { header, transactions } = view.block
   if (header.gasUsed === 0n || transactions.length === 0) return percentiles.map(() => '0x0')
-  const receipts = await backend.chain.receipts(view)
+  const txGasUsed = await backend.chain.gasUsedPerTransaction(view)
   const baseFee = header.baseFeePerGas ?? 0n
   const sorted = transactions
-    .map((tx, i) => ({ reward: effectiveTip(tx, baseFee), gasUsed: receipts[i]?.gasUsed ?? 0n }))
+    .map((tx, i) => ({ reward: effectiveTip(tx, baseFee), gasUsed: txGasUsed[i] ?? 0n }))
     .sort((a, b) => (a.reward < b.reward ? -1 : a.reward > b.reward ? 1 : 0))
   const gasUsed = Number(header.gasUsed)
   let txIndex = 0

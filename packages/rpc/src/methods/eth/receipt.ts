@@ -1,5 +1,6 @@
 // Receipts: one by transaction hash, or all of a block.
 import { method, resolveBlock, type MethodTable } from '../../context.ts'
+import { requestTimedOut, withinDeadline } from '../../deadline.ts'
 import { formatReceipt } from '../../format.ts'
 import { blockTagOrHash, hash, required } from '../../params.ts'
 
@@ -12,6 +13,6 @@ export const receiptMethods: MethodTable = {
   eth_getBlockReceipts: method([required('block', blockTagOrHash)], async (ctx, block) => {
     const view = await resolveBlock(ctx, block)
     if (view === undefined) return null
-    return (await ctx.backend.chain.receipts(view)).map(formatReceipt)
+    return (await withinDeadline(ctx.deadline, requestTimedOut, (signal) => ctx.backend.chain.receipts(view, signal))).map(formatReceipt)
   }),
 }
