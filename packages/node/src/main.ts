@@ -64,24 +64,55 @@ function fail(message: string): never {
   process.exit(2)
 }
 
-function integerFlag(value: string | undefined, name: string): number | undefined {
+/**
+ * A whole number written in decimal digits, within [min, max]. Number() would also take
+ * "1e3", "0x10" or "" and round what is past 2^53; a flag means what its digits say.
+ */
+function bigintFlag(value: string | undefined, name: string, min: bigint, max: bigint): bigint | undefined {
   if (value === undefined) return undefined
-  const parsed = Number(value)
-  if (!Number.isInteger(parsed) || parsed < 0) fail(`--${name} must be a non-negative integer`)
-  return parsed
+  const text = value.trim()
+  if (!/^\d+$/.test(text) || BigInt(text) < min || BigInt(text) > max) fail(`--${name} must be a whole number from ${min} to ${max} in decimal digits, got ${value}`)
+  return BigInt(text)
 }
+
+/** bigintFlag for counts, ports and seconds: from `min` (default 0) to `max` (default 2^53-1). */
+function integerFlag(value: string | undefined, name: string, range: { min?: number; max?: number } = {}): number | undefined {
+  const parsed = bigintFlag(value, name, BigInt(range.min ?? 0), BigInt(range.max ?? Number.MAX_SAFE_INTEGER))
+  return parsed === undefined ? undefined : Number(parsed)
+}
+
+const MAX_PORT = 65_535
 
 function list(value: string | undefined): string[] {
   return (value ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '')
 }
 
-/** A Go-style duration as geth's flags take it ("5s", "500ms", "1m", "0"), in milliseconds. */
+/**
+ * The longest delay a Node.js timer keeps, 2^31-1 ms (~24.8 days): a longer one fires at
+ * once with a TimeoutOverflowWarning, so a huge timeout would abort every call.
+ */
+const MAX_DURATION_MS = 2 ** 31 - 1
+const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
+/** Go's duration syntax (time.ParseDuration), in the units a node's flags need: "1m30s" is one. */
+const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/
+const DURATION_TERM = /(\d+(?:\.\d+)?)(ms|s|m|h)/g
+
+/**
+ * A Go-style duration as geth's flags take it ("5s", "500ms", "1m30s", "0"), in whole
+ * milliseconds: 0, or from 1 ms to MAX_DURATION_MS. A bare number other than 0 has no unit
+ * and is refused.
+ */
 function durationFlag(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim())
-  if (match === null || (match[2] === undefined && match[1] !== '0')) fail(`--${name} must be a duration such as 5s or 500ms, got ${value}`)
-  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
-  return Math.round(Number(match[1]) * (units[match[2] ?? 'ms'] ?? 1))
+  const text = value.trim()
+  if (text === '0') return 0
+  if (!DURATION.test(text)) fail(`--${name} must be a duration such as 5s, 500ms or 1m30s (units ms, s, m, h), got ${value}`)
+  let ms = 0
+  for (const [, amount, unit] of text.matchAll(DURATION_TERM)) ms += Number(amount) * (DURATION_UNITS[unit] ?? Number.NaN)
+  // Rounded to 0 it would mean "none" (no timeout), the opposite of what was asked.
+  if (ms > 0 && ms < 1) fail(`--${name} must be 0 or at least 1ms, got ${value}`)
+  if (Math.round(ms) > MAX_DURATION_MS) fail(`--${name} must be at most 596h31m23.647s (2^31-1 ms, the longest timer Node.js keeps), got ${value}`)
+  return Math.round(ms)
 }
 
 function booleanFlag(value: string | undefined, name: string): boolean | undefined {
@@ -106,15 +137,17 @@ function txpoolConfig(flags: Flags): NodeConfig['txpool'] {
   }
 }
 
+/** geth's --rpc.gascap is a uint64. */
+const MAX_GAS_CAP = 2n ** 64n - 1n
+/** Each RPC worker thread holds its own EVM and database handles, ~47 MB. */
+const MAX_RPC_WORKERS = 64
+
 /** geth's --rpc.gascap and --rpc.evmtimeout, and the worker threads that run heavy calls. */
 function rpcLimits(flags: Flags): NodeConfig['rpc'] {
-  const gasCap = integerFlag(flags['rpc.gascap'], 'rpc.gascap')
-  const workers = integerFlag(flags['rpc.workers'], 'rpc.workers')
-  if (workers === 0) fail('--rpc.workers must be at least 1')
   return {
-    gasCap: gasCap === undefined ? undefined : BigInt(gasCap),
+    gasCap: bigintFlag(flags['rpc.gascap'], 'rpc.gascap', 0n, MAX_GAS_CAP),
     evmTimeoutMs: durationFlag(flags['rpc.evmtimeout'], 'rpc.evmtimeout'),
-    workers,
+    workers: integerFlag(flags['rpc.workers'], 'rpc.workers', { min: 1, max: MAX_RPC_WORKERS }),
     workQueue: integerFlag(flags['rpc.workqueue'], 'rpc.workqueue'),
   }
 }
@@ -126,7 +159,7 @@ const RUN_NAMESPACES = 'eth,net,web3,txpool'
 function httpConfig(flags: Flags, defaultNamespaces: string): NodeConfig['http'] {
   return {
     host: flags['http.addr'],
-    port: integerFlag(flags['http.port'], 'http.port') ?? 8545,
+    port: integerFlag(flags['http.port'], 'http.port', { max: MAX_PORT }) ?? 8545,
     corsOrigins: list(flags['http.corsdomain']),
     namespaces: list(flags['http.api'] ?? defaultNamespaces),
   }
@@ -150,7 +183,7 @@ async function dev(flags: Flags): Promise<NodeConfig> {
   const sealer = accounts[0]
   return {
     dataDir: resolve(flags.datadir ?? join(repoRoot, '.data/dev')),
-    genesis: await devChainGenesis(consensusFlag(flags.consensus), integerFlag(flags.period, 'period') ?? 2, sealer.address),
+    genesis: await devChainGenesis(consensusFlag(flags.consensus), integerFlag(flags.period, 'period', { max: Math.floor(MAX_DURATION_MS / 1000) }) ?? 2, sealer.address),
     signer: { address: hexToBytes(sealer.address as `0x${string}`), privateKey: hexToBytes(sealer.privateKey as `0x${string}`) },
     http: httpConfig(flags, DEV_NAMESPACES),
     rpc: rpcLimits(flags),
@@ -199,7 +232,7 @@ async function run(flags: Flags): Promise<NodeConfig> {
     dbSync: booleanFlag(flags['db.sync'], 'db.sync'),
     txpool: txpoolConfig(flags),
     p2p: {
-      listen: [`/ip4/${flags['p2p.addr']}/tcp/${integerFlag(flags['p2p.port'], 'p2p.port') ?? 30303}`],
+      listen: [`/ip4/${flags['p2p.addr']}/tcp/${integerFlag(flags['p2p.port'], 'p2p.port', { max: MAX_PORT }) ?? 30303}`],
       bootnodes: list(flags.bootnodes),
       allowlist: flags.allowlist === undefined ? undefined : list(flags.allowlist),
       discoveryIntervalMs: positiveDurationFlag(flags['discovery.interval'], 'discovery.interval'),

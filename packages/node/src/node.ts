@@ -105,7 +105,8 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     common,
     state: headStateReader(chain, chain.head),
     head: headContext(chain.head),
-    logger: logger.child({ module: 'txpool' }),
+    // The pool names its module itself.
+    logger,
     metrics: registry,
     options: poolOptions(config),
   })

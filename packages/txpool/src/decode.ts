@@ -45,7 +45,7 @@ export interface DecodedTx {
   legacyChainId: bigint | undefined
 }
 
-interface TypeLayout {
+export interface TypeLayout {
   /** geth's Go type name, used in its rlp messages. */
   name: string
   fields: number
@@ -122,10 +122,11 @@ export function identifyRaw(input: Uint8Array, ctx: DecodeContext): { raw: Uint8
 }
 
 /**
- * Decodes a raw transaction (from `identifyRaw`) and checks everything that needs neither
- * the sender nor the state. Throws TxPoolError.
+ * The type, layout and RLP fields of a raw transaction, as geth's decoding reads them: a
+ * known type with the right number of fields of the right kinds, no check of their values.
+ * Throws TxPoolError.
  */
-export function decodeRaw(raw: Uint8Array, hash: Uint8Array, hashHex: string, ctx: DecodeContext): DecodedTx {
+export function decodeFields(raw: Uint8Array): { type: number; layout: TypeLayout; bytes: Uint8Array[] } {
   const first = raw[0]
   let type: number
   let payload: Uint8Array
@@ -158,7 +159,15 @@ export function decodeRaw(raw: Uint8Array, hash: Uint8Array, hashHex: string, ct
       throw new TxPoolError(R.Rlp, `expected input ${isList ? 'string or byte' : 'list'} for ${layout.name} field ${i}`)
     }
   }
-  const bytes = values as Uint8Array[]
+  return { type, layout, bytes: values as Uint8Array[] }
+}
+
+/**
+ * Decodes a raw transaction (from `identifyRaw`) and checks everything that needs neither
+ * the sender nor the state. Throws TxPoolError.
+ */
+export function decodeRaw(raw: Uint8Array, hash: Uint8Array, hashHex: string, ctx: DecodeContext): DecodedTx {
+  const { type, layout, bytes } = decodeFields(raw)
   const n = layout.fields
   const vBytes = bytes[n - 3]
   const rBytes = bytes[n - 2]

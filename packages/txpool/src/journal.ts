@@ -5,11 +5,19 @@
 // `rejournalMs` and at stop (a temporary file renamed over it), which drops the mined and
 // dropped ones. Format as geth's: a stream of RLP items, a legacy transaction as its RLP list,
 // a typed one as an RLP string holding its EIP-2718 envelope.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs'
 import { RLP } from '@ethereumjs/rlp'
 import type { Logger } from 'pino'
+import { decodeFields } from './decode.ts'
 import type { PooledTransaction } from './interface.ts'
 import type { TxPool } from './pool.ts'
+
+/**
+ * The largest journal loaded, in bytes. A full pool (14,096 transactions) journals a few MB;
+ * a larger file is not this node's journal as it wrote it, and reading it whole would hold
+ * the start (and over 2 GiB cannot be read into one buffer at all).
+ */
+export const MAX_JOURNAL_BYTES = 256 * 1024 * 1024
 
 export interface TransactionJournalInit {
   /** The journal file, e.g. <datadir>/transactions.rlp. */
@@ -17,6 +25,8 @@ export interface TransactionJournalInit {
   pool: TxPool
   /** How often the file is rewritten from the pool, in ms (geth's `--txpool.rejournal`). */
   rejournalMs: number
+  /** A larger file is not loaded but moved aside (default MAX_JOURNAL_BYTES). */
+  maxBytes?: number
   logger: Logger
 }
 
@@ -26,30 +36,63 @@ export function journalItem(raw: Uint8Array): Uint8Array {
 }
 
 /**
- * The raw transactions of a journal file's content, in order. A damaged tail (a write cut
- * short) ends the list: `damaged` is then the number of bytes left unread.
+ * The raw transactions of a journal file's content, in order. Reading stops at the first item
+ * that does not decode as a transaction, as geth's journal load does (a write cut short, or
+ * a file that is not a journal): `damaged` is then the number of bytes left unread.
  */
 export function readJournal(data: Uint8Array): { raws: Uint8Array[]; damaged: number } {
   const raws: Uint8Array[] = []
-  let rest = data
-  while (rest.length > 0) {
-    let decoded: { data: unknown; remainder: Uint8Array }
-    try {
-      decoded = RLP.decode(rest, true)
-    } catch {
-      return { raws, damaged: rest.length }
-    }
-    const consumed = rest.length - decoded.remainder.length
-    raws.push(decoded.data instanceof Uint8Array ? decoded.data : rest.subarray(0, consumed))
-    rest = decoded.remainder
+  let offset = 0
+  while (offset < data.length) {
+    const rest = data.subarray(offset)
+    const length = itemLength(rest)
+    const raw = length === undefined ? undefined : transactionOf(rest.subarray(0, length))
+    if (length === undefined || raw === undefined) break
+    raws.push(raw)
+    offset += length
   }
-  return { raws, damaged: 0 }
+  return { raws, damaged: data.length - offset }
+}
+
+/**
+ * The length (header and payload) of the RLP item `data` starts with, or undefined when it
+ * is cut short. The reader walks the file by views with it: RLP.decode's stream mode copies
+ * the whole remainder for every item, quadratic in the file's size.
+ */
+function itemLength(data: Uint8Array): number | undefined {
+  const prefix = data[0]
+  let length: number
+  if (prefix < 0x80) length = 1
+  else if (prefix <= 0xb7) length = 1 + prefix - 0x80
+  else if (prefix >= 0xc0 && prefix <= 0xf7) length = 1 + prefix - 0xc0
+  else {
+    // Long form: the payload's length follows in the next 1-8 bytes, big-endian.
+    const lengthOfLength = prefix < 0xc0 ? prefix - 0xb7 : prefix - 0xf7
+    if (data.length <= lengthOfLength) return undefined
+    let payload = 0
+    for (let i = 1; i <= lengthOfLength; i++) payload = payload * 256 + data[i]
+    length = 1 + lengthOfLength + payload
+  }
+  return length <= data.length ? length : undefined
+}
+
+/** The raw transaction one journal item holds, or undefined when it is not a transaction. */
+function transactionOf(item: Uint8Array): Uint8Array | undefined {
+  try {
+    const raw = item[0] >= 0xc0 ? item : RLP.decode(item)
+    if (!(raw instanceof Uint8Array)) return undefined
+    decodeFields(raw)
+    return raw
+  } catch {
+    return undefined
+  }
 }
 
 export class TransactionJournal {
   private readonly path: string
   private readonly pool: TxPool
   private readonly rejournalMs: number
+  private readonly maxBytes: number
   private readonly logger: Logger
   private fd: number | undefined
   private timer: NodeJS.Timeout | undefined
@@ -59,6 +102,7 @@ export class TransactionJournal {
     this.path = init.path
     this.pool = init.pool
     this.rejournalMs = init.rejournalMs
+    this.maxBytes = init.maxBytes ?? MAX_JOURNAL_BYTES
     this.logger = init.logger
   }
 
@@ -67,9 +111,9 @@ export class TransactionJournal {
    * mined meanwhile, are left out), then rewrites the journal with what the pool kept.
    */
   async load(): Promise<{ journaled: number; added: number }> {
-    if (!existsSync(this.path)) return { journaled: 0, added: 0 }
-    const { raws, damaged } = readJournal(readFileSync(this.path))
-    if (damaged > 0) this.logger.warn({ path: this.path, bytes: damaged }, 'transaction journal has a damaged tail; reading stopped there')
+    const data = this.read()
+    if (data === undefined) return { journaled: 0, added: 0 }
+    const { raws, damaged } = readJournal(data)
     let added = 0
     for (const raw of raws) {
       try {
@@ -79,9 +123,40 @@ export class TransactionJournal {
         // Mined, replaced or no longer valid: the rewrite below leaves it out.
       }
     }
+    if (damaged > 0) {
+      // The rewrite below drops the skipped bytes, as geth's does.
+      this.logger.warn({ path: this.path, journaled: raws.length, added, skippedBytes: damaged }, 'transaction journal: reading stopped at an item that is not a transaction, the rest is skipped')
+    }
     this.rotate()
     this.logger.info({ path: this.path, journaled: raws.length, added }, 'loaded local transactions from the journal')
     return { journaled: raws.length, added }
+  }
+
+  /**
+   * The journal's content, or undefined when there is none to load. One over `maxBytes`, or
+   * one that cannot be read, is moved aside for the operator (`<path>.unread-<time>`) and the
+   * node starts without it: left in place, the next rewrite would replace it.
+   */
+  private read(): Uint8Array | undefined {
+    try {
+      const { size } = statSync(this.path)
+      if (size <= this.maxBytes) return readFileSync(this.path)
+      this.setAside({ reason: 'too large', bytes: size, limit: this.maxBytes })
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      this.setAside({ reason: 'unreadable', error: error instanceof Error ? error.message : String(error) })
+    }
+    return undefined
+  }
+
+  private setAside(why: Record<string, unknown>): void {
+    const aside = `${this.path}.unread-${new Date().toISOString().replace(/[:.]/g, '-')}`
+    try {
+      renameSync(this.path, aside)
+      this.logger.warn({ path: this.path, movedTo: aside, ...why }, 'transaction journal not loaded: moved aside, starting without it')
+    } catch (error) {
+      this.logger.warn({ path: this.path, ...why, renameError: error instanceof Error ? error.message : String(error) }, 'transaction journal not loaded, and it could not be moved aside')
+    }
   }
 
   /** Appends each local transaction as it enters the pool; rewrites the file every rejournalMs. */

@@ -75,7 +75,9 @@ export class SubPools {
       if (sender !== undefined && sender.pendingCount >= this.options.maxPendingPerSender) {
         throw new TxPoolError(R.AccountLimit, `${sender.pendingCount} pending transactions, limit ${this.options.maxPendingPerSender}`)
       }
-      if (this.pendingTotal >= this.options.maxPending) this.makeRoomForExecutable(entry)
+      // Past maxPending it takes queued room while the pool as a whole has some (geth
+      // counts one global limit too); a transaction is evicted only when the pool is full.
+      if (this.pendingTotal + this.queuedTotal >= this.capacity) this.makeRoomForExecutable(entry)
     } else {
       if (sender !== undefined && sender.queued >= this.options.maxQueuedPerSender) {
         throw new TxPoolError(R.AccountLimit, `${sender.queued} queued transactions, limit ${this.options.maxQueuedPerSender}`)
@@ -200,7 +202,7 @@ export class SubPools {
     return { pending, queued }
   }
 
-  /** Every transaction counts against this: pending ones may use queued room (see makeRoomForExecutable). */
+  /** Every transaction counts against this: pending ones may use free queued room (see insert). */
   private get capacity(): number {
     return this.options.maxPending + this.options.maxQueued
   }
@@ -225,11 +227,12 @@ export class SubPools {
   }
 
   /**
-   * Room for an executable transaction when the pending sub-pool is full: the cheapest
-   * pending transaction of another sender if `entry` outbids it (as geth). Before refusing,
-   * an unexecutable (queued) transaction of another sender gives way, whatever it pays: the
-   * pending sub-pool then holds one more and the queued one less, so the total stays within
-   * capacity and junk in the queue never keeps out a transaction that could be mined.
+   * Room for an executable transaction when the pool is full (which the queued limit makes
+   * mean the pending sub-pool is full too): the cheapest pending transaction of another
+   * sender if `entry` outbids it (as geth). Before refusing, an unexecutable (queued)
+   * transaction of another sender gives way, whatever it pays: the pending sub-pool then
+   * holds one more and the queued one less, so the total stays within capacity and junk in
+   * the queue never keeps out a transaction that could be mined.
    */
   private makeRoomForExecutable(entry: PoolEntry): void {
     const cheapest = this.cheapestOfOthers(this.pendingHeap, entry.senderHex)

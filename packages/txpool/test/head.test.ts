@@ -131,7 +131,7 @@ describe('onNewHead', () => {
   })
 
   it('re-ranks eviction by the new base fee', async () => {
-    const { pool, state } = makePool({ options: { maxPending: 2 } })
+    const { pool, state } = makePool({ options: { maxPending: 1, maxQueued: 1 } })
     // At base fee 1 gwei: A earns 2 gwei (tip-limited), B earns 1.5 gwei.
     const a = await pool.addRaw(tx1559(0, { tip: 2n * GWEI, feeCap: 3n * GWEI }).serialize())
     const b = await pool.addRaw(tx1559(1, { tip: 3n * GWEI / 2n, feeCap: 10n * GWEI }).serialize())

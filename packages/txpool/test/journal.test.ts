@@ -1,9 +1,9 @@
 // The journal of local transactions on a real file: appended as local transactions enter the
 // pool, rewritten from the pool (mined and remote ones left out), loaded back into a new pool.
 import assert from 'node:assert/strict'
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import pino from 'pino'
 import { RLP } from '@ethereumjs/rlp'
@@ -72,6 +72,47 @@ describe('transaction journal', () => {
     assert.deepEqual(second.pool.status(), { pending: 3, queued: 0 })
     assert.ok(second.pool.locals().every((pooled) => pooled.local))
     assert.deepEqual(journaled(path), [hashOf(local[0]), hashOf(local[1]), hashOf(local[2])], 'rewritten with what the pool kept, the damaged tail gone')
+  })
+
+  it('loads a full pool back whole, however its transactions split into pending and queued', async () => {
+    // Pending borrowed queued room (3 + 1 in a pool of 2 + 2); each reload must keep all 4.
+    const limits = { maxPending: 2, maxQueued: 2 }
+    const first = makePool({ options: limits })
+    const { journal, path } = openJournal(first.pool)
+    journal.start()
+    const local = [tx1559(0, { nonce: 7n }), tx1559(1), tx1559(2), tx1559(3)]
+    for (const tx of local) await first.pool.addRaw(tx.serialize(), { local: true })
+    journal.stop()
+    const second = makePool({ options: limits })
+    assert.deepEqual(await openJournal(second.pool, path).journal.load(), { journaled: 4, added: 4 })
+    assert.deepEqual(second.pool.status(), { pending: 3, queued: 1 })
+  })
+
+  it('stops at the first item that is not a transaction, without adding what follows', () => {
+    const typed = tx1559(1).serialize()
+    const legacy = txLegacy(2).serialize()
+    const item = journalItem(typed)
+    // Zero bytes decode as RLP items one byte long, but not as transactions.
+    const zeros = new Uint8Array(1 << 20)
+    assert.deepEqual(readJournal(new Uint8Array([...item, ...zeros, ...journalItem(legacy)])), { raws: [typed], damaged: zeros.length + legacy.length })
+    assert.deepEqual(readJournal(zeros), { raws: [], damaged: zeros.length })
+    // An RLP string that is no transaction envelope, and a list that is no legacy transaction.
+    assert.deepEqual(readJournal(new Uint8Array([...RLP.encode(new Uint8Array([0x02, 0xc0])), ...item])).raws, [])
+    assert.deepEqual(readJournal(new Uint8Array([...RLP.encode([new Uint8Array([1])]), ...item])).raws, [])
+    // A length prefix that runs past the end of the file.
+    assert.deepEqual(readJournal(new Uint8Array([...item, 0xbb, 0xff, 0xff, 0xff, 0xff])), { raws: [typed], damaged: 5 })
+  })
+
+  it('moves a journal over its size limit aside and starts without it', async () => {
+    const path = join(dir, `transactions-${files++}.rlp`)
+    writeFileSync(path, new Uint8Array(4096))
+    const { pool } = makePool()
+    const journal = new TransactionJournal({ path, pool, rejournalMs: 60_000, maxBytes: 1024, logger: pino({ level: 'silent' }) })
+    assert.deepEqual(await journal.load(), { journaled: 0, added: 0 })
+    assert.equal(existsSync(path), false, 'not left where the next rewrite would replace it')
+    const aside = readdirSync(dir).filter((name) => name.startsWith(`${basename(path)}.unread-`))
+    assert.equal(aside.length, 1)
+    assert.equal(statSync(join(dir, aside[0])).size, 4096, 'kept whole for the operator')
   })
 
   it('writes geth\'s format: a legacy transaction as its RLP list, a typed one as an RLP string', () => {

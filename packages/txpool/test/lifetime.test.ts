@@ -46,6 +46,20 @@ describe('lifetime of queued transactions', () => {
 })
 
 describe('a full pool', () => {
+  it('evicts nothing while the pool as a whole has room, the pending part at maxPending or not', async () => {
+    const { pool } = makePool({ options: { maxPending: 2, maxQueued: 2 } })
+    const events = recordEvents(pool)
+    const future = await pool.addRaw(tx1559(0, { nonce: 7n }).serialize())
+    await pool.addRaw(tx1559(1).serialize())
+    await pool.addRaw(tx1559(2).serialize())
+    // Pending at maxPending, 3 of 4 in all: the executable newcomer takes the free queued room.
+    const third = await pool.addRaw(tx1559(3, { tip: 9n * GWEI }).serialize())
+    assert.deepEqual(pool.status(), { pending: 3, queued: 1 })
+    assert.deepEqual(events.dropped, [])
+    assert.equal(pool.get(future.hashHex), future)
+    assert.equal(pool.get(third.hashHex), third)
+  })
+
   it('lets an executable transaction in by evicting an unexecutable one of another sender, whatever both pay', async () => {
     const { pool } = makePool({ options: { maxPending: 2, maxQueued: 2 } })
     const events = recordEvents(pool)
@@ -70,8 +84,9 @@ describe('a full pool', () => {
     const cheap = await pool.addRaw(tx1559(0, { tip: GWEI }).serialize())
     await pool.addRaw(tx1559(1, { tip: 2n * GWEI }).serialize())
     await pool.addRaw(tx1559(2, { nonce: 7n, tip: 40n * GWEI }).serialize())
+    await pool.addRaw(tx1559(4, { nonce: 7n, tip: 40n * GWEI }).serialize())
     await pool.addRaw(tx1559(3, { tip: 5n * GWEI }).serialize())
-    assert.deepEqual(pool.status(), { pending: 2, queued: 1 })
+    assert.deepEqual(pool.status(), { pending: 2, queued: 2 })
     assert.deepEqual(events.dropped.map(([tx, reason]) => [tx.hashHex, reason]), [[cheap.hashHex, 'evicted']])
   })
 
@@ -92,10 +107,12 @@ describe('a full pool', () => {
     await pool.addRaw(tx1559(0, { nonce: 0n }).serialize())
     await pool.addRaw(tx1559(0, { nonce: 1n }).serialize())
     await pool.addRaw(tx1559(0, { nonce: 5n }).serialize())
+    await pool.addRaw(tx1559(0, { nonce: 6n }).serialize())
     await rejects(pool.addRaw(tx1559(0, { nonce: 2n, tip: 9n * GWEI }).serialize()), 'pool-full', 'txpool is full')
-    // Another sender's pending transaction that pays at least as much: underpriced, as geth.
+    // Other senders' pending transactions that pay at least as much: underpriced, as geth.
     const other = makePool({ options: { maxPending: 1, maxQueued: 1 } }).pool
     await other.addRaw(tx1559(0, { tip: 5n * GWEI }).serialize())
+    await other.addRaw(tx1559(2, { tip: 5n * GWEI }).serialize())
     await rejects(other.addRaw(tx1559(1, { tip: 5n * GWEI }).serialize()), 'underpriced', 'transaction underpriced: pool is full')
   })
 })

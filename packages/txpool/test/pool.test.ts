@@ -155,7 +155,8 @@ describe('limits', () => {
   })
 
   it('evicts the cheapest pending transaction of another sender when full', async () => {
-    const { pool } = makePool({ options: { maxPending: 3 } })
+    // A capacity of 3: the third executable transaction takes the queued slot.
+    const { pool } = makePool({ options: { maxPending: 2, maxQueued: 1 } })
     const events = record(pool)
     const cheap = await pool.addRaw(tx1559(0, { tip: 1n * GWEI }).serialize())
     await pool.addRaw(tx1559(1, { tip: 2n * GWEI }).serialize())
@@ -171,7 +172,7 @@ describe('limits', () => {
   })
 
   it('compares effective tips at the next base fee when choosing a victim', async () => {
-    const { pool } = makePool({ options: { maxPending: 2 } })
+    const { pool } = makePool({ options: { maxPending: 1, maxQueued: 1 } })
     // Tip 1.1 gwei but fee cap barely above the base fee: effective tip 0.1 gwei.
     const capped = await pool.addRaw(tx1559(0, { tip: GWEI + GWEI / 10n, feeCap: GWEI + GWEI / 10n }).serialize())
     const plain = await pool.addRaw(tx1559(1, { tip: GWEI, feeCap: 5n * GWEI }).serialize())
@@ -181,7 +182,7 @@ describe('limits', () => {
   })
 
   it('demotes the later nonces of an evicted sender so no pending gap remains', async () => {
-    const { pool } = makePool({ options: { maxPending: 4 } })
+    const { pool } = makePool({ options: { maxPending: 2, maxQueued: 2 } })
     const a0 = await pool.addRaw(tx1559(0, { nonce: 0n, tip: GWEI }).serialize())
     await pool.addRaw(tx1559(0, { nonce: 1n, tip: 5n * GWEI }).serialize())
     await pool.addRaw(tx1559(0, { nonce: 2n, tip: 5n * GWEI }).serialize())
@@ -192,14 +193,16 @@ describe('limits', () => {
     assert.equal(pool.content().pending.get(addressHex[0]), undefined)
     assert.deepEqual([...pool.content().queued.get(addressHex[0])!.keys()], [1n, 2n])
     assert.equal(await pool.pendingNonce(addresses[0]), 0n)
-    // A new nonce 0 brings the run back as far as maxPending allows: 0 and 1 pending, 2 waits.
+    // A new nonce 0 (the pool is full: it takes the place of the cheapest pending one, sender
+    // 1's) brings the run back as far as maxPending allows: 0 pending, 1 and 2 wait.
     await pool.addRaw(tx1559(0, { nonce: 0n, tip: 6n * GWEI }).serialize())
-    assert.deepEqual(pool.status(), { pending: 4, queued: 1 })
-    assert.equal(await pool.pendingNonce(addresses[0]), 2n)
+    assert.deepEqual(pool.status(), { pending: 2, queued: 2 })
+    assert.equal(pool.content().pending.get(addressHex[1]), undefined)
+    assert.equal(await pool.pendingNonce(addresses[0]), 1n)
   })
 
   it('evicts the highest nonce first among equally priced transactions', async () => {
-    const { pool } = makePool({ options: { maxPending: 3 } })
+    const { pool } = makePool({ options: { maxPending: 2, maxQueued: 1 } })
     for (let nonce = 0n; nonce < 3n; nonce++) await pool.addRaw(tx1559(0, { nonce, tip: GWEI }).serialize())
     await pool.addRaw(tx1559(1, { tip: 2n * GWEI }).serialize())
     assert.deepEqual([...pool.content().pending.get(addressHex[0])!.keys()], [0n, 1n])
@@ -207,7 +210,7 @@ describe('limits', () => {
   })
 
   it('says the pool is full when only the sender\'s own transactions could make room', async () => {
-    const { pool } = makePool({ options: { maxPending: 2 } })
+    const { pool } = makePool({ options: { maxPending: 1, maxQueued: 1 } })
     await pool.addRaw(tx1559(0, { nonce: 0n }).serialize())
     await pool.addRaw(tx1559(0, { nonce: 1n }).serialize())
     await rejects(pool.addRaw(tx1559(0, { nonce: 2n, tip: 9n * GWEI }).serialize()), 'pool-full', 'txpool is full')
@@ -251,7 +254,7 @@ describe('events and metrics', () => {
   })
 
   it('exposes pending and queued gauges and drop counters', async () => {
-    const { pool, registry } = makePool({ options: { maxPending: 1 } })
+    const { pool, registry } = makePool({ options: { maxPending: 1, maxQueued: 1 } })
     await pool.addRaw(tx1559(0).serialize())
     await pool.addRaw(tx1559(0, { nonce: 2n }).serialize())
     await pool.addRaw(tx1559(1, { tip: 5n * GWEI }).serialize())

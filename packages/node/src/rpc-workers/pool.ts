@@ -12,7 +12,10 @@ import type { Job, JobKind, JobReply, JobResults, WorkerInit } from './jobs.ts'
 export interface RpcWorkerOptions {
   /** Worker threads (jobs running at once). Default: the machine's cores, at most 8. */
   threads: number
-  /** Jobs waiting for a thread; one more is refused with -32005 "server busy". */
+  /**
+   * Jobs waiting for a thread; one more is refused with -32005 "server busy". 0 = no queue:
+   * a job runs when a thread is free and is refused otherwise.
+   */
   maxQueue: number
   /**
    * Scheduling priority handicap of the worker threads (Linux `nice`, 0-19), so the thread
@@ -33,8 +36,12 @@ export const defaultRpcWorkerOptions: Readonly<RpcWorkerOptions> = Object.freeze
 /** JSON-RPC -32005 (EIP-1474 "limit exceeded"): the node is at its bound of heavy work. */
 export class ServerBusyError extends Error {
   readonly code = -32005
-  constructor(limit: number) {
-    super(`server busy: ${limit} requests are already waiting for an execution thread, try again later`)
+  constructor(threads: number, maxQueue: number) {
+    super(
+      maxQueue === 0
+        ? `server busy: no execution thread is free (${threads} in use), try again later`
+        : `server busy: ${maxQueue} requests are already waiting for an execution thread, try again later`,
+    )
     this.name = 'ServerBusyError'
   }
 }
@@ -109,9 +116,11 @@ export class RpcWorkerPool {
   async run<K extends JobKind>(job: Job & { kind: K }, signal?: AbortSignal): Promise<JobResults[K]> {
     const started = performance.now()
     let outcome: Outcome = 'fault'
-    if (this.waiting >= this.options.maxQueue) {
+    // Every thread busy and every queue slot taken. Counted on jobs in flight, not on
+    // `waiting >= maxQueue`, which with no queue (0) refused every job, on an idle node too.
+    if (this.inFlight >= this.options.threads + this.options.maxQueue) {
       this.jobs?.inc({ kind: job.kind, outcome: 'busy' })
-      throw new ServerBusyError(this.options.maxQueue)
+      throw new ServerBusyError(this.options.threads, this.options.maxQueue)
     }
     this.inFlight++
     try {
@@ -139,7 +148,7 @@ export class RpcWorkerPool {
     }
   }
 
-  /** Jobs that would have to wait for a thread if one more came now. */
+  /** Jobs waiting for a thread (the `rpc_worker_queue` gauge). */
   private get waiting(): number {
     return Math.max(0, this.inFlight - this.options.threads)
   }
