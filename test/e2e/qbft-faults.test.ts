@@ -77,6 +77,27 @@ describe('QBFT with a faulty and a hostile validator', { timeout: 300_000 }, () 
     await advances(2)
   })
 
+  it('refuses two different proposals for one round, and messages that are garbage or signed by a non-validator', async () => {
+    const height = BigInt(await number(honest[1])) + 1n
+    const invalid = async () => {
+      const text = await (await fetch(`${honest[1].rpcUrl}/metrics`)).text()
+      return Number(/^qbft_invalid_messages_total (\d+)/m.exec(text)?.[1] ?? 0)
+    }
+    const before = await invalid()
+    // Two different (well-formed, if not valid) blocks for the same round: the second is equivocation.
+    const someBlock = () => ethers.getBytes(ethers.encodeRlp([ethers.hexlify(randomBytes(32))]))
+    await rogue.send(factory.proposal({ height, round: 3, block: someBlock() }))
+    await rogue.send(factory.proposal({ height, round: 3, block: someBlock() }))
+    await waitFor('a proposal equivocation warning', async () => logsMatching(/QBFT equivocation/).some((line) => line.validator === rogueAddress && line.type === 'proposal'), { timeoutMs: 10_000 })
+    const outsiderKey = randomBytes(32)
+    const outsider = new MessageFactory(outsiderKey, ethers.getBytes(new ethers.Wallet(ethers.hexlify(outsiderKey)).address))
+    await rogue.send(outsider.prepare({ height, round: 0, digest: randomBytes(32) }))
+    await rogue.sendRaw(Uint8Array.of(0x13, ...randomBytes(40)))
+    await rogue.sendRaw(Uint8Array.of(0x42, 0xc0))
+    await waitFor('the bad messages counted', async () => (await invalid()) >= before + 4, { timeoutMs: 10_000 })
+    await advances(2)
+  })
+
   it("drops an invalid block proposed on the rogue's turn, changes round, and keeps committing", async () => {
     const validators = (await honest[1].rpc<string[]>('qbft_getValidatorsByBlockNumber', ['latest'])).map((v) => v.toLowerCase()).sort()
     // Besu's proposer rule for round 0: the validator after the parent's proposer.
