@@ -128,6 +128,32 @@ describe('limits: --rpc.workers, --rpc.workqueue, --rpc.evmtimeout, --rpc.gascap
   })
 })
 
+describe('a client that hangs up', () => {
+  let e: E2ENode
+  before(async () => {
+    e = await startE2ENode({ period: 1, extraArgs: ['--rpc.workers', '1', '--rpc.workqueue', '1'] })
+  })
+  after(() => e?.stop())
+
+  it('stops the heavy work of a client that hangs up: its thread serves the next call at once', async () => {
+    // Two loops take the only thread and the only queue slot, then their clients disconnect.
+    const hangUp = new AbortController()
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_call', params: [{ data: INFINITE_LOOP }, 'latest'] })
+    const loops = Array.from({ length: 2 }, () =>
+      fetch(e.node.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: hangUp.signal }).catch((err: Error) => err.name),
+    )
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    assert.equal((await e.rpcResponse('eth_call', [{ data: INFINITE_LOOP }, 'latest'])).error?.code, -32005, 'thread and queue are taken')
+    hangUp.abort()
+    assert.deepEqual(await Promise.all(loops), ['AbortError', 'AbortError'])
+    // Without the hang-up the next call would wait for the loops' 5 s budgets, and time out.
+    const started = performance.now()
+    assert.equal(await e.rpc('eth_call', [{ to: VOUCHER, data: '0x313ce567' }, 'latest']), `0x${'0'.repeat(64)}`, 'decimals() of the voucher (0)')
+    const ms = performance.now() - started
+    assert.ok(ms < 1000, `answered ${ms.toFixed(0)} ms after the hang-up, before the abandoned loops' budget ran out`)
+  })
+})
+
 describe('calls cut off at their deadline, back to back', () => {
   let e: E2ENode
   before(async () => {

@@ -1,20 +1,18 @@
 // npm run bench: sustained transactions per second into sealed, persisted blocks, end to end
 // over HTTP JSON-RPC, against Hardhat's node as the baseline in the same run.
 //   npm run bench -- [--senders 100] [--per-sender 50] [--batch 200] [--period 0] [--baseline hardhat|none]
-//                    [--network on|off] [--liveness on|off] [--durability on|off]
+//                    [--network on|off] [--liveness on|off] [--durability on|off] [--qbft on|off] [--qbft-timeout 4] [--qbft-profile DIR]
 // Then the peer network: a fresh follower's sync speed and seal-to-follower propagation;
-// liveness under abusive RPC load against a quiet baseline; the cost of a synced WAL per block.
-import { execFileSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+// liveness under abusive RPC load against a quiet baseline; the cost of a synced WAL per block;
+// the same workload on a 4-validator QBFT network (committed tx/s, submission-to-final latency).
 import { parseArgs } from 'node:util'
-import { bigIntToUnpaddedBytes, bytesToHex, generateAddress, hexToBytes } from '@ethereumjs/util'
-import { Interface } from 'ethers'
 import { durabilityTable, measureDurability } from './durability.ts'
 import { livenessTable, measureLiveness } from './liveness.ts'
 import { measureNetwork } from './network.ts'
+import { measureQbft, qbftTable } from './qbft.ts'
 import { RpcClient } from './rpc-client.ts'
-import { fundSenders, senderKeys, sendAll, sign, timedPhase, waitForNonces } from './workload.ts'
+import { prepareWorkload } from './token.ts'
+import { senderKeys, timedPhase } from './workload.ts'
 import { startBusan, startHardhatNode, type BenchTarget } from './targets.ts'
 
 const { values: flags } = parseArgs({
@@ -28,19 +26,14 @@ const { values: flags } = parseArgs({
     network: { type: 'string', default: 'on' },
     liveness: { type: 'string', default: 'on' },
     durability: { type: 'string', default: 'on' },
+    qbft: { type: 'string', default: 'on' },
+    'qbft-timeout': { type: 'string', default: '4' },
+    'qbft-profile': { type: 'string' },
   },
 })
 const SENDERS = Number(flags.senders)
 const PER_SENDER = Number(flags['per-sender'])
 const SHAPE = { batch: Number(flags.batch), concurrency: Number(flags.concurrency) }
-const repoRoot = resolve(import.meta.dirname, '../../..')
-
-function benchToken(): { abi: Interface; bytecode: string } {
-  const artifact = resolve(repoRoot, 'artifacts/contracts/bench/BenchToken.sol/BenchToken.json')
-  if (!existsSync(artifact)) execFileSync(process.execPath, [resolve(repoRoot, 'node_modules/hardhat/dist/src/cli.js'), 'build'], { cwd: repoRoot, stdio: 'inherit' })
-  const json = JSON.parse(readFileSync(artifact, 'utf8')) as { abi: unknown[]; bytecode: string }
-  return { abi: new Interface(json.abi as string[]), bytecode: json.bytecode }
-}
 
 interface PhaseResult {
   tps: number
@@ -61,20 +54,9 @@ async function phase(target: BenchTarget, run: () => Promise<number>): Promise<P
 async function measure(target: BenchTarget): Promise<{ eth: PhaseResult; erc20: PhaseResult }> {
   const client = new RpcClient(target.rpcUrl)
   const senders = senderKeys(SENDERS)
-  const funders = await fundSenders(client, senders, SHAPE)
-
-  // The token: deployed by the first funder, which then hands every sender a balance.
-  const token = benchToken()
-  const deployer = funders[0]
-  const tokenAddress = bytesToHex(generateAddress(hexToBytes(deployer.address as `0x${string}`), bigIntToUnpaddedBytes(deployer.nonce)))
-  const deploy = sign(deployer.key, deployer.nonce++, undefined, 0n, hexToBytes(`${token.bytecode}${token.abi.encodeDeploy([10n ** 30n]).slice(2)}` as `0x${string}`), 3_000_000n)
-  const tokenFunding = senders.map((sender) => sign(deployer.key, deployer.nonce++, tokenAddress, 0n, hexToBytes(token.abi.encodeFunctionData('transfer', [sender.address, 10n ** 24n]) as `0x${string}`), 100_000n))
-  await sendAll(client, [deploy, ...tokenFunding], SHAPE)
-  await waitForNonces(client, [deployer])
-
-  const eth = await phase(target, () => timedPhase(client, senders, PER_SENDER, SHAPE, (sender, nonce, i) => sign(sender.key, nonce, senders[(i + 1) % senders.length].address, 1n, new Uint8Array(), 21_000n)))
-  const transfer = (to: string) => hexToBytes(token.abi.encodeFunctionData('transfer', [to, 1n]) as `0x${string}`)
-  const erc20 = await phase(target, () => timedPhase(client, senders, PER_SENDER, SHAPE, (sender, nonce, i) => sign(sender.key, nonce, tokenAddress, 0n, transfer(senders[(i + 1) % senders.length].address), 80_000n)))
+  const build = await prepareWorkload(client, senders, SHAPE)
+  const eth = await phase(target, () => timedPhase(client, senders, PER_SENDER, SHAPE, build.eth))
+  const erc20 = await phase(target, () => timedPhase(client, senders, PER_SENDER, SHAPE, build.erc20))
   return { eth, erc20 }
 }
 
@@ -102,11 +84,23 @@ async function main(): Promise<void> {
   }
   const liveness = flags.liveness === 'on' ? livenessTable(await measureLiveness(20)) : ''
   const durability = flags.durability === 'on' ? durabilityTable(await measureDurability()) : ''
+  const qbft = flags.qbft === 'on' ? await qbftPhase() : ''
   console.log('\n| node | ETH transfers/s | ERC-20 transfers/s | assembly per 1,000 ETH transfers | assembly per 1,000 ERC-20 transfers |\n| --- | --- | --- | --- | --- |')
   for (const line of rows) console.log(line)
   console.log(network)
   if (liveness !== '') console.log(`\n${liveness}`)
   if (durability !== '') console.log(`\n${durability}`)
+  if (qbft !== '') console.log(`\n${qbft}`)
+}
+
+/** The QBFT network's table (4 validators, period 1 s, round-0 timeout --qbft-timeout seconds), with how long the phase took. */
+async function qbftPhase(): Promise<string> {
+  const started = performance.now()
+  const network = { validators: 4, period: 1 }
+  const rows = await measureQbft({ senders: SENDERS, perSender: PER_SENDER, shape: SHAPE, idleSamples: 20, requestTimeoutSeconds: Number(flags['qbft-timeout']), profileDir: flags['qbft-profile'], ...network })
+  return `${qbftTable(rows, network)}
+
+(QBFT phase: ${((performance.now() - started) / 1000).toFixed(0)} s)`
 }
 
 await main()

@@ -1,14 +1,14 @@
 // The peer network's figures for `npm run bench`: how fast a fresh follower imports a chain
 // from a sealer over libp2p, and how long a sealed block takes to reach the follower.
 // Real processes (`busan run`), real RocksDB directories, 127.0.0.1.
-import { execFileSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { encryptKeystoreJson } from 'ethers'
 import { devAccounts, devGenesis } from '@busan/chain-config'
-import { mainScript, startNodeProcess, tempDataDir, type NodeProcess } from '@busan/testkit'
+import { tempDataDir, type NodeProcess } from '@busan/testkit'
+import { until, watchHeads } from './heads.ts'
+import { initAndRun, keystoreArgs } from './processes.ts'
 import { RpcClient } from './rpc-client.ts'
-import { fundSenders, senderKeys, sign, timedPhase, type Shape } from './workload.ts'
+import { ethTransfer, fundSenders, senderKeys, sign, timedPhase, type Shape } from './workload.ts'
 
 export interface NetworkFigures {
   blocks: number
@@ -22,50 +22,22 @@ export interface NetworkFigures {
   propagationMaxMs: number
 }
 
-/** Block hashes as they arrive over a newHeads subscription, with the local arrival time. */
-function watchHeads(wsUrl: string): { arrivals: Map<string, number>; close(): void } {
-  const arrivals = new Map<string, number>()
-  const socket = new WebSocket(wsUrl)
-  socket.addEventListener('open', () => socket.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_subscribe', params: ['newHeads'] })))
-  socket.addEventListener('message', (event) => {
-    const message = JSON.parse(String(event.data)) as { params?: { result?: { hash: string } } }
-    const hash = message.params?.result?.hash
-    if (hash !== undefined) arrivals.set(hash, performance.now())
-  })
-  return { arrivals, close: () => socket.close() }
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out')
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
-
 export async function measureNetwork(options: { senders: number; perSender: number; shape: Shape; latencySamples: number }): Promise<NetworkFigures> {
   const base = tempDataDir('busan-bench-net-')
   const nodes: NodeProcess[] = []
   try {
     const [sealerAccount] = devAccounts(1)
-    const password = 'bench'
-    const keystore = join(base, 'sealer.json')
-    writeFileSync(keystore, await encryptKeystoreJson({ address: sealerAccount.address, privateKey: sealerAccount.privateKey }, password, { scrypt: { N: 1 << 12 } }))
-    writeFileSync(join(base, 'password.txt'), password)
-    writeFileSync(join(base, 'genesis.json'), JSON.stringify(devGenesis({ period: 0 })))
-    const run = (name: string, extra: string[]) => {
-      const dataDir = join(base, name)
-      execFileSync(process.execPath, [mainScript, 'init', '--genesis', join(base, 'genesis.json'), '--datadir', dataDir], { stdio: 'ignore' })
-      return startNodeProcess(['run', '--datadir', dataDir, '--http.port', '0', '--p2p.addr', '127.0.0.1', '--p2p.port', '0', ...extra], dataDir)
-    }
-    const sealer = await run('sealer', ['--keystore', keystore, '--password', join(base, 'password.txt')])
+    const genesis = join(base, 'genesis.json')
+    writeFileSync(genesis, JSON.stringify(devGenesis({ period: 0 })))
+    const run = (name: string, extra: string[]) => initAndRun(genesis, join(base, name), extra)
+    const sealer = await run('sealer', await keystoreArgs(base, 'sealer', sealerAccount))
     nodes.push(sealer)
     const sealerRpc = new RpcClient(sealer.rpcUrl)
 
     // A chain worth syncing: the transfer workload, sealed as fast as the sealer can.
     const senders = senderKeys(options.senders)
     await fundSenders(sealerRpc, senders, options.shape)
-    await timedPhase(sealerRpc, senders, options.perSender, options.shape, (sender, nonce, i) => sign(sender.key, nonce, senders[(i + 1) % senders.length].address, 1n, new Uint8Array(), 21_000n))
+    await timedPhase(sealerRpc, senders, options.perSender, options.shape, ethTransfer(senders))
     const head = BigInt(await sealerRpc.call<string>('eth_blockNumber'))
     let transactions = 0
     for (let n = 1n; n <= head; n++) transactions += Number(BigInt(await sealerRpc.call<string>('eth_getBlockTransactionCountByNumber', [`0x${n.toString(16)}`])))
@@ -84,7 +56,7 @@ export async function measureNetwork(options: { senders: number; perSender: numb
     // Propagation: one transaction at a time, each sealed block timed at both ends.
     const atSealer = watchHeads(sealer.wsUrl)
     const atFollower = watchHeads(follower.wsUrl)
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    await Promise.all([atSealer.ready, atFollower.ready])
     const latencies: number[] = []
     const [probe] = senders
     for (let i = 0; i < options.latencySamples; i++) {
@@ -109,6 +81,6 @@ export async function measureNetwork(options: { senders: number; perSender: numb
     }
   } finally {
     for (const node of nodes) await node.stop()
-    for (const node of nodes) node.cleanup()
+    rmSync(base, { recursive: true, force: true })
   }
 }

@@ -22,9 +22,10 @@ export interface Sender {
   nonce: bigint
 }
 
-export function senderKeys(count: number): Sender[] {
+/** `count` deterministic keys (`label` tells sets apart: the senders, the QBFT validators). */
+export function senderKeys(count: number, label = 'sender'): Sender[] {
   return Array.from({ length: count }, (_, i) => {
-    const key = keccak256(new TextEncoder().encode(`busan-bench-sender-${i}`))
+    const key = keccak256(new TextEncoder().encode(`busan-bench-${label}-${i}`))
     return { key, address: bytesToHex(privateKeyToAddress(key)), nonce: 0n }
   })
 }
@@ -34,14 +35,20 @@ export function sign(key: Uint8Array, nonce: bigint, to: string | undefined, val
   return bytesToHex(tx.sign(key).serialize())
 }
 
-export async function sendAll(client: RpcClient, raws: string[], shape: Shape): Promise<void> {
+/** Called with the hashes of one answered batch and when it was sent (`performance.now()`). */
+export type OnBatchSent = (hashes: string[], sentAt: number) => void
+
+/** Sends `raws` as eth_sendRawTransaction batches, `shape.concurrency` batches in flight. */
+export async function sendAll(client: RpcClient, raws: string[], shape: Shape, onSent?: OnBatchSent): Promise<void> {
   const batches: string[][] = []
   for (let i = 0; i < raws.length; i += shape.batch) batches.push(raws.slice(i, i + shape.batch))
   let next = 0
   const worker = async () => {
     while (next < batches.length) {
       const batch = batches[next++]
-      await client.batch(batch.map((raw) => ({ method: 'eth_sendRawTransaction', params: [raw] })))
+      const sentAt = performance.now()
+      const hashes = await client.batch<string>(batch.map((raw) => ({ method: 'eth_sendRawTransaction', params: [raw] })))
+      onSent?.(hashes, sentAt)
     }
   }
   await Promise.all(Array.from({ length: shape.concurrency }, worker))
@@ -56,20 +63,40 @@ export async function waitForNonces(client: RpcClient, accounts: { address: stri
   }
 }
 
-/** Signs `perSender` transactions for every sender up front, then times send-to-mined. */
-export async function timedPhase(client: RpcClient, senders: Sender[], perSender: number, shape: Shape, build: (sender: Sender, nonce: bigint, i: number) => string): Promise<number> {
+/** Builds and signs one transaction of sender number `i` with `nonce`. */
+export type BuildTx = (sender: Sender, nonce: bigint, i: number) => string
+
+/** ETH transfers of 1 wei, each sender to the next one. */
+export function ethTransfer(senders: Sender[]): BuildTx {
+  return (sender, nonce, i) => sign(sender.key, nonce, senders[(i + 1) % senders.length].address, 1n, new Uint8Array(), 21_000n)
+}
+
+/** How a timed phase watches its transactions: each batch as it is answered, and when all are mined. */
+export interface PhaseWatch {
+  /** Called once every transaction is signed, right before the first batch goes out. */
+  onStart?: () => void
+  onSent?: OnBatchSent
+  /** Resolves once every transaction sent is in a block; default: every sender's nonce shows them mined. */
+  mined?: () => Promise<void>
+}
+
+/**
+ * Signs `perSender` transactions for every sender up front, then times send-to-mined:
+ * returns transactions per second.
+ */
+export async function timedPhase(client: RpcClient, senders: Sender[], perSender: number, shape: Shape, build: BuildTx, watch: PhaseWatch = {}): Promise<number> {
   const raws: string[] = []
   // Interleave senders so every batch carries many of them, as real traffic would.
   for (let n = 0; n < perSender; n++) {
     for (const [i, sender] of senders.entries()) raws.push(build(sender, sender.nonce + BigInt(n), i))
   }
+  watch.onStart?.()
   const started = performance.now()
-  await sendAll(client, raws, shape)
+  await sendAll(client, raws, shape, watch.onSent)
   for (const sender of senders) sender.nonce += BigInt(perSender)
-  await waitForNonces(client, senders)
+  await (watch.mined?.() ?? waitForNonces(client, senders))
   return (raws.length / (performance.now() - started)) * 1000
 }
-
 
 /** Gives every sender 100 ETH from dev accounts #1..#9; returns the funders with their next nonces. */
 export async function fundSenders(client: RpcClient, senders: Sender[], shape: Shape): Promise<Sender[]> {

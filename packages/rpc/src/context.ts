@@ -21,6 +21,11 @@ export interface HandlerContext {
    * out (`performance.now()` ms); undefined = no limit. Calls of one batch share it.
    */
   readonly deadline?: number
+  /**
+   * Aborts when the client that sent the call went away before its answer (its HTTP
+   * connection or WebSocket closed): heavy work still running for it is stopped.
+   */
+  readonly cancelled?: AbortSignal
 }
 
 export interface MethodSpec {

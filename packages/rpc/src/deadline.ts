@@ -32,26 +32,53 @@ export function requestTimedOut(): RpcError {
   return new RpcError(ErrorCode.Timeout, 'request timed out')
 }
 
+/** What bounds one message's work: its deadline, and its client's presence. */
+export interface RequestBudget {
+  /** When the budget runs out (`performance.now()` ms); undefined = no limit. */
+  readonly deadline?: number
+  /** Aborts when the client went away before its answer (connection closed). */
+  readonly cancelled?: AbortSignal
+}
+
+/** The answer to work whose client went away: nobody reads it, it only ends the call. */
+export function requestCancelled(): RpcError {
+  return new RpcError(ErrorCode.Timeout, 'request cancelled: the client closed the connection')
+}
+
 /**
- * Runs `work` within what is left of `deadline`. Past it the caller gets `timeoutError()`
- * at once and `work`'s signal aborts (the backend then stops the execution, e.g. by
- * terminating the worker thread running it). With no time left, `work` never starts.
+ * Runs `work` within what is left of `budget.deadline`. Past it the caller gets
+ * `timeoutError()` at once and `work`'s signal aborts (the backend then stops the execution,
+ * e.g. by terminating the worker thread running it). With no time left, or the client already
+ * gone, `work` never starts; when the client goes away meanwhile, the work is stopped the same
+ * way (as geth cancels a call's context when its HTTP connection closes), so an abandoned call
+ * does not hold an execution thread until its deadline.
  */
-export async function withinDeadline<T>(deadline: number | undefined, timeoutError: () => RpcError, work: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
-  if (deadline === undefined) return work(undefined)
-  const remaining = deadline - performance.now()
-  if (remaining <= 0) throw timeoutError()
+export async function withinDeadline<T>(budget: RequestBudget, timeoutError: () => RpcError, work: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+  const { deadline, cancelled } = budget
+  if (cancelled?.aborted === true) throw requestCancelled()
+  if (deadline === undefined && cancelled === undefined) return work(undefined)
+  const remaining = deadline === undefined ? undefined : deadline - performance.now()
+  if (remaining !== undefined && remaining <= 0) throw timeoutError()
   const controller = new AbortController()
   let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(timeoutError())
+  let onCancel: (() => void) | undefined
+  const stopped = new Promise<never>((_, reject) => {
+    if (remaining !== undefined) {
+      timer = setTimeout(() => {
+        reject(timeoutError())
+        controller.abort()
+      }, remaining)
+    }
+    onCancel = () => {
+      reject(requestCancelled())
       controller.abort()
-    }, remaining)
+    }
+    cancelled?.addEventListener('abort', onCancel, { once: true })
   })
   try {
-    return await Promise.race([work(controller.signal), timeout])
+    return await Promise.race([work(controller.signal), stopped])
   } finally {
     clearTimeout(timer)
+    if (onCancel !== undefined) cancelled?.removeEventListener('abort', onCancel)
   }
 }

@@ -44,7 +44,7 @@ export async function queryLogs(ctx: HandlerContext, criteria: FilterCriteria): 
     const view = await chain.blockByHash(criteria.blockHash)
     if (view === undefined) throw serverError('unknown block')
     const filter = { fromBlock: view.block.header.number, toBlock: view.block.header.number, blockHash: view.hash, addresses: criteria.addresses, topics: criteria.topics, limit: logsMaxResults }
-    logs = await withinDeadline(ctx.deadline, requestTimedOut, (signal) => chain.logs(filter, signal))
+    logs = await withinDeadline(ctx, requestTimedOut, (signal) => chain.logs(filter, signal))
   } else {
     const head = chain.latest().block.header.number
     const from = criteria.fromBlock === undefined ? head : await resolveBlockNumber(ctx, criteria.fromBlock)
@@ -61,5 +61,5 @@ export async function queryLogs(ctx: HandlerContext, criteria: FilterCriteria): 
 /** Logs matching `criteria` in [from, to] on the canonical chain, run within the request's budget (a worker thread's job). */
 export async function logsInRange(ctx: HandlerContext, criteria: FilterCriteria, from: bigint, to: bigint): Promise<LogView[]> {
   const filter = { fromBlock: from, toBlock: to, addresses: criteria.addresses, topics: criteria.topics, limit: ctx.options.logsMaxResults }
-  return withinDeadline(ctx.deadline, requestTimedOut, (signal) => ctx.backend.chain.logs(filter, signal))
+  return withinDeadline(ctx, requestTimedOut, (signal) => ctx.backend.chain.logs(filter, signal))
 }

@@ -68,6 +68,15 @@ function refuseAndClose(reply: FastifyReply, status: number, body: string): Fast
   return reply.code(status).header('content-type', 'application/json').header('connection', 'close').send(body)
 }
 
+/** Aborts when the HTTP client closes its connection before `reply` is sent. */
+function clientGone(reply: FastifyReply): AbortSignal {
+  const gone = new AbortController()
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) gone.abort()
+  })
+  return gone.signal
+}
+
 function errorBody(code: number, message: string): string {
   return JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } })
 }
@@ -246,7 +255,7 @@ export function buildRpcServer(backend: RpcBackend, options: RpcOptions = {}, de
     api.post('/', async (request, reply) => {
       const body = typeof request.body === 'string' ? request.body : ''
       if (request.body === TOO_DEEP) return refuseAndClose(reply, 200, tooDeep)
-      const response = await dispatcher.handle(body, { ...services, deadline: deadlineAfter(opts.callTimeoutMs) })
+      const response = await dispatcher.handle(body, { ...services, deadline: deadlineAfter(opts.callTimeoutMs), cancelled: clientGone(reply) })
       reply.header('content-type', 'application/json')
       return reply.send(response ?? '')
     })
@@ -265,13 +274,14 @@ export function buildRpcServer(backend: RpcBackend, options: RpcOptions = {}, de
       wsHandler: (socket: SocketLike & { on(event: string, listener: (...args: any[]) => void): void }) => {
         const connection = hub.connect(socket)
         if (connection === undefined) return
+        const closed = new AbortController()
         socket.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
           const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer)
           if (!withinJsonDepth(bytes)) return connection.send(tooDeep)
           const text = bytes.toString('utf8')
           // Messages run concurrently; each one's new subscriptions start after its own answer.
           const scope = connection.scope()
-          const ctx: HandlerContext = { ...services, connection: scope, deadline: deadlineAfter(opts.callTimeoutMs) }
+          const ctx: HandlerContext = { ...services, connection: scope, deadline: deadlineAfter(opts.callTimeoutMs), cancelled: closed.signal }
           dispatcher.handle(text, ctx).then(
             (response) => {
               if (response !== undefined) connection.send(response)
@@ -280,7 +290,10 @@ export function buildRpcServer(backend: RpcBackend, options: RpcOptions = {}, de
             (err: unknown) => log.error({ err }, 'websocket message handling failed'),
           )
         })
-        socket.on('close', () => connection.close())
+        socket.on('close', () => {
+          closed.abort()
+          connection.close()
+        })
       },
     })
 

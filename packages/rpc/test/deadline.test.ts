@@ -13,25 +13,38 @@ describe('goDuration', () => {
 
 describe('withinDeadline', () => {
   it('runs without a limit when there is no deadline', async () => {
-    assert.equal(await withinDeadline(deadlineAfter(0), requestTimedOut, async (signal) => (signal === undefined ? 'unbounded' : 'bounded')), 'unbounded')
+    assert.equal(await withinDeadline({ deadline: deadlineAfter(0) }, requestTimedOut, async (signal) => (signal === undefined ? 'unbounded' : 'bounded')), 'unbounded')
   })
 
   it('answers the timeout error at the deadline and aborts the work', async () => {
     let aborted = false
     const work = (signal: AbortSignal | undefined) =>
       new Promise<string>((resolve) => signal?.addEventListener('abort', () => ((aborted = true), resolve('late'))))
-    await assert.rejects(withinDeadline(deadlineAfter(50), requestTimedOut, work), { code: -32002, message: 'request timed out' })
+    await assert.rejects(withinDeadline({ deadline: deadlineAfter(50) }, requestTimedOut, work), { code: -32002, message: 'request timed out' })
     assert.equal(aborted, true)
   })
 
   it('never starts work once the budget is spent', async () => {
     let started = false
     await assert.rejects(
-      withinDeadline(performance.now() - 1, requestTimedOut, async () => {
+      withinDeadline({ deadline: performance.now() - 1 }, requestTimedOut, async () => {
         started = true
       }),
       { code: -32002 },
     )
     assert.equal(started, false)
+  })
+
+  it('stops the work when the client goes away, with or without a deadline', async () => {
+    for (const deadline of [undefined, deadlineAfter(60_000)]) {
+      const gone = new AbortController()
+      let aborted = false
+      const work = (signal: AbortSignal | undefined) =>
+        new Promise<string>((resolve) => signal?.addEventListener('abort', () => ((aborted = true), resolve('late'))))
+      const running = withinDeadline({ deadline, cancelled: gone.signal }, requestTimedOut, work)
+      gone.abort()
+      await assert.rejects(running, { code: -32002, message: /client closed the connection/ })
+      assert.equal(aborted, true, `work aborted (deadline ${deadline})`)
+    }
   })
 })

@@ -19,6 +19,12 @@ export interface SealerOptions {
 }
 
 const SYNC_POLL_MS = 500
+/**
+ * Instant mode seals once transactions stop arriving for this long (at most INSTANT_MAX_WAIT_MS
+ * after the first): a client's batch then lands in one block, not one block per transaction.
+ */
+const INSTANT_QUIET_MS = 3
+const INSTANT_MAX_WAIT_MS = 30
 
 /**
  * Decides when to seal; the chain decides how. Interval mode (period > 0) seals a block per
@@ -71,6 +77,22 @@ export class Sealer {
     })
   }
 
+  /** Waits until no transaction arrived for INSTANT_QUIET_MS, or INSTANT_MAX_WAIT_MS passed. */
+  private async settle(): Promise<void> {
+    const deadline = Date.now() + INSTANT_MAX_WAIT_MS
+    let last = Date.now()
+    const stop = this.options.pool.onPending(() => {
+      last = Date.now()
+    })
+    try {
+      while (!this.stopped && Date.now() < deadline && Date.now() - last < INSTANT_QUIET_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 1))
+      }
+    } finally {
+      stop()
+    }
+  }
+
   private async run(): Promise<void> {
     const { chain, pool, producer, period } = this.options
     while (!this.stopped) {
@@ -89,6 +111,7 @@ export class Sealer {
           await this.sleep(undefined)
           continue
         }
+        if (period === 0) await this.settle()
         const plan = await producer.plan(parent.header, this.options.signer, Date.now())
         if ('refused' in plan) {
           this.logger.debug({ reason: plan.refused }, 'not sealing')

@@ -38,7 +38,7 @@ async function prepare(ctx: HandlerContext, decoded: DecodedCallRequest, selecto
 
 /** Runs `work` within the message's time budget; past it, geth's "execution aborted (timeout = 5s)". */
 function withEvmTimeout<T>(ctx: HandlerContext, work: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
-  return withinDeadline(ctx.deadline, () => executionAborted(ctx.options.callTimeoutMs), work)
+  return withinDeadline(ctx, () => executionAborted(ctx.options.callTimeoutMs), work)
 }
 
 /** State and block overrides are not implemented; refusing beats silently ignoring them. */

@@ -13,6 +13,6 @@ export const receiptMethods: MethodTable = {
   eth_getBlockReceipts: method([required('block', blockTagOrHash)], async (ctx, block) => {
     const view = await resolveBlock(ctx, block)
     if (view === undefined) return null
-    return (await withinDeadline(ctx.deadline, requestTimedOut, (signal) => ctx.backend.chain.receipts(view, signal))).map(formatReceipt)
+    return (await withinDeadline(ctx, requestTimedOut, (signal) => ctx.backend.chain.receipts(view, signal))).map(formatReceipt)
   }),
 }

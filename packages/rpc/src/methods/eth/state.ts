@@ -41,7 +41,7 @@ export const stateMethods: MethodTable = {
     [required('address', address), required('storageKeys', arrayOf(storageKey, MAX_PROOF_KEYS)), optional('block', blockTagOrHash)],
     async (ctx, addr, keys, block) => {
       const view = await resolveStateBlock(ctx, block ?? LATEST)
-      const proof = await withinDeadline(ctx.deadline, requestTimedOut, (signal) => ctx.backend.chain.state(view).getProof(addr, keys.map((k) => k.key), signal))
+      const proof = await withinDeadline(ctx, requestTimedOut, (signal) => ctx.backend.chain.state(view).getProof(addr, keys.map((k) => k.key), signal))
       return {
         address: hex(proof.address),
         accountProof: proof.accountProof.map(hex),
