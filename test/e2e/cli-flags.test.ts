@@ -88,7 +88,15 @@ describe('--rpc.workqueue 0: no queue, a heavy call runs when a thread is free',
     const { answer, at } = await loop
     assert.deepEqual(answer.error, { code: -32000, message: 'execution aborted (timeout = 2s)' })
     assert.ok(busyAt < at, 'refused at once, not after waiting for the thread')
-    assert.equal(await e.rpc('eth_call', [{ data: '0x00' }, 'latest']), '0x')
+    // The stopped thread is replaced by a cold one (niced below the sealing thread, so on a
+    // loaded machine it may take longer than the 2 s budget to start): the call is served once
+    // it is up.
+    let later: { result?: unknown; error?: { code: number; message: string } } = {}
+    for (let attempt = 0; attempt < 10 && later.result === undefined; attempt++) {
+      later = await e.rpcResponse('eth_call', [{ data: '0x00' }, 'latest'])
+      if (later.error !== undefined) assert.equal(later.error.message, 'execution aborted (timeout = 2s)', 'only the cold start may delay it')
+    }
+    assert.equal(later.result, '0x')
   })
 })
 

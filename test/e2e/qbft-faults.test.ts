@@ -77,29 +77,8 @@ describe('QBFT with a faulty and a hostile validator', { timeout: 300_000 }, () 
     await advances(2)
   })
 
-  it('refuses two different proposals for one round, and messages that are garbage or signed by a non-validator', async () => {
-    const height = BigInt(await number(honest[1])) + 1n
-    const invalid = async () => {
-      const text = await (await fetch(`${honest[1].rpcUrl}/metrics`)).text()
-      return Number(/^qbft_invalid_messages_total (\d+)/m.exec(text)?.[1] ?? 0)
-    }
-    const before = await invalid()
-    // Two different (well-formed, if not valid) blocks for the same round: the second is equivocation.
-    const someBlock = () => ethers.getBytes(ethers.encodeRlp([ethers.hexlify(randomBytes(32))]))
-    await rogue.send(factory.proposal({ height, round: 3, block: someBlock() }))
-    await rogue.send(factory.proposal({ height, round: 3, block: someBlock() }))
-    await waitFor('a proposal equivocation warning', async () => logsMatching(/QBFT equivocation/).some((line) => line.validator === rogueAddress && line.type === 'proposal'), { timeoutMs: 10_000 })
-    const outsiderKey = randomBytes(32)
-    const outsider = new MessageFactory(outsiderKey, ethers.getBytes(new ethers.Wallet(ethers.hexlify(outsiderKey)).address))
-    await rogue.send(outsider.prepare({ height, round: 0, digest: randomBytes(32) }))
-    await rogue.sendRaw(Uint8Array.of(0x13, ...randomBytes(40)))
-    await rogue.sendRaw(Uint8Array.of(0x42, 0xc0))
-    await waitFor('the bad messages counted', async () => (await invalid()) >= before + 4, { timeoutMs: 10_000 })
-    await advances(2)
-  })
-
-  it("drops an invalid block proposed on the rogue's turn, changes round, and keeps committing", async () => {
-    const validators = (await honest[1].rpc<string[]>('qbft_getValidatorsByBlockNumber', ['latest'])).map((v) => v.toLowerCase()).sort()
+  /** Waits for the block before the rogue's round-0 turn and sends, as the rogue, a proposal with a wrong state root. */
+  async function proposeInvalidBlock(validators: string[]): Promise<void> {
     // Besu's proposer rule for round 0: the validator after the parent's proposer.
     const parent = await waitFor("the block before the rogue's turn", async () => {
       const block = await head(honest[1])
@@ -122,18 +101,56 @@ describe('QBFT with a faulty and a hostile validator', { timeout: 300_000 }, () 
       { common: createChainCommon(genesis) },
     )
     await rogue.send(factory.proposal({ height, round: 0, block: block.serialize() }))
-    await waitFor('the invalid proposal dropped', async () => logsMatching(/invalid proposed block/).length > 0, { timeoutMs: 10_000 })
+  }
+
+  it("drops an invalid block proposed on the rogue's turn, changes round, and keeps committing", async () => {
+    const validators = (await honest[1].rpc<string[]>('qbft_getValidatorsByBlockNumber', ['latest'])).map((v) => v.toLowerCase()).sort()
+    // The proposal must arrive within round 0 of the rogue's height (2 s); on a loaded machine it
+    // can miss it (then it is merely stale), so it is tried again on the rogue's next turns.
+    for (let attempt = 1; logsMatching(/invalid proposed block/).length === 0; attempt++) {
+      assert.ok(attempt <= 3, 'the invalid proposal reached a round 0 in three tries')
+      await proposeInvalidBlock(validators)
+      await waitFor('the invalid proposal dropped', async () => logsMatching(/invalid proposed block/).length > 0, { timeoutMs: 5_000 }).catch(() => undefined)
+    }
     await waitFor('a round change naming the rejected proposal', async () => logsMatching(/QBFT round change/).some((line) => String(line.why).includes(`proposal of ${rogueAddress} rejected`)), { timeoutMs: 15_000 })
     await advances(2)
   })
 
+  // After the invalid proposal: garbage lowers the rogue's gossip score until its messages are ignored.
+  it('refuses two different proposals for one round, and messages that are garbage or signed by a non-validator', async () => {
+    const height = BigInt(await number(honest[1])) + 1n
+    const invalid = async () => {
+      const text = await (await fetch(`${honest[1].rpcUrl}/metrics`)).text()
+      return Number(/^qbft_invalid_messages_total (\d+)/m.exec(text)?.[1] ?? 0)
+    }
+    const before = await invalid()
+    // Two different (well-formed, if not valid) blocks for the same round: the second is equivocation.
+    const someBlock = () => ethers.getBytes(ethers.encodeRlp([ethers.hexlify(randomBytes(32))]))
+    await rogue.send(factory.proposal({ height, round: 3, block: someBlock() }))
+    await rogue.send(factory.proposal({ height, round: 3, block: someBlock() }))
+    await waitFor('a proposal equivocation warning', async () => logsMatching(/QBFT equivocation/).some((line) => line.validator === rogueAddress && line.type === 'proposal'), { timeoutMs: 10_000 })
+    const outsiderKey = randomBytes(32)
+    const outsider = new MessageFactory(outsiderKey, ethers.getBytes(new ethers.Wallet(ethers.hexlify(outsiderKey)).address))
+    await rogue.send(outsider.prepare({ height, round: 0, digest: randomBytes(32) }))
+    await rogue.sendRaw(Uint8Array.of(0x13, ...randomBytes(40)))
+    await rogue.sendRaw(Uint8Array.of(0x42, 0xc0))
+    await waitFor('the bad messages counted', async () => (await invalid()) >= before + 4, { timeoutMs: 10_000 })
+    await advances(2)
+  })
+
   it('penalises and bans the peer that sends messages for far-future heights; the others keep committing', async () => {
+    // The garbage above got the rogue's peer banned already: it comes back as a new peer (a new
+    // node key, the same validator key), so the ban seen here is for the far-future messages.
+    await rogue.stop()
+    rogue = await startRogue(cluster.genesisPath, honest.map((node) => node.enode))
+    await waitFor('the new rogue peer connected', async () => (await honest[1].rpc<{ id: string }[]>('admin_peers')).some((peer) => peer.id === rogue.peerId), { timeoutMs: 15_000 })
     const far = BigInt(await number(honest[1])) + 100n
     for (let i = 0; i < 6; i++) await rogue.send(factory.prepare({ height: far, round: 0, digest: randomBytes(32) }))
     await waitFor('the rogue banned by an honest validator', async () => {
       const peers = await honest[1].rpc<{ id: string }[]>('admin_peers')
       return !peers.some((peer) => peer.id === rogue.peerId)
     }, { timeoutMs: 15_000 })
+    assert.ok(logsMatching(/peer banned/).some((line) => line.peer === rogue.peerId && line.reason === 'invalidConsensusMessage'), 'banned for its consensus messages')
     await advances(2)
   })
 })

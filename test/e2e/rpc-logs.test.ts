@@ -368,6 +368,9 @@ describe('WebSocket subscriptions', () => {
       assert.equal(await withTimeout(block, 10_000, 'block'), r.blockNumber)
       assert.equal(await withTimeout(event, 10_000, 'Ping event'), 10n)
       assert.equal(await withTimeout(pending, 10_000, 'pending transaction'), r.hash)
+      // Each `once` listener unsubscribes after it fired; destroying the provider before those
+      // answers arrive would cancel them (an unhandled rejection in ethers).
+      await waitForGauge(e, 'rpc_subscriptions', 0)
     } finally {
       await provider.destroy()
     }

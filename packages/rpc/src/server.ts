@@ -30,12 +30,18 @@ const SHUTDOWN_GRACE_MS = 5000
 const TOO_DEEP = Symbol('too deep')
 const tooDeep = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: ErrorCode.ParseError, message: `parse error: nested deeper than ${MAX_JSON_DEPTH} levels` } })
 
+function tooLarge(): Error {
+  return Object.assign(new Error('request body too large'), { statusCode: 413 })
+}
+
 /**
  * Reads a request body as text, whatever its content type (curl's default form type included,
  * and a syntax error answers -32700 rather than fastify's 400), enforcing the size limit and
  * refusing a body that nests too deeply as soon as that shows, without reading the rest.
  */
-function readBody(payload: NodeJS.ReadableStream, maxBytes: number, done: (err: Error | null, body?: unknown) => void): void {
+function readBody(payload: NodeJS.ReadableStream, announcedBytes: number, maxBytes: number, done: (err: Error | null, body?: unknown) => void): void {
+  // A Content-Length over the limit is refused before a byte of the body is read.
+  if (announcedBytes > maxBytes) return done(tooLarge())
   const guard = new JsonDepthGuard()
   const chunks: Buffer[] = []
   let size = 0
@@ -50,7 +56,7 @@ function readBody(payload: NodeJS.ReadableStream, maxBytes: number, done: (err: 
   }
   const onData = (chunk: Buffer) => {
     size += chunk.length
-    if (size > maxBytes) return finish(Object.assign(new Error('request body too large'), { statusCode: 413 }))
+    if (size > maxBytes) return finish(tooLarge())
     if (!guard.feed(chunk)) return finish(null, TOO_DEEP)
     chunks.push(chunk)
   }
@@ -234,7 +240,7 @@ export function buildRpcServer(backend: RpcBackend, options: RpcOptions = {}, de
     // Every body is read as text whatever its content type: curl's default form type is
     // accepted, and a JSON syntax error answers -32700 rather than fastify's 400.
     api.removeAllContentTypeParsers()
-    api.addContentTypeParser('*', (_request, payload, done) => readBody(payload, opts.maxBodyBytes, done))
+    api.addContentTypeParser('*', (request, payload, done) => readBody(payload, Number(request.headers['content-length'] ?? 0), opts.maxBodyBytes, done))
 
     api.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
       reply.header('content-type', 'application/json')
