@@ -45,7 +45,7 @@ describe('flags the node cannot honour are refused at start', () => {
   it('durations under a millisecond (they would round to 0, "no timeout"), and numbers without a unit', async () => {
     await refused('dev', ['--rpc.evmtimeout', '0.4ms'], /^--rpc\.evmtimeout must be 0 or at least 1ms, got 0\.4ms$/)
     await refused('dev', ['--rpc.evmtimeout', '0.0001s'], /^--rpc\.evmtimeout must be 0 or at least 1ms/)
-    await refused('dev', ['--rpc.evmtimeout', '5'], /^--rpc\.evmtimeout must be a duration such as 5s, 500ms or 1m30s \(units ms, s, m, h\), got 5$/)
+    await refused('dev', ['--rpc.evmtimeout', '5'], /^--rpc\.evmtimeout must be a duration such as 5s, 500ms or 1m30s \(units ns, us, ms, s, m, h\), got 5$/)
     await refused('dev', ['--rpc.evmtimeout', '1m30'], /^--rpc\.evmtimeout must be a duration/)
     await refused('dev', ['--txpool.lifetime', '3d'], /^--txpool\.lifetime must be a duration/)
   })

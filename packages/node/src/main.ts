@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util'
 import { Wallet } from 'ethers'
 import { hexToBytes } from '@ethereumjs/util'
 import { devAccounts, devGenesis, readGenesisFile, withConsensus, type GenesisFile } from '@busan/chain-config'
+import { parseGoDuration } from '@busan/tracing'
 import type { NodeConfig, SignerKey } from './config.ts'
 import type { LogLevel } from './logger.ts'
 import { initDataDir, startNode } from './node.ts'
@@ -92,23 +93,19 @@ function list(value: string | undefined): string[] {
  * once with a TimeoutOverflowWarning, so a huge timeout would abort every call.
  */
 const MAX_DURATION_MS = 2 ** 31 - 1
-const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
-/** Go's duration syntax (time.ParseDuration), in the units a node's flags need: "1m30s" is one. */
-const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/
-const DURATION_TERM = /(\d+(?:\.\d+)?)(ms|s|m|h)/g
-
 /**
- * A Go-style duration as geth's flags take it ("5s", "500ms", "1m30s", "0"), in whole
- * milliseconds: 0, or from 1 ms to MAX_DURATION_MS. A bare number other than 0 has no unit
- * and is refused.
+ * A Go duration as geth's flags take it (time.ParseDuration: "5s", "500ms", "1m30s", "0"), in
+ * whole milliseconds: 0, or from 1 ms to MAX_DURATION_MS. Negative durations are refused.
  */
 function durationFlag(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined
-  const text = value.trim()
-  if (text === '0') return 0
-  if (!DURATION.test(text)) fail(`--${name} must be a duration such as 5s, 500ms or 1m30s (units ms, s, m, h), got ${value}`)
-  let ms = 0
-  for (const [, amount, unit] of text.matchAll(DURATION_TERM)) ms += Number(amount) * (DURATION_UNITS[unit] ?? Number.NaN)
+  let ms: number
+  try {
+    ms = parseGoDuration(value.trim())
+  } catch {
+    fail(`--${name} must be a duration such as 5s, 500ms or 1m30s (units ns, us, ms, s, m, h), got ${value}`)
+  }
+  if (ms < 0) fail(`--${name} must not be negative, got ${value}`)
   // Rounded to 0 it would mean "none" (no timeout), the opposite of what was asked.
   if (ms > 0 && ms < 1) fail(`--${name} must be 0 or at least 1ms, got ${value}`)
   if (Math.round(ms) > MAX_DURATION_MS) fail(`--${name} must be at most 596h31m23.647s (2^31-1 ms, the longest timer Node.js keeps), got ${value}`)
@@ -153,7 +150,7 @@ function rpcLimits(flags: Flags): NodeConfig['rpc'] {
 }
 
 /** geth's --http.api: what each mode serves unless told otherwise. */
-const DEV_NAMESPACES = 'eth,net,web3,txpool,clique,qbft,admin'
+const DEV_NAMESPACES = 'eth,net,web3,txpool,clique,qbft,admin,debug'
 const RUN_NAMESPACES = 'eth,net,web3,txpool'
 
 function httpConfig(flags: Flags, defaultNamespaces: string): NodeConfig['http'] {

@@ -5,6 +5,7 @@
 import type { Block } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import type { TypedTransaction } from '@ethereumjs/tx'
+import type { TraceOptions } from '@busan/tracing'
 
 /** A block as stored, with what formatting needs and the block alone does not give. */
 export interface BlockView {
@@ -175,6 +176,17 @@ export interface ChainBackend {
   call(request: CallRequest, block: BlockView, options: { gasCap: bigint; withAccessList?: boolean; signal?: AbortSignal }): Promise<CallResult>
   /** Smallest gas limit with which the call succeeds; throws ExecutionError when it cannot. */
   estimateGas(request: CallRequest, block: BlockView, options: { gasCap: bigint; signal?: AbortSignal }): Promise<bigint>
+  /**
+   * debug_traceTransaction / debug_traceBlockBy*: re-executes `block` on its parent's state with
+   * the tracer `trace` names. JSON text: the trace of the transaction at `txIndex`, or geth's
+   * `[{"txHash","result"}]` for every transaction. Throws a coded error (-32000) for the genesis
+   * ("genesis is not traceable") or a missing parent; `signal` stops the work.
+   */
+  traceBlock(block: BlockView, trace: TraceOptions, options: { txIndex?: number; signal?: AbortSignal }): Promise<string>
+  /** debug_traceBlock: the same for a block given as RLP whose parent is stored; -32000 when it does not decode. */
+  traceRawBlock(rlp: Uint8Array, trace: TraceOptions, signal?: AbortSignal): Promise<string>
+  /** debug_traceCall: a call on top of `block`'s state, traced; JSON text. Refusals as `call`. */
+  traceCall(request: CallRequest, block: BlockView, options: { gasCap: bigint; trace: TraceOptions; signal?: AbortSignal }): Promise<string>
 }
 
 export interface PoolContent {

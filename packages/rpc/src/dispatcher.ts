@@ -20,6 +20,17 @@ interface Response {
   error?: ErrorObject
 }
 
+/**
+ * A result that is JSON text already (a trace built on a worker thread): written into the
+ * response as it is, never parsed and serialized again on the thread that seals.
+ */
+export class RawJson {
+  readonly text: string
+  constructor(text: string) {
+    this.text = text
+  }
+}
+
 function errorResponse(id: Id, error: RpcError | ErrorObject): Response {
   return { jsonrpc: '2.0', id, error: error instanceof RpcError ? error.toJSON() : error }
 }
@@ -123,6 +134,7 @@ export class Dispatcher {
   }
 
   #serialize(response: Response): string {
+    if (response.result instanceof RawJson) return `{"jsonrpc":"2.0","id":${JSON.stringify(response.id)},"result":${response.result.text}}`
     try {
       return JSON.stringify(response)
     } catch (err) {

@@ -169,6 +169,10 @@ export function createTestBackend(): TestBackend {
       }),
       call: async (request, block, options) => (hooks.call ? hooks.call(request, block, options) : { returnData: new Uint8Array([0xab]), gasUsed: 21_000n }),
       estimateGas: async (request, block, options) => (hooks.estimateGas ? hooks.estimateGas(request, block, options) : 21_000n),
+      // Tracing re-executes real blocks: it is tested over a real node (test/e2e/debug-*).
+      traceBlock: async () => Promise.reject(new Error('no tracing in the RPC unit tests')),
+      traceRawBlock: async () => Promise.reject(new Error('no tracing in the RPC unit tests')),
+      traceCall: async () => Promise.reject(new Error('no tracing in the RPC unit tests')),
     },
     pool: {
       addRaw: async (raw) => (hooks.addRaw ? hooks.addRaw(raw) : new Uint8Array(32).fill(9)),

@@ -10,6 +10,8 @@ import { createVM, runTx, type VM } from '@ethereumjs/vm'
 import { createStateTrie, evmBlockchain } from '@busan/chain'
 import { EphemeralTrieStore } from '@busan/db'
 import { ExecutionError, type CallRequest, type CallResult } from '@busan/rpc'
+import { createTracer, TraceLimitError, type TraceOptions, type Tracer } from '@busan/tracing'
+import { runTraced } from './tracing.ts'
 
 /** An error meant for the caller, with its JSON-RPC code (geth uses -32000 for these). */
 export class CallError extends Error {
@@ -111,6 +113,24 @@ export class CallExecutor {
     return hi
   }
 
+  /**
+   * debug_traceCall: the call traced with the tracer `options` names; its JSON text. Throws
+   * CallError for what geth refuses before running (fees, funds, malformed call).
+   */
+  async trace(request: CallRequest, on: CallBlock, options: { gasCap: bigint; trace: TraceOptions }): Promise<string> {
+    const session = await this.session(on, request)
+    const isPrecompile = (address: Uint8Array) => session.vm.evm.getPrecompile?.(new Address(address)) !== undefined
+    const tracer = createTracer(options.trace, { firstLogIndex: 0, isPrecompile })
+    try {
+      await session.run(this.gasLimit(request, on, options.gasCap), false, tracer)
+    } catch (error) {
+      // geth (eth/tracers/api.go traceTx): what is refused before running is a failed trace.
+      if (error instanceof CallError) throw new CallError(`tracing failed: ${error.message}`)
+      throw error
+    }
+    return tracer.result()
+  }
+
   private gasLimit(request: CallRequest, on: CallBlock, gasCap: bigint): bigint {
     const requested = request.gas ?? (gasCap > 0n ? gasCap : on.header.gasLimit)
     return gasCap > 0n && requested > gasCap ? gasCap : requested
@@ -144,7 +164,7 @@ export class CallExecutor {
     const block = new Block(header, [], [], [], { common, params: {} })
     const sender = request.from ?? new Uint8Array(20)
     const feeCap = request.maxFeePerGas ?? request.gasPrice ?? 0n
-    const run = async (gas: bigint, reportAccessList: boolean): Promise<Attempt> => {
+    const run = async (gas: bigint, reportAccessList: boolean, tracer?: Tracer): Promise<Attempt> => {
       // geth's pre-checks, with its messages. EthereumJS's skipBalance would mint what an
       // unpriced call lacks, value included; geth never pays the value for the caller.
       const baseFee = header.baseFeePerGas ?? 0n
@@ -159,7 +179,8 @@ export class CallExecutor {
       const tx = this.transaction(request, gas, sender)
       await stateManager.checkpoint()
       try {
-        const result = await runTx(vm, { tx, block, skipNonce: true, skipBalance: !priced, skipBlockGasLimitValidation: true, skipHardForkValidation: true, reportAccessList })
+        const options = { tx, block, skipNonce: true, skipBalance: !priced, skipBlockGasLimitValidation: true, skipHardForkValidation: true, reportAccessList }
+        const result = tracer === undefined ? await runTx(vm, options) : await runTraced(vm, tracer, { ...options, sender, coinbase: on.author })
         const exception = result.execResult.exceptionError
         return {
           gasUsed: result.totalGasSpent,
@@ -169,6 +190,7 @@ export class CallExecutor {
           accessList: result.accessList?.map((item) => ({ address: hexToBytes(item.address as `0x${string}`), storageKeys: item.storageKeys.map((key) => hexToBytes(key as `0x${string}`)) })),
         }
       } catch (error) {
+        if (error instanceof TraceLimitError) throw error
         throw callError(error, sender)
       } finally {
         await stateManager.revert()

@@ -3,6 +3,7 @@ import type { Common } from '@ethereumjs/common'
 import { bytesToHex, equalsBytes } from '@ethereumjs/util'
 import type { Chain } from '@busan/chain'
 import type { ChainBackend, BlockView, CallRequest, CallResult, LogFilter, LogView, ReceiptView, StateView, TransactionView } from '@busan/rpc'
+import type { TraceOptions } from '@busan/tracing'
 import type { TxPool } from '@busan/txpool'
 import type { RpcWorkerPool } from '../rpc-workers/index.ts'
 import { deriveReceipt, gasUsedPerTransaction } from './receipts.ts'
@@ -148,6 +149,28 @@ export class NodeChainBackend implements ChainBackend {
   /** Runs on an RPC worker thread, within the caller's deadline (`signal`). */
   estimateGas(request: CallRequest, view: BlockView, options: { gasCap: bigint; signal?: AbortSignal }): Promise<bigint> {
     return this.workers.run({ kind: 'estimateGas', request, ...this.callBlock(view), gasCap: options.gasCap }, options.signal)
+  }
+
+  /** Runs on an RPC worker thread, within the trace's deadline (`signal`). */
+  traceBlock(view: BlockView, trace: TraceOptions, options: { txIndex?: number; signal?: AbortSignal }): Promise<string> {
+    const job = { kind: 'traceBlock' as const, block: { hash: view.hash }, author: this.chain.engine.author(view.block.header), trace, txIndex: options.txIndex }
+    return this.workers.run(job, options.signal)
+  }
+
+  /** Decoded here (the chain's hashing rule, the engine's author); traced on an RPC worker thread. */
+  traceRawBlock(rlp: Uint8Array, trace: TraceOptions, signal?: AbortSignal): Promise<string> {
+    let block: Block
+    try {
+      block = this.chain.decodeBlock(rlp)
+    } catch (error) {
+      throw Object.assign(new Error(`could not decode block: ${(error as Error).message}`), { code: -32000 })
+    }
+    return this.workers.run({ kind: 'traceBlock', block: { rlp }, author: this.chain.engine.author(block.header), trace }, signal)
+  }
+
+  /** Runs on an RPC worker thread, within the trace's deadline (`signal`). */
+  traceCall(request: CallRequest, view: BlockView, options: { gasCap: bigint; trace: TraceOptions; signal?: AbortSignal }): Promise<string> {
+    return this.workers.run({ kind: 'traceCall', request, ...this.callBlock(view), gasCap: options.gasCap, trace: options.trace }, options.signal)
   }
 
   private callBlock(view: BlockView): { header: Uint8Array; author: Uint8Array } {

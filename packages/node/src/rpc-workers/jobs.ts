@@ -2,6 +2,7 @@
 // crosses a thread boundary by structured clone, so it is plain data: bytes, bigints,
 // strings. Errors travel as `JobFailure` because a cloned Error keeps only its message.
 import type { AccountProof, CallRequest, CallResult, LogFilter, LogView, ReceiptView } from '@busan/rpc'
+import type { TraceOptions } from '@busan/tracing'
 
 /** A call on top of a block: the block's RLP-encoded header and its author (COINBASE). */
 interface CallOn {
@@ -19,6 +20,21 @@ export type Job =
   | { kind: 'proof'; stateRoot: Uint8Array; address: Uint8Array; slots: Uint8Array[] }
   | { kind: 'logs'; filter: LogFilter }
   | { kind: 'receipts'; blockHash: Uint8Array }
+  | TraceBlockJob
+  | ({ kind: 'traceCall'; trace: TraceOptions } & CallOn)
+
+/**
+ * debug_traceTransaction / debug_traceBlock*: a block (stored, by hash; or given as RLP, its
+ * parent stored) re-executed on its parent's state, the transaction at `txIndex` traced (or
+ * every one). `author` is the block's COINBASE, recovered by the consensus engine.
+ */
+export interface TraceBlockJob {
+  kind: 'traceBlock'
+  block: { hash: Uint8Array } | { rlp: Uint8Array }
+  author: Uint8Array
+  trace: TraceOptions
+  txIndex?: number
+}
 
 export type JobKind = Job['kind']
 
@@ -29,6 +45,10 @@ export interface JobResults {
   proof: AccountProof
   logs: LogView[]
   receipts: ReceiptView[]
+  /** JSON text: the trace of `txIndex`, or `[{"txHash","result"}...]` for the whole block. */
+  traceBlock: string
+  /** JSON text of the trace. */
+  traceCall: string
 }
 
 /**

@@ -5,7 +5,8 @@
 // terminates the thread when a job outlives its deadline, which stops any EVM loop.
 import { workerData } from 'node:worker_threads'
 import { createBlockHeaderFromRLP } from '@ethereumjs/block'
-import { ChainStore, headerHashRule } from '@busan/chain'
+import { bytesToHex } from '@ethereumjs/util'
+import { ChainStore, decodeBlock, headerHashRule } from '@busan/chain'
 import { createChainCommon } from '@busan/chain-config'
 import { KeyValueStore, TrieNodeStore } from '@busan/db'
 import { ExecutionError } from '@busan/rpc'
@@ -13,12 +14,14 @@ import { CallExecutor } from '../backend/calls.ts'
 import { collectLogs } from '../backend/logs.ts'
 import { deriveReceipts } from '../backend/receipts.ts'
 import { TrieStateView } from '../backend/state-view.ts'
-import type { Job, JobFailure, JobKind, JobReply, JobResults, WorkerInit } from './jobs.ts'
+import { traceBlock } from '../backend/tracing.ts'
+import type { Job, JobFailure, JobKind, JobReply, JobResults, TraceBlockJob, WorkerInit } from './jobs.ts'
 
 const init = workerData as WorkerInit
 const kv = await KeyValueStore.attach(init.dbHandle)
 const common = createChainCommon(init.genesis)
-const store = new ChainStore(kv, common, headerHashRule(init.genesis))
+const hashRule = headerHashRule(init.genesis)
+const store = new ChainStore(kv, common, hashRule)
 // Nothing is ever staged here: calls write into their own throw-away layer over this store.
 const trieStore = new TrieNodeStore(kv)
 const calls = new CallExecutor({ common, trieStore, blockHash: (number) => store.canonicalHash(number) })
@@ -26,9 +29,11 @@ const calls = new CallExecutor({ common, trieStore, blockHash: (number) => store
 async function execute(job: Job): Promise<JobResults[JobKind]> {
   switch (job.kind) {
     case 'call':
-    case 'estimateGas': {
+    case 'estimateGas':
+    case 'traceCall': {
       const on = { header: createBlockHeaderFromRLP(job.header, { common, params: {} }), author: job.author }
       if (job.kind === 'estimateGas') return calls.estimateGas(job.request, on, { gasCap: job.gasCap })
+      if (job.kind === 'traceCall') return calls.trace(job.request, on, { gasCap: job.gasCap, trace: job.trace })
       return calls.call(job.request, on, { gasCap: job.gasCap, withAccessList: job.withAccessList })
     }
     case 'proof':
@@ -40,7 +45,30 @@ async function execute(job: Job): Promise<JobResults[JobKind]> {
       if (block === undefined) return []
       return deriveReceipts({ block, hash: job.blockHash, senders: store.senders(job.blockHash) }, store.receipts(job.blockHash) ?? [])
     }
+    case 'traceBlock':
+      return traceStoredOrGiven(job)
   }
+}
+
+/** A block's transactions traced on its parent's state; a coded failure when the block or its parent is missing. */
+async function traceStoredOrGiven(job: TraceBlockJob): Promise<string> {
+  const block = 'hash' in job.block ? store.blockByHash(job.block.hash) : decodeBlock(job.block.rlp, common, hashRule)
+  if (block === undefined) throw coded(`block ${bytesToHex((job.block as { hash: Uint8Array }).hash)} not found`)
+  if (block.header.number === 0n) throw coded('genesis is not traceable')
+  const parent = store.blockByHash(block.header.parentHash)
+  if (parent === undefined) throw coded(`parent ${bytesToHex(block.header.parentHash)} not found`)
+  const stored = 'hash' in job.block ? store.senders(job.block.hash) : []
+  // A stored block has its senders recorded; a given one is recovered here (pure-JS crypto).
+  const senders = stored.length === block.transactions.length ? stored : block.transactions.map((tx) => tx.getSenderAddress().bytes)
+  const target = { block, senders, parentStateRoot: parent.header.stateRoot, author: job.author, blockHash: store.ancestorHashes(parent) }
+  const txIndex = job.txIndex
+  const traces = await traceBlock(common, trieStore, target, job.trace, (index) => txIndex === undefined || index === txIndex)
+  if (txIndex !== undefined) return traces[0]?.result ?? 'null'
+  return `[${traces.map((trace) => `{"txHash":"${trace.txHash}","result":${trace.result}}`).join(',')}]`
+}
+
+function coded(message: string, code = -32000): Error {
+  return Object.assign(new Error(message), { code })
 }
 
 /** A client-facing failure, or undefined for a fault (rethrown: the pool logs it, the client gets -32603). */

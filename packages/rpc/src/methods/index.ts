@@ -10,6 +10,7 @@ import { subscribeMethods } from './eth/subscribe.ts'
 import { transactionMethods } from './eth/transaction.ts'
 import { adminMethods } from './admin.ts'
 import { cliqueMethods } from './clique.ts'
+import { debugMethods } from './debug.ts'
 import { netMethods } from './net.ts'
 import { qbftMethods } from './qbft.ts'
 import { txpoolMethods } from './txpool.ts'
@@ -30,4 +31,5 @@ export const allMethods: MethodTable = {
   ...cliqueMethods,
   ...qbftMethods,
   ...adminMethods,
+  ...debugMethods,
 }

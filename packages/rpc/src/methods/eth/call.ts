@@ -9,12 +9,12 @@ import { any, blockTagOrHash, callRequest, optional, required, type BlockSelecto
 /** What "uncapped" (rpcGasCap 0) passes to the backend, as geth's math.MaxUint64 / 2. */
 const UNCAPPED = (1n << 63n) - 1n
 
-function gasCapOf(ctx: HandlerContext): bigint {
+export function gasCapOf(ctx: HandlerContext): bigint {
   return ctx.options.rpcGasCap === 0n ? UNCAPPED : ctx.options.rpcGasCap
 }
 
 /** Checks the request as geth's TransactionArgs does and resolves the block it runs on. */
-async function prepare(ctx: HandlerContext, decoded: DecodedCallRequest, selector: BlockSelector | undefined): Promise<{ request: CallRequest; view: BlockView }> {
+export async function prepareCall(ctx: HandlerContext, decoded: DecodedCallRequest, selector: BlockSelector | undefined): Promise<{ request: CallRequest; view: BlockView }> {
   const request = { ...decoded.request }
   if (decoded.inputDataConflict) {
     throw serverError('both "data" and "input" are set and not equal. Please use "input" to pass transaction call data')
@@ -42,7 +42,7 @@ function withEvmTimeout<T>(ctx: HandlerContext, work: (signal: AbortSignal | und
 }
 
 /** State and block overrides are not implemented; refusing beats silently ignoring them. */
-function rejectOverrides(value: unknown, what: string, position: number): void {
+export function rejectOverrides(value: unknown, what: string, position: number): void {
   if (value === undefined) return
   if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0) return
   throw invalidParams(`invalid argument ${position}: ${what} are not supported by this node`)
@@ -70,7 +70,7 @@ export const callMethods: MethodTable = {
     async (ctx, decoded, block, stateOverrides, blockOverrides) => {
       rejectOverrides(stateOverrides, 'state overrides', 2)
       rejectOverrides(blockOverrides, 'block overrides', 3)
-      const { request, view } = await prepare(ctx, decoded, block)
+      const { request, view } = await prepareCall(ctx, decoded, block)
       const result = await withEvmTimeout(ctx, (signal) => ctx.backend.chain.call(request, view, { gasCap: gasCapOf(ctx), signal }))
       if (result.error !== undefined) {
         if (result.error.kind === 'revert') throw revertError(result.returnData)
@@ -84,7 +84,7 @@ export const callMethods: MethodTable = {
     [required('transaction', callRequest), optional('block', blockTagOrHash), optional('stateOverrides', any)],
     async (ctx, decoded, block, stateOverrides) => {
       rejectOverrides(stateOverrides, 'state overrides', 2)
-      const { request, view } = await prepare(ctx, decoded, block)
+      const { request, view } = await prepareCall(ctx, decoded, block)
       try {
         const gas = await withEvmTimeout(ctx, (signal) => ctx.backend.chain.estimateGas(request, view, { gasCap: gasCapOf(ctx), signal }))
         return quantity(gas)
@@ -101,7 +101,7 @@ export const callMethods: MethodTable = {
   ),
 
   eth_createAccessList: method([required('transaction', callRequest), optional('block', blockTagOrHash)], async (ctx, decoded, block) => {
-    const { request, view } = await prepare(ctx, decoded, block)
+    const { request, view } = await prepareCall(ctx, decoded, block)
     const result = await withEvmTimeout(ctx, (signal) => ctx.backend.chain.call(request, view, { gasCap: gasCapOf(ctx), withAccessList: true, signal }))
     const out: Record<string, unknown> = { accessList: formatAccessList(result.accessList ?? []) }
     if (result.error !== undefined) out.error = result.error.message

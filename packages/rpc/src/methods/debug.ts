@@ -1,0 +1,133 @@
+// geth's debug namespace: transaction tracing (debug_trace*) and raw chain data
+// (debug_getRaw*). Traces run on the RPC worker threads and come back as JSON text.
+import { RLP } from '@ethereumjs/rlp'
+import { encodeReceipt } from '@ethereumjs/vm'
+import { parseTraceConfig, type TraceOptions } from '@busan/tracing'
+import type { BlockView } from '../backend.ts'
+import { method, resolveBlock, type HandlerContext, type MethodTable } from '../context.ts'
+import { withinDeadline } from '../deadline.ts'
+import { RawJson } from '../dispatcher.ts'
+import { serverError } from '../errors.ts'
+import { hex } from '../format.ts'
+import { any, blockTag, blockTagOrHash, bytes, callRequest, hash, optional, required, type BlockSelector } from '../params.ts'
+import { gasCapOf, prepareCall, rejectOverrides } from './eth/call.ts'
+
+/** The node's bound on one trace's JSON (struct logs of a long loop grow by ~150 bytes a step). */
+export const MAX_TRACE_BYTES = 64 * 1024 * 1024
+
+/**
+ * Runs a trace within its `timeout` (per traced transaction, as geth's; a block's is that times
+ * its transactions): past it geth's -32000 "execution timeout". A client that hangs up stops it.
+ */
+async function traced(ctx: HandlerContext, trace: TraceOptions, transactions: number, work: (signal: AbortSignal | undefined) => Promise<string>): Promise<RawJson> {
+  const budget = trace.timeoutMs * Math.max(1, transactions)
+  const text = await withinDeadline({ deadline: performance.now() + Math.max(0, budget), cancelled: ctx.cancelled }, () => serverError('execution timeout'), work)
+  return new RawJson(text)
+}
+
+function config(raw: unknown, position: number): TraceOptions {
+  return parseTraceConfig(raw, position, MAX_TRACE_BYTES)
+}
+
+/** A stored block by number or tag; geth's "block #N not found" otherwise. */
+async function blockByNumber(ctx: HandlerContext, selector: BlockSelector): Promise<BlockView> {
+  const view = await resolveBlock(ctx, selector)
+  if (view === undefined) throw serverError(`block #${selector.kind === 'number' ? selector.number : selector.kind} not found`)
+  return view
+}
+
+/** A block by number, tag or hash for debug_getRaw*: null when there is none (geth returns nothing). */
+async function rawTarget(ctx: HandlerContext, selector: BlockSelector): Promise<BlockView | undefined> {
+  return selector.kind === 'hash' ? ctx.backend.chain.blockByHash(selector.hash) : resolveBlock(ctx, selector)
+}
+
+async function traceBlockView(ctx: HandlerContext, view: BlockView, rawConfig: unknown): Promise<RawJson> {
+  const trace = config(rawConfig, 1)
+  if (view.block.header.number === 0n) throw serverError('genesis is not traceable')
+  return traced(ctx, trace, view.block.transactions.length, (signal) => ctx.backend.chain.traceBlock(view, trace, { signal }))
+}
+
+export const debugMethods: MethodTable = {
+  debug_traceTransaction: method([required('txHash', hash), optional('config', any)], async (ctx, txHash, rawConfig) => {
+    const trace = config(rawConfig, 1)
+    const found = await ctx.backend.chain.transaction(txHash)
+    if (found?.blockHash === undefined || found.index === undefined) throw serverError('transaction not found')
+    const view = await ctx.backend.chain.blockByHash(found.blockHash)
+    if (view === undefined) throw serverError('transaction not found')
+    if (view.block.header.number === 0n) throw serverError('genesis is not traceable')
+    const txIndex = found.index
+    return traced(ctx, trace, 1, (signal) => ctx.backend.chain.traceBlock(view, trace, { txIndex, signal }))
+  }),
+
+  debug_traceBlockByNumber: method([required('number', blockTag), optional('config', any)], async (ctx, number, rawConfig) => {
+    return traceBlockView(ctx, await blockByNumber(ctx, number), rawConfig)
+  }),
+
+  debug_traceBlockByHash: method([required('hash', hash), optional('config', any)], async (ctx, blockHash, rawConfig) => {
+    const view = await ctx.backend.chain.blockByHash(blockHash)
+    if (view === undefined) throw serverError(`block ${hex(blockHash)} not found`)
+    return traceBlockView(ctx, view, rawConfig)
+  }),
+
+  debug_traceBlock: method([required('blob', bytes), optional('config', any)], async (ctx, blob, rawConfig) => {
+    const trace = config(rawConfig, 1)
+    let transactions = 1
+    try {
+      const decoded = RLP.decode(blob) as unknown[]
+      if (Array.isArray(decoded[1])) transactions = decoded[1].length
+    } catch (error) {
+      throw serverError(`could not decode block: rlp: ${(error as Error).message}`)
+    }
+    return traced(ctx, trace, transactions, (signal) => ctx.backend.chain.traceRawBlock(blob, trace, signal))
+  }),
+
+  debug_traceCall: method(
+    [required('transaction', callRequest), optional('block', blockTagOrHash), optional('config', any)],
+    async (ctx, decoded, block, rawConfig) => {
+      const callConfig = (rawConfig ?? {}) as Record<string, unknown>
+      if (typeof callConfig === 'object' && callConfig !== null) {
+        rejectOverrides(callConfig.stateOverrides, 'state overrides', 2)
+        rejectOverrides(callConfig.blockOverrides, 'block overrides', 2)
+      }
+      if (block?.kind === 'tag' && block.tag === 'pending') throw serverError('tracing on top of pending is not supported')
+      const trace = config(rawConfig, 2)
+      const { request, view } = await prepareCall(ctx, decoded, block)
+      return traced(ctx, trace, 1, (signal) => ctx.backend.chain.traceCall(request, view, { gasCap: gasCapOf(ctx), trace, signal }))
+    },
+  ),
+
+  debug_getRawHeader: method([required('block', blockTagOrHash)], async (ctx, selector) => {
+    const view = await rawTarget(ctx, selector)
+    return view === undefined ? null : hex(view.block.header.serialize())
+  }),
+
+  debug_getRawBlock: method([required('block', blockTagOrHash)], async (ctx, selector) => {
+    const view = await rawTarget(ctx, selector)
+    return view === undefined ? null : hex(view.block.serialize())
+  }),
+
+  debug_getRawReceipts: method([required('block', blockTagOrHash)], async (ctx, selector) => {
+    const view = await rawTarget(ctx, selector)
+    if (view === undefined) return null
+    const receipts = await withinDeadline(ctx, () => serverError('request timed out'), (signal) => ctx.backend.chain.receipts(view, signal))
+    // EIP-2718 receipt encoding: the type byte, then RLP [status, cumulativeGasUsed, bloom, logs].
+    return receipts.map((receipt) =>
+      hex(
+        encodeReceipt(
+          {
+            status: receipt.status,
+            cumulativeBlockGasUsed: receipt.cumulativeGasUsed,
+            bitvector: receipt.logsBloom,
+            logs: receipt.logs.map((log) => [log.address, log.topics, log.data]),
+          },
+          receipt.type as 0 | 1 | 2 | 3 | 4,
+        ),
+      ),
+    )
+  }),
+
+  debug_getRawTransaction: method([required('txHash', hash)], async (ctx, txHash) => {
+    const found = await ctx.backend.chain.transaction(txHash)
+    return found === undefined ? null : hex(found.tx.serialize())
+  }),
+}

@@ -1,0 +1,162 @@
+// Feeds a Tracer from the EthereumJS EVM's events (beforeMessage, newContract, step,
+// afterMessage) for one transaction, translating them into geth's hook calls: frame types,
+// callers and error texts as geth reports them.
+import type { EVMResult, InterpreterStep, Message } from '@ethereumjs/evm'
+import type { Address } from '@ethereumjs/util'
+import { failsBeforeStep, gethErrorText, undefinedOpcodeName } from './geth-errors.ts'
+import type { FrameStart, FrameType, OpcodeStep, Tracer } from './tracer.ts'
+
+/** The EVM surface this needs: its event emitter. */
+export interface TraceableEvm {
+  events?: {
+    on(event: string, listener: (...args: any[]) => void): unknown
+    off(event: string, listener: (...args: any[]) => void): unknown
+  }
+}
+
+interface OpenFrame {
+  start: FrameStart
+  /** Whether onEnter was called (a creation's is held until its address is known). */
+  entered: boolean
+  /** The storage context: the callee, or for DELEGATECALL/CALLCODE the calling contract. */
+  self: Uint8Array
+  isStatic: boolean
+  returnData: Uint8Array
+  /** The last opcode run in this frame and the stack height then, for error texts. */
+  lastStep?: { opcode: number; stackLength: number; fault: { error?: string } }
+}
+
+const EMPTY = new Uint8Array(0)
+
+/**
+ * Attaches `tracer` to `evm` for one transaction run by the caller. `sender` is the
+ * transaction's sender (the top frame's `from`), `gasLimit` its gas limit (the top frame's
+ * `gas`, as geth's callTracer shows it). Returns `detach`, which removes the listeners and
+ * throws what stopped the tracer (a TraceLimitError) if anything did.
+ */
+export function attachTracer(evm: TraceableEvm, tracer: Tracer, top: { sender: Uint8Array; gasLimit: bigint }): () => void {
+  const events = evm.events
+  if (events === undefined) throw new Error('the EVM has no event emitter to trace with')
+  const frames: OpenFrame[] = []
+
+  const enter = (frame: OpenFrame) => {
+    frame.entered = true
+    tracer.onEnter?.(frame.start)
+  }
+
+  const beforeMessage = (message: Message) => {
+    const parent = frames.at(-1)
+    const type = frameType(message, parent)
+    const isCreate = type === 'CREATE' || type === 'CREATE2'
+    const to = isCreate ? undefined : (message.delegatecall || type === 'CALLCODE' ? message.codeAddress : message.to)
+    const from = parent === undefined ? top.sender : parent.self
+    const start: FrameStart = {
+      depth: message.depth,
+      type,
+      from,
+      to: to?.bytes,
+      // Copies: the EVM hands over views of frame memory that later opcodes overwrite.
+      input: (isCreate ? initCode(message) : message.data).slice(),
+      gas: message.depth === 0 ? top.gasLimit : message.gasLimit,
+      value: type === 'STATICCALL' ? undefined : message.value,
+    }
+    if (parent !== undefined) parent.returnData = EMPTY
+    const frame: OpenFrame = { start, entered: false, self: (message.to ?? message.caller).bytes, isStatic: message.isStatic, returnData: EMPTY }
+    frames.push(frame)
+    if (!isCreate) enter(frame)
+  }
+
+  const newContract = (event: { address: Address }) => {
+    const frame = frames.at(-1)
+    if (frame === undefined || frame.entered) return
+    frame.start.to = event.address.bytes
+    frame.self = event.address.bytes
+    enter(frame)
+  }
+
+  // EthereumJS awaits a two-argument listener only until it calls `resolve`, and drops what its
+  // promise rejects with: a tracer's failure (an output bound) is kept here and thrown, as the
+  // EVM does propagate it, from the next step's listener before it does anything.
+  let failure: unknown
+  const step = (event: InterpreterStep, resolve: () => void) => {
+    if (failure !== undefined) throw failure
+    const frame = frames.at(-1)
+    const code = event.opcode.code
+    const name = event.opcode.name === 'INVALID' || code === 0xfe ? undefinedOpcodeName(code) : event.opcode.name
+    const fault: { error?: string } = {}
+    if (frame !== undefined) frame.lastStep = { opcode: code, stackLength: event.stack.length, fault }
+    const opcodeStep: OpcodeStep = { step: event, depth: event.depth + 1, op: name, gasCost: opcodeCost(event), returnData: frame?.returnData ?? EMPTY, fault }
+    Promise.resolve()
+      .then(() => tracer.onOpcode?.(opcodeStep))
+      .then(resolve, (error: unknown) => {
+        failure = error
+        resolve()
+      })
+  }
+
+  const afterMessage = (result: EVMResult) => {
+    const frame = frames.pop()
+    if (frame === undefined) return
+    if (!frame.entered) {
+      frame.start.to = frame.start.type.startsWith('CREATE') ? result.createdAddress?.bytes : frame.start.to
+      enter(frame)
+    }
+    const exception = result.execResult.exceptionError?.error
+    const error = exception === undefined ? undefined : gethErrorText(exception, frame.lastStep)
+    if (exception !== undefined && failsBeforeStep(exception) && frame.lastStep !== undefined) frame.lastStep.fault.error = error
+    const output = (result.execResult.returnValue ?? EMPTY).slice()
+    const parent = frames.at(-1)
+    if (parent !== undefined) {
+      // geth keeps a callee's output as the caller's return data, but a creation's only when it reverted.
+      const isCreate = frame.start.type === 'CREATE' || frame.start.type === 'CREATE2'
+      parent.returnData = exception === undefined ? (isCreate ? EMPTY : output) : exception === 'revert' ? output : EMPTY
+    }
+    tracer.onExit?.({ depth: frame.start.depth, output, gasUsed: result.execResult.executionGasUsed, error, reverted: exception !== undefined })
+  }
+
+  events.on('beforeMessage', beforeMessage)
+  events.on('newContract', newContract)
+  events.on('afterMessage', afterMessage)
+  if (tracer.wantsOpcodes) events.on('step', step)
+  return () => {
+    events.off('beforeMessage', beforeMessage)
+    events.off('newContract', newContract)
+    events.off('afterMessage', afterMessage)
+    events.off('step', step)
+    if (failure !== undefined) throw failure
+  }
+}
+
+const CALL_OPCODES = new Set([0xf1, 0xf2, 0xf4, 0xfa])
+
+/**
+ * geth's cost of an opcode as its tracer sees it: static plus dynamic gas, and for the CALL
+ * family also the gas handed to the callee (core/vm/gas_table.go adds `callGasTemp`), which
+ * EthereumJS charges separately: the requested gas capped at all but 1/64th of what is left
+ * after the call's own cost (EIP-150), without the stipend.
+ */
+function opcodeCost(event: InterpreterStep): bigint {
+  const cost = event.opcode.dynamicFee ?? BigInt(event.opcode.fee)
+  if (!CALL_OPCODES.has(event.opcode.code) || event.stack.length < 1) return cost
+  const available = event.gasLeft - cost
+  if (available < 0n) return cost
+  const cap = available - available / 64n
+  const requested = event.stack[event.stack.length - 1]
+  return cost + (requested < cap ? requested : cap)
+}
+
+/** A creation's init code: CREATE/CREATE2 carry it as the message's code, a creating transaction as its data. */
+function initCode(message: Message): Uint8Array {
+  return message.code instanceof Uint8Array && message.code.length > 0 ? message.code : message.data
+}
+
+/** The opcode that opened a frame, from the message EthereumJS builds for it. */
+function frameType(message: Message, parent: OpenFrame | undefined): FrameType {
+  if (message.to === undefined) return message.salt === undefined ? 'CREATE' : 'CREATE2'
+  if (parent === undefined) return 'CALL'
+  if (message.delegatecall) return 'DELEGATECALL'
+  // CALLCODE runs another account's code on the caller's storage, without delegating the caller.
+  if (!message.codeAddress.equals(message.to)) return 'CALLCODE'
+  // A call inside a static frame is static too, but geth names only the STATICCALL itself so.
+  return message.isStatic && !parent.isStatic ? 'STATICCALL' : 'CALL'
+}

@@ -1,0 +1,121 @@
+// The debug namespace over a real dev node: raw chain data decoded independently (ethers),
+// geth's errors for bad input, and the bounds on a trace (time, output size), which must
+// fail the trace and never the node.
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { ethers } from 'ethers'
+import { INFINITE_LOOP } from '@busan/testkit'
+import { deploy } from './helpers/artifacts.ts'
+import { mined, rpcError, startE2ENode, type E2ENode } from './helpers/node.ts'
+
+describe('debug namespace: raw data, bad input and trace bounds', { timeout: 180_000 }, () => {
+  let e: E2ENode
+  let txHash: string
+  let blockNumber: string
+
+  before(async () => {
+    e = await startE2ENode()
+    const { contract } = await deploy('Emitter', e.wallets[1])
+    const receipt = await mined(e, (contract as any).all(7n, ethers.id('tag'), { nonce: 1 }))
+    txHash = receipt.hash
+    blockNumber = ethers.toQuantity(receipt.blockNumber)
+  })
+
+  after(async () => {
+    await e?.stop()
+  })
+
+  it('debug_getRawHeader and debug_getRawBlock: RLP whose keccak256 is the block hash', async () => {
+    const block = await e.rpc('eth_getBlockByNumber', [blockNumber, false])
+    const header = await e.rpc<string>('debug_getRawHeader', [blockNumber])
+    assert.equal(ethers.keccak256(header), block.hash)
+    const fields = ethers.decodeRlp(header) as string[]
+    assert.equal(fields[0], block.parentHash)
+    assert.equal(BigInt(fields[8]), BigInt(block.number))
+    const raw = await e.rpc<string>('debug_getRawBlock', [{ blockHash: block.hash }])
+    const [rawHeader, transactions] = ethers.decodeRlp(raw) as [string[], string[]]
+    assert.equal(ethers.keccak256(ethers.encodeRlp(rawHeader)), block.hash)
+    assert.equal(transactions.length, block.transactions.length)
+    assert.equal(await e.rpc('debug_getRawHeader', ['0x99999']), null)
+    assert.equal(await e.rpc('debug_getRawBlock', [ethers.ZeroHash]), null)
+  })
+
+  it('debug_getRawTransaction: the signed envelope, null for an unknown hash', async () => {
+    const raw = await e.rpc<string>('debug_getRawTransaction', [txHash])
+    assert.equal(ethers.Transaction.from(raw).hash, txHash)
+    assert.equal(await e.rpc('debug_getRawTransaction', [ethers.ZeroHash]), null)
+  })
+
+  it('debug_getRawReceipts: EIP-2718 receipts that decode to what eth_getTransactionReceipt says', async () => {
+    const [raw] = await e.rpc<string[]>('debug_getRawReceipts', [blockNumber])
+    const receipt = await e.rpc('eth_getTransactionReceipt', [txHash])
+    const bytes = ethers.getBytes(raw)
+    assert.equal(bytes[0], Number(receipt.type))
+    const [status, cumulativeGasUsed, bloom, logs] = ethers.decodeRlp(bytes.subarray(1)) as [string, string, string, string[][]]
+    assert.equal(BigInt(status === '0x' ? 0 : status), BigInt(receipt.status))
+    assert.equal(BigInt(cumulativeGasUsed), BigInt(receipt.cumulativeGasUsed))
+    assert.equal(bloom, receipt.logsBloom)
+    assert.deepEqual(
+      logs.map(([address, topics, data]) => ({ address, topics, data })),
+      receipt.logs.map((log: any) => ({ address: log.address, topics: log.topics, data: log.data })),
+    )
+  })
+
+  it("answers geth's errors for what cannot be traced", async () => {
+    const expect = async (method: string, params: unknown[], code: number, message: string | RegExp) => {
+      const error = await rpcError(() => e.rpc(method, params))
+      assert.equal(error.code, code, `${method} code`)
+      if (typeof message === 'string') assert.equal(error.message, message)
+      else assert.match(error.message, message)
+    }
+    await expect('debug_traceTransaction', [ethers.ZeroHash], -32000, 'transaction not found')
+    await expect('debug_traceBlockByNumber', ['0x99999', {}], -32000, 'block #629145 not found')
+    await expect('debug_traceBlockByHash', [ethers.ZeroHash], -32000, `block ${ethers.ZeroHash} not found`)
+    await expect('debug_traceBlockByNumber', ['0x0'], -32000, 'genesis is not traceable')
+    await expect('debug_traceBlock', ['0xc0ffee'], -32000, /^could not decode block/)
+    await expect('debug_traceTransaction', [txHash, { timeout: 'abc' }], -32000, 'time: invalid duration "abc"')
+    await expect('debug_traceTransaction', [txHash, { tracer: '{step: function() {}}' }], -32000, /^tracer not found/)
+    await expect('debug_traceTransaction', [txHash, { limit: 'x' }], -32602, /cannot unmarshal string into Go struct field TraceConfig.limit of type int/)
+    await expect('debug_traceTransaction', [txHash, { tracer: 'prestateTracer', tracerConfig: { diffMode: true, includeEmpty: true } }], -32000, 'cannot use diffMode with includeEmpty')
+    await expect('debug_traceCall', [{ to: ethers.ZeroAddress }, 'pending'], -32000, 'tracing on top of pending is not supported')
+    await expect('debug_traceTransaction', ['0x1234'], -32602, /hex string has length 4, want 64/)
+    const poor = ethers.Wallet.createRandom().address
+    await expect('debug_traceCall', [{ from: poor, to: ethers.ZeroAddress, value: '0x1' }, 'latest'], -32000, /^tracing failed: insufficient funds for gas \* price \+ value: address 0x[0-9a-fA-F]{40} have 0 want 1$/)
+  })
+
+  it("geth's byte `limit` cuts the struct logs short", async () => {
+    const full = await e.rpc('debug_traceTransaction', [txHash, {}])
+    const limited = await e.rpc('debug_traceTransaction', [txHash, { limit: 1000 }])
+    assert.ok(full.structLogs.length > limited.structLogs.length)
+    assert.ok(limited.structLogs.length > 0)
+    // Entries stop once their JSON passes the limit: at most one entry beyond it.
+    const sizes = limited.structLogs.map((step: unknown) => JSON.stringify(step).length)
+    assert.ok(sizes.slice(0, -1).reduce((a: number, b: number) => a + b, 0) <= 1000)
+    assert.deepEqual(limited.structLogs, full.structLogs.slice(0, limited.structLogs.length))
+  })
+
+  it('a trace past its timeout or its output bound fails alone; the node keeps sealing', async () => {
+    const loop = { from: e.wallets[2].address, data: INFINITE_LOOP, gas: ethers.toQuantity(30_000_000) }
+    const timedOut = await rpcError(() => e.rpc('debug_traceCall', [loop, 'latest', { tracer: 'callTracer', timeout: '300ms' }]))
+    assert.equal(timedOut.code, -32000)
+    assert.equal(timedOut.message, 'execution timeout')
+    const tooLarge = await rpcError(() => e.rpc('debug_traceCall', [loop, 'latest', { timeout: '60s' }]))
+    assert.equal(tooLarge.code, -32000)
+    assert.match(tooLarge.message, /^trace output exceeds 67108864 bytes/)
+    const before = await e.provider.getBlockNumber()
+    await mined(e, e.wallets[3].sendTransaction({ to: e.wallets[4].address, value: 1n }))
+    assert.ok((await e.provider.getBlockNumber()) > before)
+  })
+})
+
+describe('debug namespace is opt-in outside dev mode', { timeout: 60_000 }, () => {
+  it('is not served when --http.api leaves it out', async () => {
+    const e = await startE2ENode({ extraArgs: ['--http.api', 'eth,net'] })
+    try {
+      const error = await rpcError(() => e.rpc('debug_traceBlockByNumber', ['0x1']))
+      assert.equal(error.code, -32601)
+    } finally {
+      await e.stop()
+    }
+  })
+})
