@@ -26,6 +26,11 @@ contract CallLeaf {
     function read() external payable returns (uint256) {
         return stored;
     }
+
+    /// Hands its balance to `to` (EIP-6780: the code stays, as the leaf was not created in this transaction).
+    function kill(address payable to) external {
+        selfdestruct(to);
+    }
 }
 
 /// Fixture for the tracing tests: one transaction that enters every kind of frame geth's
@@ -62,6 +67,11 @@ contract CallTree {
         rounds += value;
         leaf.touch(value);
         revert("tree refuses");
+    }
+
+    /// The leaf self-destructs, handing its balance to the caller: geth's SELFDESTRUCT frame.
+    function killLeaf() external {
+        leaf.kill(payable(msg.sender));
     }
 
     function invalid() external {

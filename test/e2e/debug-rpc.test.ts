@@ -108,12 +108,73 @@ describe('debug namespace: raw data, bad input and trace bounds', { timeout: 180
   })
 })
 
-describe('debug namespace is opt-in outside dev mode', { timeout: 60_000 }, () => {
-  it('is not served when --http.api leaves it out', async () => {
+describe('traces of hostile code stay bounded (the break-test campaign)', { timeout: 120_000 }, () => {
+  let e: E2ENode
+
+  before(async () => {
+    e = await startE2ENode()
+    await mined(e, e.wallets[1].sendTransaction({ to: e.wallets[2].address, value: 1n }))
+  })
+
+  after(async () => {
+    await e?.stop()
+  })
+
+  it('a LOG or CREATE2 over memory no gas can buy fails the call, not the tracer', async () => {
+    const from = e.wallets[1].address
+    // log0(0, 0xffffffffffff) and create2(0, 0, 0xffffffffffff, 1), run as init code.
+    const log = await e.rpc('debug_traceCall', [{ from, data: '0x65ffffffffffff6000a0', gas: '0xf4240' }, 'latest', { tracer: 'callTracer', tracerConfig: { withLog: true } }])
+    assert.equal(typeof log.error, 'string')
+    assert.equal(log.logs, undefined)
+    const create2 = await e.rpc('debug_traceCall', [{ from, data: '0x600165ffffffffffff60006000f5', gas: '0xf4240' }, 'latest', { tracer: 'prestateTracer' }])
+    assert.ok(create2[from.toLowerCase()] !== undefined, 'the sender is in the prestate')
+  })
+
+  it('a timeout longer than a timer can hold still traces; `pending` has nothing to trace', async () => {
+    const head = await e.rpc('eth_getBlockByNumber', ['latest', false])
+    const trace = await e.rpc('debug_traceTransaction', [head.transactions[0], { tracer: 'callTracer', timeout: '600h' }])
+    assert.equal(trace.type, 'CALL')
+    assert.deepEqual(await e.rpc('debug_traceBlockByNumber', ['pending', { tracer: 'callTracer' }]), [])
+  })
+
+  it('a block whose state refuses a transaction answers "tracing failed", as geth', async () => {
+    const raw = await e.rpc<string>('debug_getRawBlock', ['latest'])
+    const [header, [tx], ...rest] = ethers.decodeRlp(raw) as [string[], string[], ...unknown[]]
+    // Another signature over the same transaction: a different, unfunded sender.
+    const parsed = ethers.Transaction.from(tx)
+    const forged = ethers.Transaction.from({ ...parsed.toJSON(), signature: undefined }) as ethers.Transaction
+    forged.signature = ethers.Signature.from({ r: parsed.signature!.r, s: ethers.toBeHex(BigInt(parsed.signature!.s) - 1n, 32), yParity: parsed.signature!.yParity })
+    const block = ethers.encodeRlp([header, [forged.serialized], ...(rest as string[][])])
+    const error = await rpcError(() => e.rpc('debug_traceBlock', [block, { tracer: 'callTracer' }]))
+    assert.equal(error.code, -32000)
+    assert.match(error.message, /^tracing failed: insufficient funds for gas \* price \+ value: address 0x[0-9a-fA-F]{40} have 0 want \d+$/)
+  })
+
+  it('traces never take the last worker thread: eth_call answers while traces queue', async () => {
+    const loop = { from: e.wallets[2].address, data: INFINITE_LOOP, gas: ethers.toQuantity(30_000_000) }
+    let settled = 0
+    const traces = [0, 1, 2].map(() =>
+      e
+        .rpc('debug_traceCall', [loop, 'latest', { tracer: 'callTracer', timeout: '2s' }])
+        .catch((error: Error) => error)
+        .finally(() => settled++),
+    )
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    assert.equal(await e.rpc('eth_call', [{ to: e.wallets[3].address }, 'latest']), '0x')
+    assert.equal(settled, 0, 'eth_call answered while every trace was still running or queued')
+    const outcomes = await Promise.all(traces)
+    assert.ok(outcomes.every((outcome) => outcome instanceof Error && outcome.message === 'execution timeout'))
+  })
+})
+
+describe('debug, ots and erigon namespaces are opt-in outside dev mode', { timeout: 60_000 }, () => {
+  it('are not served when --http.api leaves them out', async () => {
     const e = await startE2ENode({ extraArgs: ['--http.api', 'eth,net'] })
     try {
-      const error = await rpcError(() => e.rpc('debug_traceBlockByNumber', ['0x1']))
-      assert.equal(error.code, -32601)
+      for (const [method, params] of [['debug_traceBlockByNumber', ['0x1']], ['ots_getApiLevel', []], ['erigon_getHeaderByNumber', [1]]] as const) {
+        const error = await rpcError(() => e.rpc(method, [...params]))
+        assert.equal(error.code, -32601, method)
+      }
     } finally {
       await e.stop()
     }

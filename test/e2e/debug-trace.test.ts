@@ -11,45 +11,8 @@ import { after, before, describe, it } from 'node:test'
 import { ethers } from 'ethers'
 import { devAccounts } from '@busan/chain-config'
 import { startAnvil, type Anvil } from './helpers/anvil.ts'
-import { artifact } from './helpers/artifacts.ts'
-import { CHAIN_ID, rpcError, startE2ENode, type E2ENode } from './helpers/node.ts'
-
-type Rpc = <T = any>(method: string, params?: unknown[]) => Promise<T>
-interface Sent {
-  hash: string
-  gasLimit: bigint
-  blockNumber: string
-}
-
-const GAS_PRICE = 10_000_000_000n
-const sender = new ethers.Wallet(devAccounts()[1].privateKey)
-const tree = artifact('CallTree')
-const treeAbi = new ethers.Interface(tree.abi)
-const treeAddress = ethers.getCreateAddress({ from: sender.address, nonce: 0 })
-
-/** The transactions both chains receive, in order (nonce = position). */
-const PLAN: { name: string; to?: string; data: string; value: bigint; gasLimit: bigint }[] = [
-  { name: 'deploy', data: tree.bytecode, value: 5n, gasLimit: 3_000_000n },
-  { name: 'run', to: treeAddress, data: treeAbi.encodeFunctionData('run', [7n]), value: 3n, gasLimit: 1_000_000n },
-  { name: 'explode', to: treeAddress, data: treeAbi.encodeFunctionData('explode', [4n]), value: 0n, gasLimit: 300_000n },
-  { name: 'invalid', to: treeAddress, data: treeAbi.encodeFunctionData('invalid', []), value: 0n, gasLimit: 300_000n },
-]
-
-async function sendPlan(rpc: Rpc): Promise<Record<string, Sent>> {
-  const sent: Record<string, Sent> = {}
-  for (const [nonce, step] of PLAN.entries()) {
-    const raw = await sender.signTransaction({ type: 0, chainId: CHAIN_ID, nonce, gasPrice: GAS_PRICE, gasLimit: step.gasLimit, to: step.to, data: step.data, value: step.value })
-    const hash = await rpc<string>('eth_sendRawTransaction', [raw])
-    let receipt: { blockNumber: string } | null = null
-    for (let i = 0; i < 200 && receipt === null; i++) {
-      receipt = await rpc('eth_getTransactionReceipt', [hash])
-      if (receipt === null) await new Promise((resolve) => setTimeout(resolve, 25))
-    }
-    assert.ok(receipt !== null, `${step.name} mined`)
-    sent[step.name] = { hash, gasLimit: step.gasLimit, blockNumber: receipt.blockNumber }
-  }
-  return sent
-}
+import { startE2ENode, type E2ENode } from './helpers/node.ts'
+import { sendPlan, sender, treeAbi, treeAddress, type Rpc, type Sent } from './helpers/twin.ts'
 
 /** Static gas of the opcodes that run out of gas in these transactions (Yellow Paper, appendix G). */
 const STATIC_GAS: Record<string, number> = { JUMPI: 10, JUMP: 8, JUMPDEST: 1, ADD: 3, SLOAD: 100, GAS: 2, GT: 3, PUSH1: 3, DUP1: 3, SWAP1: 3, POP: 2 }
@@ -94,7 +57,7 @@ describe('debug_trace* matches a second implementation (anvil)', { timeout: 240_
   const both = (name: string, config: object) =>
     Promise.all([ours.rpc('debug_traceTransaction', [oursSent[name].hash, config]), anvil.rpc('debug_traceTransaction', [anvilSent[name].hash, config])])
 
-  for (const name of ['deploy', 'run', 'explode', 'invalid']) {
+  for (const name of ['deploy', 'run', 'explode', 'invalid', 'kill']) {
     it(`callTracer with logs: ${name}`, async () => {
       const [mine, theirs] = await both(name, { tracer: 'callTracer', tracerConfig: { withLog: true } })
       // geth (eth/tracers/native/call.go) gives the top frame the transaction's gas limit;

@@ -113,6 +113,11 @@ describe('QBFT with a faulty and a hostile validator', { timeout: 300_000 }, () 
       await waitFor('the invalid proposal dropped', async () => logsMatching(/invalid proposed block/).length > 0, { timeoutMs: 5_000 }).catch(() => undefined)
     }
     await waitFor('a round change naming the rejected proposal', async () => logsMatching(/QBFT round change/).some((line) => String(line.why).includes(`proposal of ${rogueAddress} rejected`)), { timeoutMs: 15_000 })
+    // The validators that executed it list it as a bad block (geth's debug_getBadBlocks shape).
+    const bad = (await Promise.all(honest.map((node) => node.rpc<{ hash: string; block: HeaderJson; rlp: string }[]>('debug_getBadBlocks', [])))).flat()
+    const rogues = bad.filter((entry) => entry.block.miner.toLowerCase() === rogueAddress)
+    assert.ok(rogues.length > 0, 'the invalid proposal is listed as a bad block')
+    assert.equal((ethers.decodeRlp(rogues[0].rlp) as unknown[]).length >= 3, true)
     await advances(2)
   })
 

@@ -227,7 +227,7 @@ describe('bad input never crashes the node', () => {
   })
 
   it('unknown methods: -32601 naming the method', async () => {
-    for (const name of ['eth_doesNotExist', 'debug_traceTransaction', '__proto__', 'constructor', 'toString']) {
+    for (const name of ['eth_doesNotExist', 'debug_traceChain', '__proto__', 'constructor', 'toString']) {
       const err = await rpcError(() => e.rpc(name, []))
       assert.equal(err.code, -32601)
       assert.equal(err.message, `the method ${name} does not exist/is not available`)

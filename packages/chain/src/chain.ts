@@ -16,12 +16,16 @@ import { branchesBetween, preferred } from './fork-choice.ts'
 import { SenderRecovery } from './sender-recovery.ts'
 import { ChainStore } from './store.ts'
 import type { ChainMetrics } from './metrics.ts'
+import type { TxCalls } from './address-index.ts'
+import { BadBlocks } from './bad-blocks.ts'
 
 /** A block that became part of the canonical chain, with what listeners need. */
 export interface CanonicalBlock {
   block: Block
   senders: Uint8Array[]
   receipts: StoredReceipt[]
+  /** Per transaction, what its call frames touched (empty for a block executed before the address index existed). */
+  calls: TxCalls[]
 }
 
 export interface HeadChange {
@@ -86,6 +90,8 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
   readonly trieStore: TrieNodeStore
   readonly engine: ConsensusEngine
   readonly genesis: Block
+  /** Blocks refused after execution (debug_getBadBlocks). */
+  readonly badBlocks = new BadBlocks()
   private readonly kv: KeyValueStore
   private readonly executor: BlockExecutor
   private readonly logger: Logger
@@ -127,8 +133,9 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
       // Before the staged state moves into the batch: an engine may read the genesis state.
       await engine.genesisSnapshot(batch, genesis.header)
       trieStore.stageInto(batch)
-      store.putBlock(batch, genesis, genesis.header.difficulty, [], [])
-      store.putCanonical(batch, genesis, [])
+      const canonical = { block: genesis, senders: [], receipts: [], calls: [] }
+      store.putBlock(batch, canonical, genesis.header.difficulty)
+      store.putCanonical(batch, canonical)
       store.setGenesis(batch, genesis.hash())
       store.setHead(batch, genesis.hash())
       await kv.write(batch, { sync: true })
@@ -189,7 +196,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
       if (built === undefined) return undefined
       const sealed = args.producer.seal(built.block.header, args.privateKey)
       const block = new Block(this.adoptHeader(sealed), built.block.transactions, [], [], { common: this.common, params: {} })
-      const canonical = { block, senders: built.senders, receipts: built.outcome.receipts }
+      const canonical = { block, senders: built.senders, receipts: built.outcome.receipts, calls: built.outcome.calls }
       this.executed = undefined
       await this.commit(canonical, parent, true)
       this.noteProduced(block, started)
@@ -229,13 +236,16 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
   /** Executes `block` on `parent` and checks the outcome; remembers it as the executed block. */
   private async run(block: Block, parent: Block): Promise<ExecutedBlock> {
     this.executed = undefined
-    const { senders, outcome } = await this.executor.execute(block, parent.header, this.engine.author(block.header), this.store.ancestorHashes(parent))
+    let executed
     try {
-      this.engine.verifyAfterExecution(block, outcome)
+      executed = await this.executor.execute(block, parent.header, this.engine.author(block.header), this.store.ancestorHashes(parent))
+      this.engine.verifyAfterExecution(block, executed.outcome)
     } catch (error) {
-      await this.executor.abandon(parent.header.stateRoot)
+      if (executed !== undefined) await this.executor.abandon(parent.header.stateRoot)
+      this.badBlocks.note(block, error)
       throw error
     }
+    const { senders, outcome } = executed
     this.executed = { hash: block.hash(), senders, outcome }
     return this.executed
   }
@@ -314,7 +324,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
       const reuse = this.executed !== undefined && equalsBytes(this.executed.hash, hash) && equalsBytes(parent.hash(), this.current.hash())
       const { senders, outcome } = reuse ? this.executed! : await this.run(block, parent)
       this.executed = undefined
-      const imported = { block, senders, receipts: outcome.receipts }
+      const imported = { block, senders, receipts: outcome.receipts, calls: outcome.calls }
       const td = (this.store.totalDifficulty(parent.hash()) ?? 0n) + block.header.difficulty
       const headTd = this.store.totalDifficulty(this.current.hash()) ?? 0n
       if (preferred({ totalDifficulty: td, hash }, { totalDifficulty: headTd, hash: this.current.hash() })) {
@@ -342,7 +352,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
       await this.engine.recordHeader(batch, imported.block.header)
       this.trieStore.stageInto(batch)
       const parentTd = this.store.totalDifficulty(parent.hash()) ?? 0n
-      this.store.putBlock(batch, imported.block, parentTd + imported.block.header.difficulty, imported.senders, imported.receipts)
+      this.store.putBlock(batch, imported, parentTd + imported.block.header.difficulty)
       await this.kv.write(batch, { sync: this.syncWrites })
     } catch (error) {
       await this.executor.abandon(this.current.header.stateRoot)
@@ -356,7 +366,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
    * index, transaction lookups, log index) are deleted and the new branch's written.
    */
   private async commit(canonical: CanonicalBlock, parent: Block, sealedHere: boolean): Promise<void> {
-    const { block, senders, receipts } = canonical
+    const { block } = canonical
     const batch = new WriteBatch()
     let change: HeadChange
     try {
@@ -364,11 +374,11 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
       await this.engine.recordHeader(batch, block.header)
       this.trieStore.stageInto(batch)
       const parentTd = this.store.totalDifficulty(parent.hash()) ?? 0n
-      this.store.putBlock(batch, block, parentTd + block.header.difficulty, senders, receipts)
+      this.store.putBlock(batch, canonical, parentTd + block.header.difficulty)
       const { removed, added } = branchesBetween(this.current, parent, (b) => this.parentOf(b), (b) => this.canonicalBlock(b))
-      for (const old of removed) this.store.deleteCanonical(batch, old.block, old.receipts)
-      for (const joining of added) this.store.putCanonical(batch, joining.block, joining.receipts)
-      this.store.putCanonical(batch, block, receipts)
+      for (const old of removed) this.store.deleteCanonical(batch, old)
+      for (const joining of added) this.store.putCanonical(batch, joining)
+      this.store.putCanonical(batch, canonical)
       this.store.setHead(batch, block.hash())
       // Synced before the head moves, so before any listener announces the block.
       await this.kv.write(batch, { sync: sealedHere || this.syncWrites })
@@ -390,9 +400,10 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
     return found
   }
 
-  /** Senders and receipts of a stored block. */
+  /** Senders, receipts and recorded calls of a stored block. */
   canonicalBlock(block: Block): CanonicalBlock {
-    return { block, senders: this.store.senders(block.hash()), receipts: this.store.receipts(block.hash()) ?? [] }
+    const hash = block.hash()
+    return { block, senders: this.store.senders(hash), receipts: this.store.receipts(hash) ?? [], calls: this.store.calls(hash) }
   }
 }
 

@@ -6,6 +6,8 @@ import type { TypedTransaction } from '@ethereumjs/tx'
 import { ValueEncoding, equalsBytes, type DB } from '@ethereumjs/util'
 import { Bloom, createVM, encodeReceipt, runTx, type PostByzantiumTxReceipt, type VM } from '@ethereumjs/vm'
 import type { TrieNodeStore } from '@busan/db'
+import { attachTracer } from '@busan/tracing'
+import { CallCollector, type TxCalls } from './address-index.ts'
 import { BlockError } from './errors.ts'
 import { orderedTrieRoot } from './ordered-trie.ts'
 import type { StoredReceipt } from './receipts.ts'
@@ -16,6 +18,8 @@ export interface ExecutionOutcome {
   receiptsRoot: Uint8Array
   logsBloom: Uint8Array
   receipts: StoredReceipt[]
+  /** Per transaction, the addresses its call frames touched and what it created (for the address index). */
+  calls: TxCalls[]
 }
 
 /** What block producers need from the pool: whether anything is waiting, and a cursor over it. */
@@ -68,6 +72,9 @@ export interface BuiltBlockBody {
   senders: Uint8Array[]
   outcome: ExecutionOutcome
 }
+
+/** The collector ignores the top frame's caller (the index adds each sender itself). */
+const NO_SENDER = new Uint8Array(20)
 
 /** Lets the event loop serve RPC requests while a large block executes. */
 const YIELD_EVERY_TXS = 64
@@ -178,11 +185,22 @@ export class BlockExecutor {
     this.ancestorHash = ancestorHash
     await this.begin(parent.stateRoot)
     const receipts: StoredReceipt[] = []
+    const calls: TxCalls[] = []
     const encodedReceipts: Uint8Array[] = []
     const bloom = new Bloom(undefined, this.common)
     let gasUsed = 0n
+    // One collector for the block: attaching per transaction would cost more than collecting.
+    const collector = new CallCollector()
+    const detach = attachTracer(this.vm.evm, collector, { sender: NO_SENDER, gasLimit: 0n })
     const execute = async (tx: TypedTransaction) => {
-      const result = await runTx(this.vm, { tx, block: executionBlock, blockGasUsed: gasUsed, skipHardForkValidation: true })
+      let result
+      try {
+        result = await runTx(this.vm, { tx, block: executionBlock, blockGasUsed: gasUsed, skipHardForkValidation: true })
+      } catch (error) {
+        collector.take(NO_SENDER)
+        throw error
+      }
+      calls.push(collector.take(tx.getSenderAddress().bytes))
       gasUsed += result.totalGasSpent
       const stored: StoredReceipt = { status: (result.receipt as PostByzantiumTxReceipt).status, cumulativeGasUsed: gasUsed, logs: result.receipt.logs as StoredReceipt['logs'] }
       receipts.push(stored)
@@ -194,10 +212,12 @@ export class BlockExecutor {
       await body(execute, () => executionBlock.header.gasLimit - gasUsed)
       await this.stateManager.commit()
       const stateRoot = await this.stateManager.getStateRoot()
-      return { gasUsed, stateRoot, receiptsRoot: orderedTrieRoot(encodedReceipts), logsBloom: bloom.bitvector, receipts }
+      return { gasUsed, stateRoot, receiptsRoot: orderedTrieRoot(encodedReceipts), logsBloom: bloom.bitvector, receipts, calls }
     } catch (error) {
       await this.abandon(parent.stateRoot)
       throw error
+    } finally {
+      detach()
     }
   }
 

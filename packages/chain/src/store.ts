@@ -4,6 +4,15 @@ import { bigIntToBytes, bytesToBigInt, bytesToHex, concatBytes, equalsBytes } fr
 import { Bucket, bucketKey, decodeNumber, encodeNumber, metaKey, type KeyValueStore, type WriteBatch } from '@busan/db'
 import { decodeBlock, type HeaderHashRule } from './block-codec.ts'
 import { decodeStoredReceipts, encodeStoredReceipts, type StoredReceipt } from './receipts.ts'
+import { addressIndexEntries, decodeBlockCalls, encodeBlockCalls, type TxCalls } from './address-index.ts'
+
+/** A block with what was derived when it was executed: what the store keeps beside it. */
+export interface StoredBlock {
+  block: Block
+  senders: Uint8Array[]
+  receipts: StoredReceipt[]
+  calls: TxCalls[]
+}
 
 export interface TxLocation {
   blockHash: Uint8Array
@@ -49,30 +58,43 @@ export class ChainStore {
 
   // --- writes (into the block's batch) ---
 
-  putBlock(batch: WriteBatch, block: Block, totalDifficulty: bigint, senders: Uint8Array[], receipts: StoredReceipt[]): void {
+  /** Stores a block with its senders, receipts and recorded calls (canonical or not). */
+  putBlock(batch: WriteBatch, stored: StoredBlock, totalDifficulty: bigint): void {
+    const { block, senders, receipts, calls } = stored
     const hash = block.hash()
     batch.put(bucketKey(Bucket.block, hash), block.serialize())
     batch.put(bucketKey(Bucket.totalDifficulty, hash), bigIntToBytes(totalDifficulty))
     batch.put(bucketKey(Bucket.senders, hash), concatBytes(...senders))
     batch.put(bucketKey(Bucket.receipts, hash), encodeStoredReceipts(receipts))
+    if (block.transactions.length > 0) batch.put(bucketKey(Bucket.blockCalls, hash), encodeBlockCalls(calls))
     this.blocks.set(bytesToHex(hash), block)
     this.receiptCache.set(bytesToHex(hash), receipts)
   }
 
-  /** Makes `block` canonical at its height: number index, tx lookups, log index. */
-  putCanonical(batch: WriteBatch, block: Block, receipts: StoredReceipt[]): void {
+  /** Makes a block canonical at its height: number index, tx lookups, log index, address index. */
+  putCanonical(batch: WriteBatch, stored: StoredBlock): void {
+    const { block, receipts } = stored
     const hash = block.hash()
     const number = encodeNumber(block.header.number)
     batch.put(bucketKey(Bucket.canonical, number), hash)
     block.transactions.forEach((tx, index) => batch.put(bucketKey(Bucket.txLookup, tx.hash()), concatBytes(hash, intToBytes4(index))))
     for (const key of logIndexKeys(number, receipts)) batch.put(key, new Uint8Array())
+    for (const [key, value] of addressIndexEntries(block, stored.senders, receipts, stored.calls)) batch.put(key, value)
   }
 
   /** Undoes `putCanonical` for a block a reorg removes from the canonical chain. */
-  deleteCanonical(batch: WriteBatch, block: Block, receipts: StoredReceipt[]): void {
+  deleteCanonical(batch: WriteBatch, stored: StoredBlock): void {
+    const { block, receipts } = stored
     batch.del(bucketKey(Bucket.canonical, encodeNumber(block.header.number)))
     for (const tx of block.transactions) batch.del(bucketKey(Bucket.txLookup, tx.hash()))
     for (const key of logIndexKeys(encodeNumber(block.header.number), receipts)) batch.del(key)
+    for (const [key] of addressIndexEntries(block, stored.senders, receipts, stored.calls)) batch.del(key)
+  }
+
+  /** The calls recorded when the block was executed; empty when it was stored before they were recorded. */
+  calls(hash: Uint8Array): TxCalls[] {
+    const raw = this.kv.getSync(bucketKey(Bucket.blockCalls, hash))
+    return raw === undefined ? [] : decodeBlockCalls(raw)
   }
 
   setHead(batch: WriteBatch, hash: Uint8Array): void {
@@ -170,12 +192,62 @@ export class ChainStore {
     return this.indexedBlocks(Bucket.logTopic, topic, from, to)
   }
 
+  /**
+   * Canonical transactions that touched `address` in blocks before `block` (newest first) or
+   * after it (oldest first), from the address index: at least `count` of them when there are,
+   * plus the rest of the last block reached (Otterscan's paging). `exhausted` when the index
+   * has nothing further in that direction.
+   */
+  async addressHistory(address: Uint8Array, direction: 'before' | 'after', block: bigint, count: number): Promise<{ positions: TxPosition[]; exhausted: boolean }> {
+    const prefix = bucketKey(Bucket.addressHistory, address)
+    const range =
+      direction === 'before'
+        ? { gte: prefix, lt: bucketKey(Bucket.addressHistory, address, encodeNumber(block)), reverse: true }
+        : { gte: bucketKey(Bucket.addressHistory, address, encodeNumber(block + 1n)), lt: prefixEnd(prefix) }
+    const positions: TxPosition[] = []
+    for await (const [key] of this.kv.entries(range)) {
+      const number = decodeNumber(key, 21)
+      if (positions.length >= count && positions[positions.length - 1].number !== number) return { positions, exhausted: false }
+      positions.push({ number, index: new DataView(key.buffer, key.byteOffset + 29, 4).getUint32(0) })
+    }
+    return { positions, exhausted: true }
+  }
+
+  /** The canonical transaction `sender` sent with `nonce`. */
+  transactionBySenderAndNonce(sender: Uint8Array, nonce: bigint): Uint8Array | undefined {
+    return this.kv.getSync(bucketKey(Bucket.senderNonce, sender, encodeNumber(nonce)))
+  }
+
+  /** The canonical transaction that created the contract at `address`, and the account or contract that created it. */
+  contractCreator(address: Uint8Array): { hash: Uint8Array; creator: Uint8Array } | undefined {
+    const raw = this.kv.getSync(bucketKey(Bucket.contractCreator, address))
+    return raw === undefined ? undefined : { hash: raw.subarray(0, 32), creator: raw.subarray(32, 52) }
+  }
+
   private async indexedBlocks(bucket: typeof Bucket.logAddress | typeof Bucket.logTopic, subject: Uint8Array, from: bigint, to: bigint): Promise<Set<bigint>> {
     const numbers = new Set<bigint>()
     const range = { gte: bucketKey(bucket, subject, encodeNumber(from)), lt: bucketKey(bucket, subject, encodeNumber(to + 1n)) }
     for await (const [key] of this.kv.entries(range)) numbers.add(decodeNumber(key, 1 + subject.length))
     return numbers
   }
+}
+
+/** Where a canonical transaction sits: block number and index in the block. */
+export interface TxPosition {
+  number: bigint
+  index: number
+}
+
+/** The upper bound of every key that starts with `prefix` (the prefix plus one, carried). */
+function prefixEnd(prefix: Uint8Array): Uint8Array {
+  const end = prefix.slice()
+  for (let i = end.length - 1; i >= 0; i--) {
+    if (end[i] < 0xff) {
+      end[i]++
+      return end.subarray(0, i + 1)
+    }
+  }
+  return new Uint8Array([0xff, 0xff])
 }
 
 function intToBytes4(n: number): Uint8Array {

@@ -125,6 +125,12 @@ test('a heavier side branch reorganises the chain in one step and swaps the cano
   const forkPoint = forker.chain.head.header.number
   const mainTip = await seal(producer.chain, producer.engine, transfers(3, 87))
   assert.equal(await follower.chain.importBlock(mainTip), 'canonical')
+  // The address index has mainTip's transfers: the sender's history and its nonce lookup.
+  const [firstTransfer] = mainTip.transactions
+  const transferSender = firstTransfer.getSenderAddress().bytes
+  const historyAt = async (number: bigint) => (await follower.chain.store.addressHistory(transferSender, 'before', number + 1n, 1000)).positions.filter((p) => p.number === number).length
+  assert.equal(await historyAt(forkPoint + 1n), mainTip.transactions.length)
+  assert.equal(bytesToHex(follower.chain.store.transactionBySenderAndNonce(transferSender, firstTransfer.nonce)!), bytesToHex(firstTransfer.hash()))
 
   // The same signer seals two blocks on another branch from the fork point, without mainTip's transfers.
   const other = [await seal(forker.chain, forker.engine, []), await seal(forker.chain, forker.engine, [])]
@@ -145,6 +151,8 @@ test('a heavier side branch reorganises the chain in one step and swaps the cano
   )
   assert.deepEqual(changes.flatMap((change) => change.added), [forkPoint + 1n, forkPoint + 2n])
   for (const tx of mainTip.transactions) assert.equal(follower.chain.store.txLocation(tx.hash()), undefined, 'dropped transactions leave the lookup index')
+  assert.equal(await historyAt(forkPoint + 1n), 0, 'dropped transactions leave the address index')
+  assert.equal(follower.chain.store.transactionBySenderAndNonce(transferSender, firstTransfer.nonce), undefined)
   assert.equal(bytesToHex(follower.chain.head.header.stateRoot), bytesToHex(forker.chain.head.header.stateRoot))
 })
 

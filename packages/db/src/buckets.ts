@@ -24,6 +24,14 @@ export const Bucket = {
   state: 0x53, // 'S'
   /** utf8 name -> value: "head" -> hash(32), "genesis" -> hash(32), "schema" -> version */
   meta: 0x6d, // 'm'
+  /** hash(32) -> per transaction, the addresses its call frames touched and the contracts it created (RLP) */
+  blockCalls: 0x69, // 'i'
+  /** address(20) ++ number(8) ++ index(4) -> empty: the canonical transaction touched address */
+  addressHistory: 0x68, // 'h'
+  /** sender(20) ++ nonce(8) -> transaction hash(32), canonical */
+  senderNonce: 0x71, // 'q'
+  /** contract address(20) -> creating transaction hash(32) ++ creator(20), canonical */
+  contractCreator: 0x6b, // 'k'
 } as const
 
 export type BucketId = (typeof Bucket)[keyof typeof Bucket]

@@ -150,7 +150,7 @@ function rpcLimits(flags: Flags): NodeConfig['rpc'] {
 }
 
 /** geth's --http.api: what each mode serves unless told otherwise. */
-const DEV_NAMESPACES = 'eth,net,web3,txpool,clique,qbft,admin,debug'
+const DEV_NAMESPACES = 'eth,net,web3,txpool,clique,qbft,admin,debug,ots,erigon'
 const RUN_NAMESPACES = 'eth,net,web3,txpool'
 
 function httpConfig(flags: Flags, defaultNamespaces: string): NodeConfig['http'] {

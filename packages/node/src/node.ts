@@ -13,6 +13,7 @@ import { createLogger } from './logger.ts'
 import { PoolMaintainer, headContext, headStateReader } from './pool-maintainer.ts'
 import { blockProducers } from './producers.ts'
 import { RpcWorkerPool } from './rpc-workers/index.ts'
+import { AddressIndexRebuild } from './address-index-rebuild.ts'
 import { networkOptions, openJournal, poolOptions } from './txpool-config.ts'
 
 /** JSON-ready: bigints as decimal strings, as geth prints difficulties and chain ids. */
@@ -101,6 +102,9 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     registry,
   )
 
+  const addressIndex = new AddressIndexRebuild(chain, kv, workers, logger.child({ module: 'address-index' }))
+  await addressIndex.prepare()
+
   const pool = new TxPool({
     common,
     state: headStateReader(chain, chain.head),
@@ -156,6 +160,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   // Last, once everything is up: tools (and testkit) take this line as the node being ready.
   logger.info({ url: rpcUrl, chainId: config.genesis.config.chainId, signer: config.signer === undefined ? null : bytesToHex(config.signer.address) }, 'JSON-RPC listening (HTTP and WebSocket)')
   producers.start()
+  addressIndex.start()
 
   let stopping: Promise<void> | undefined
   const stop = () => {
@@ -173,6 +178,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
         }
       }
       await step('block producers', () => producers.stop())
+      await step('address index rebuild', () => addressIndex.stop())
       await step('network', () => network?.stop())
       await step('JSON-RPC server', () => server.close())
       await step('RPC worker threads', () => workers.close())

@@ -185,6 +185,8 @@ export interface ChainBackend {
   traceBlock(block: BlockView, trace: TraceOptions, options: { txIndex?: number; signal?: AbortSignal }): Promise<string>
   /** debug_traceBlock: the same for a block given as RLP whose parent is stored; -32000 when it does not decode. */
   traceRawBlock(rlp: Uint8Array, trace: TraceOptions, signal?: AbortSignal): Promise<string>
+  /** debug_getBadBlocks: blocks this node refused after executing them, newest first (at most 10). */
+  badBlocks(): BlockView[]
   /** debug_traceCall: a call on top of `block`'s state, traced; JSON text. Refusals as `call`. */
   traceCall(request: CallRequest, block: BlockView, options: { gasCap: bigint; trace: TraceOptions; signal?: AbortSignal }): Promise<string>
 }
@@ -262,8 +264,24 @@ export interface NetworkBackend {
   addPeer(address: string): Promise<boolean>
 }
 
+/** The address index (Otterscan's search API): every canonical transaction that touched an address. */
+export interface AddressIndexBackend {
+  /**
+   * Transactions touching `address` in blocks before `block` (newest first) or after it (oldest
+   * first): at least `pageSize` when there are that many, plus the rest of the last block
+   * reached. `exhausted` when nothing further lies in that direction.
+   */
+  history(address: Uint8Array, direction: 'before' | 'after', block: bigint, pageSize: number): Promise<{ transactions: TransactionView[]; receipts: ReceiptView[]; exhausted: boolean }>
+  /** Hash of the canonical transaction `sender` sent with `nonce`. */
+  bySenderAndNonce(sender: Uint8Array, nonce: bigint): Promise<Uint8Array | undefined>
+  /** The transaction that created the contract at `address`, and its creator (an account or a contract). */
+  creator(address: Uint8Array): Promise<{ hash: Uint8Array; creator: Uint8Array } | undefined>
+}
+
 export interface RpcBackend {
   chain: ChainBackend
+  /** The address index (ots_search*, ots_getContractCreator, ots_getTransactionBySenderAndNonce). */
+  addresses: AddressIndexBackend
   pool: PoolBackend
   /** Present on a Clique chain: serves the clique namespace. */
   clique?: CliqueBackend

@@ -32,6 +32,9 @@ export function requestTimedOut(): RpcError {
   return new RpcError(ErrorCode.Timeout, 'request timed out')
 }
 
+/** The longest delay Node's setTimeout keeps (2^31-1 ms); longer ones overflow and fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 /** What bounds one message's work: its deadline, and its client's presence. */
 export interface RequestBudget {
   /** When the budget runs out (`performance.now()` ms); undefined = no limit. */
@@ -64,10 +67,11 @@ export async function withinDeadline<T>(budget: RequestBudget, timeoutError: () 
   let onCancel: (() => void) | undefined
   const stopped = new Promise<never>((_, reject) => {
     if (remaining !== undefined) {
+      // Node's timers hold at most 2^31-1 ms (24.8 days); a longer one would fire at once.
       timer = setTimeout(() => {
         reject(timeoutError())
         controller.abort()
-      }, remaining)
+      }, Math.min(remaining, MAX_TIMER_MS))
     }
     onCancel = () => {
       reject(requestCancelled())

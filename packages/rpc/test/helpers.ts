@@ -173,6 +173,13 @@ export function createTestBackend(): TestBackend {
       traceBlock: async () => Promise.reject(new Error('no tracing in the RPC unit tests')),
       traceRawBlock: async () => Promise.reject(new Error('no tracing in the RPC unit tests')),
       traceCall: async () => Promise.reject(new Error('no tracing in the RPC unit tests')),
+      badBlocks: () => [],
+    },
+    // The address index is tested over a real node (test/e2e/ots-*).
+    addresses: {
+      history: async () => ({ transactions: [], receipts: [], exhausted: true }),
+      bySenderAndNonce: async () => undefined,
+      creator: async () => undefined,
     },
     pool: {
       addRaw: async (raw) => (hooks.addRaw ? hooks.addRaw(raw) : new Uint8Array(32).fill(9)),

@@ -2,17 +2,32 @@
 // afterMessage) for one transaction, translating them into geth's hook calls: frame types,
 // callers and error texts as geth reports them.
 import type { EVMResult, InterpreterStep, Message } from '@ethereumjs/evm'
-import type { Address } from '@ethereumjs/util'
+import { hexToBytes, type Address } from '@ethereumjs/util'
 import { failsBeforeStep, gethErrorText, undefinedOpcodeName } from './geth-errors.ts'
 import type { FrameStart, FrameType, OpcodeStep, Tracer } from './tracer.ts'
 
-/** The EVM surface this needs: its event emitter. */
+/** One entry of the EVM's opcode table (EthereumJS's internal `_opcodeMap`). */
+interface OpcodeEntry {
+  opHandler: (runState: SelfdestructRunState, common: unknown) => unknown
+}
+
+/** What the SELFDESTRUCT handler's run state offers: the stack, the frame's address and depth, the state. */
+interface SelfdestructRunState {
+  stack: { peek(count: number): bigint[] }
+  interpreter: { getAddress(): Address }
+  env: { depth: number }
+  stateManager: { getAccount(address: Address): Promise<{ balance: bigint } | undefined> }
+}
+
+/** The EVM surface this needs: its event emitter, and its opcode table (to see SELFDESTRUCTs). */
 export interface TraceableEvm {
   events?: {
     on(event: string, listener: (...args: any[]) => void): unknown
     off(event: string, listener: (...args: any[]) => void): unknown
   }
 }
+
+const SELFDESTRUCT = 0xff
 
 interface OpenFrame {
   start: FrameStart
@@ -23,7 +38,7 @@ interface OpenFrame {
   isStatic: boolean
   returnData: Uint8Array
   /** The last opcode run in this frame and the stack height then, for error texts. */
-  lastStep?: { opcode: number; stackLength: number; fault: { error?: string } }
+  lastStep?: { opcode: number; stackLength: number; gasLeft: bigint; fault: { error?: string } }
 }
 
 const EMPTY = new Uint8Array(0)
@@ -84,7 +99,7 @@ export function attachTracer(evm: TraceableEvm, tracer: Tracer, top: { sender: U
     const code = event.opcode.code
     const name = event.opcode.name === 'INVALID' || code === 0xfe ? undefinedOpcodeName(code) : event.opcode.name
     const fault: { error?: string } = {}
-    if (frame !== undefined) frame.lastStep = { opcode: code, stackLength: event.stack.length, fault }
+    if (frame !== undefined) frame.lastStep = { opcode: code, stackLength: event.stack.length, gasLeft: event.gasLeft, fault }
     const opcodeStep: OpcodeStep = { step: event, depth: event.depth + 1, op: name, gasCost: opcodeCost(event), returnData: frame?.returnData ?? EMPTY, fault }
     Promise.resolve()
       .then(() => tracer.onOpcode?.(opcodeStep))
@@ -114,6 +129,32 @@ export function attachTracer(evm: TraceableEvm, tracer: Tracer, top: { sender: U
     tracer.onExit?.({ depth: frame.start.depth, output, gasUsed: result.execResult.executionGasUsed, error, reverted: exception !== undefined })
   }
 
+  // EthereumJS has no event for SELFDESTRUCT: its opcode handler is wrapped, in this EVM's own
+  // table, while the tracer is attached. The frame is reported once the opcode succeeded.
+  const table = (evm as { _opcodeMap?: OpcodeEntry[] })._opcodeMap
+  const original = table?.[SELFDESTRUCT]
+  if (table !== undefined && original !== undefined) {
+    table[SELFDESTRUCT] = {
+      ...original,
+      opHandler: async (runState: SelfdestructRunState, common: unknown) => {
+        const [target] = runState.stack.peek(1)
+        const self = runState.interpreter.getAddress()
+        const balance = (await runState.stateManager.getAccount(self))?.balance ?? 0n
+        try {
+          await original.opHandler(runState, common)
+        } catch (halt) {
+          // A SELFDESTRUCT that succeeds ends its frame by throwing EthereumJS's STOP.
+          if ((halt as { error?: unknown }).error !== 'stop') throw halt
+          const depth = runState.env.depth + 1
+          const beneficiary = hexToBytes(`0x${target.toString(16).padStart(64, '0').slice(24)}`)
+          tracer.onEnter?.({ depth, type: 'SELFDESTRUCT', from: self.bytes, to: beneficiary, input: EMPTY, gas: 0n, value: balance })
+          tracer.onExit?.({ depth, output: EMPTY, gasUsed: 0n, error: undefined, reverted: false })
+          throw halt
+        }
+      },
+    }
+  }
+
   events.on('beforeMessage', beforeMessage)
   events.on('newContract', newContract)
   events.on('afterMessage', afterMessage)
@@ -123,6 +164,7 @@ export function attachTracer(evm: TraceableEvm, tracer: Tracer, top: { sender: U
     events.off('newContract', newContract)
     events.off('afterMessage', afterMessage)
     events.off('step', step)
+    if (table !== undefined && original !== undefined) table[SELFDESTRUCT] = original
     if (failure !== undefined) throw failure
   }
 }

@@ -2,7 +2,7 @@
 // with `onlyTopCall` and `withLog` (logs placed in their frame, `position` among its calls).
 import { bytesToHex } from '@ethereumjs/util'
 import { decodeRevertReason } from './revert-reason.ts'
-import type { FrameEnd, FrameStart, FrameType, OpcodeStep, Tracer, TxEnd } from './tracer.ts'
+import { memoryRangeAffordable, type FrameEnd, type FrameStart, type FrameType, type OpcodeStep, type Tracer, type TxEnd } from './tracer.ts'
 
 export interface CallTracerConfig {
   onlyTopCall: boolean
@@ -80,10 +80,12 @@ export class CallTracer implements Tracer {
     this.stack.at(-1)?.calls.push(frame)
   }
 
-  onOpcode({ step }: OpcodeStep): void {
+  onOpcode({ step, gasCost }: OpcodeStep): void {
     const code = step.opcode.code
     if (code < LOG0 || code > LOG4) return
     if (this.config.onlyTopCall && step.depth > 0) return
+    // A LOG that cannot pay for its memory fails: geth never sees its log, and its size may be absurd.
+    if (gasCost > step.gasLeft || !memoryRangeAffordable(step.stack[step.stack.length - 1], step.stack[step.stack.length - 2])) return
     const frame = this.stack.at(-1)
     if (frame === undefined) return
     const stack = step.stack

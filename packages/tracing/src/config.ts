@@ -4,13 +4,15 @@
 import { CallTracer } from './call-tracer.ts'
 import { parseGoDuration } from './duration.ts'
 import { FourByteTracer, NoopTracer } from './four-byte-tracer.ts'
+import { InternalOperationsTracer, OtsTraceTracer } from './otterscan.ts'
 import { PrestateTracer } from './prestate-tracer.ts'
 import { StructLogger } from './struct-logger.ts'
 import type { Tracer } from './tracer.ts'
 
 /** The built-in tracers (geth's native ones); `structLogger` is geth's default when none is named. */
 export const TRACER_NAMES = ['callTracer', 'prestateTracer', '4byteTracer', 'noopTracer'] as const
-export type TracerName = (typeof TRACER_NAMES)[number] | 'structLogger'
+/** Also the node's own: `otsTrace` and `otsInternalOperations` answer Otterscan's methods (not selectable by name). */
+export type TracerName = (typeof TRACER_NAMES)[number] | 'structLogger' | 'otsTrace' | 'otsInternalOperations'
 
 /** geth's default trace timeout (eth/tracers/api.go defaultTraceTimeout). */
 export const DEFAULT_TRACE_TIMEOUT_MS = 5_000
@@ -126,6 +128,10 @@ export function createTracer(options: TraceOptions, context: TraceContext): Trac
       return new FourByteTracer(context.isPrecompile)
     case 'noopTracer':
       return new NoopTracer()
+    case 'otsTrace':
+      return new OtsTraceTracer()
+    case 'otsInternalOperations':
+      return new InternalOperationsTracer()
   }
 }
 

@@ -22,6 +22,9 @@ export function undefinedOpcodeName(code: number): string {
   return code === 0xfe ? 'INVALID' : `opcode 0x${code.toString(16)} not defined`
 }
 
+const SSTORE = 0x55
+const SSTORE_SENTRY_GAS = 2300n
+
 /** Stack items an opcode takes (the Yellow Paper's delta), for geth's "stack underflow (have <=> need)". */
 const STACK_INPUTS: Record<number, number> = {
   0x01: 2, 0x02: 2, 0x03: 2, 0x04: 2, 0x05: 2, 0x06: 2, 0x07: 2, 0x08: 3, 0x09: 3, 0x0a: 2, 0x0b: 2,
@@ -42,7 +45,9 @@ function stackInputs(opcode: number): number {
  * geth's text for the EVM error that ended a frame. `at` is the step it stopped at (its
  * opcode byte and stack height), for "invalid opcode: INVALID" and "stack underflow (1 <=> 2)".
  */
-export function gethErrorText(message: string, at?: { opcode: number; stackLength: number }): string {
+export function gethErrorText(message: string, at?: { opcode: number; stackLength: number; gasLeft?: bigint }): string {
+  // EIP-2200: an SSTORE with 2,300 gas or less left fails before its cost is even computed.
+  if (message === 'out of gas' && at?.opcode === SSTORE && at.gasLeft !== undefined && at.gasLeft <= SSTORE_SENTRY_GAS) return 'out of gas: not enough gas for reentrancy sentry'
   if (message === 'invalid opcode') return `invalid opcode: ${undefinedOpcodeName(at?.opcode ?? 0xfe)}`
   if (message === 'stack underflow') return at === undefined ? 'stack underflow' : `stack underflow (${at.stackLength} <=> ${stackInputs(at.opcode)})`
   // Only opcodes that grow the stack by one overflow it: geth's limit for them is 1023 items.
@@ -56,5 +61,5 @@ export function gethErrorText(message: string, at?: { opcode: number; stackLengt
  * (a bad jump, a write in a static call) leave that step without an error.
  */
 export function failsBeforeStep(message: string): boolean {
-  return message === 'out of gas' || message === 'invalid opcode' || message === 'stack underflow' || message === 'stack overflow'
+  return message.startsWith('out of gas') || message === 'invalid opcode' || message === 'stack underflow' || message === 'stack overflow'
 }

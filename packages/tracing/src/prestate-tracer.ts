@@ -2,7 +2,7 @@
 // transaction touched, as they were before it; with `diffMode`, {pre, post} of what changed.
 import { bigIntToUnpaddedBytes, bytesToHex, equalsBytes, generateAddress, generateAddress2, KECCAK256_NULL } from '@ethereumjs/util'
 import { keccak_256 } from '@noble/hashes/sha3.js'
-import type { OpcodeStep, StateReader, Tracer, TxEnd, TxStart } from './tracer.ts'
+import { memoryRangeAffordable, type OpcodeStep, type StateReader, type Tracer, type TxEnd, type TxStart } from './tracer.ts'
 
 export interface PrestateTracerConfig {
   diffMode: boolean
@@ -75,6 +75,8 @@ export class PrestateTracer implements Tracer {
       await this.lookupAccount(target)
       this.created.add(bytesToHex(target))
     } else if (code === CREATE2 && stack.length >= 4) {
+      // A CREATE2 whose init code it cannot pay for fails before creating anything.
+      if (!memoryRangeAffordable(top(1), top(2))) return
       const offset = Number(top(1))
       const size = Number(top(2))
       const initCode = new Uint8Array(size)

@@ -3,8 +3,12 @@
 // `attachTracer`. The tracers of this package are written against these hooks only.
 import type { InterpreterStep } from '@ethereumjs/evm'
 
-/** geth's frame types (the opcode that opened the frame; the transaction's own frame is CALL or CREATE). */
-export type FrameType = 'CALL' | 'CALLCODE' | 'DELEGATECALL' | 'STATICCALL' | 'CREATE' | 'CREATE2'
+/**
+ * geth's frame types (the opcode that opened the frame; the transaction's own frame is CALL or
+ * CREATE). A SELFDESTRUCT is a frame of its own, as in geth: from the contract to the beneficiary,
+ * with the balance it hands over, no gas.
+ */
+export type FrameType = 'CALL' | 'CALLCODE' | 'DELEGATECALL' | 'STATICCALL' | 'CREATE' | 'CREATE2' | 'SELFDESTRUCT'
 
 /** A frame being entered (geth OnEnter). Addresses are 20 bytes. */
 export interface FrameStart {
@@ -107,4 +111,17 @@ export class TraceLimitError extends Error {
     super(message)
     this.name = 'TraceLimitError'
   }
+}
+
+/**
+ * Memory no transaction can pay for: 64 MiB costs 2^33 gas to expand to (3 per word plus
+ * words^2/512), far beyond any block's gas limit. An opcode reading such a range fails, so a
+ * tracer need not (and must not try to) copy it.
+ */
+const MAX_AFFORDABLE_MEMORY = 64n * 1024n * 1024n
+
+/** Whether [offset, offset + size) is a memory range an opcode could ever pay to touch. */
+export function memoryRangeAffordable(offset: bigint | undefined, size: bigint | undefined): boolean {
+  if (offset === undefined || size === undefined) return false
+  return size === 0n || offset + size <= MAX_AFFORDABLE_MEMORY
 }

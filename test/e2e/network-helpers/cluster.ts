@@ -23,7 +23,7 @@ import { mainScript, startNodeProcess, type NodeProcess } from '@busan/testkit'
 
 const run = promisify(execFile)
 
-export const HTTP_API = 'eth,net,web3,txpool,clique,qbft,admin'
+export const HTTP_API = 'eth,net,web3,txpool,clique,qbft,admin,debug'
 
 /** A sealer (or would-be sealer) key with its keystore file and password file. */
 export interface NodeKey {

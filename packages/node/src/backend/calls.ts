@@ -11,16 +11,8 @@ import { createStateTrie, evmBlockchain } from '@busan/chain'
 import { EphemeralTrieStore } from '@busan/db'
 import { ExecutionError, type CallRequest, type CallResult } from '@busan/rpc'
 import { createTracer, TraceLimitError, type TraceOptions, type Tracer } from '@busan/tracing'
+import { CallError, callError } from './call-errors.ts'
 import { runTraced } from './tracing.ts'
-
-/** An error meant for the caller, with its JSON-RPC code (geth uses -32000 for these). */
-export class CallError extends Error {
-  readonly code: number
-  constructor(message: string, code = -32000) {
-    super(message)
-    this.code = code
-  }
-}
 
 const PRECOMPILE_MAX = 0x11n
 const CALL_STIPEND = 2300n
@@ -246,33 +238,6 @@ export class CallExecutor {
     Object.assign(tx, { getSenderAddress: () => from, isSigned: () => true })
     return tx
   }
-}
-
-/** EthereumJS appends block and tx context to messages; callers want geth's short text. */
-function cleanMessage(message: string): string {
-  return message.replace(/ \(block=.*$/s, '').replace(/ -> .*$/s, '')
-}
-
-/**
- * EthereumJS's refusals of a transaction (its constructor and runTx's checks) in geth's
- * words (core/error.go), where geth refuses the same thing; anything else keeps EthereumJS's
- * message, still as -32000: the caller's input caused it.
- */
-const GETH_MESSAGES: [RegExp, (match: RegExpMatchArray, sender: string) => string][] = [
-  [/initcode size of this transaction is too large/, () => 'max initcode size exceeded'],
-  [/INTRINSIC_GAS_TOO_LOW: tx gas limit (\d+) is lower than the minimum gas limit of (\d+)/, (m) => `intrinsic gas too low: have ${m[1]}, want ${m[2]}`],
-  [/address is not EOA/, (_m, sender) => `sender not an eoa: address ${sender}`],
-  [/EOACode7702Tx cannot create contracts/, () => 'EIP-7702 transaction cannot be used to create contract'],
-  [/authorization list is empty/, () => 'EIP-7702 transaction with empty auth list'],
-]
-
-function callError(error: unknown, sender: Uint8Array): CallError {
-  const message = cleanMessage(error instanceof Error ? error.message : String(error))
-  for (const [pattern, geth] of GETH_MESSAGES) {
-    const match = message.match(pattern)
-    if (match !== null) return new CallError(geth(match, toChecksumAddress(bytesToHex(sender))))
-  }
-  return new CallError(message)
 }
 
 function failure(attempt: Attempt): ExecutionError {

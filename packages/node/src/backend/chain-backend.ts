@@ -168,6 +168,23 @@ export class NodeChainBackend implements ChainBackend {
     return this.workers.run({ kind: 'traceBlock', block: { rlp }, author: this.chain.engine.author(block.header), trace }, signal)
   }
 
+  /** Refused blocks as the RPC shows them; a sender that does not recover shows as the zero address. */
+  badBlocks(): BlockView[] {
+    return this.chain.badBlocks.list().map(({ block }) => ({
+      block,
+      hash: block.hash(),
+      senders: block.transactions.map((tx) => {
+        try {
+          return tx.getSenderAddress().bytes
+        } catch {
+          return new Uint8Array(20)
+        }
+      }),
+      totalDifficulty: 0n,
+      size: block.serialize().length,
+    }))
+  }
+
   /** Runs on an RPC worker thread, within the trace's deadline (`signal`). */
   traceCall(request: CallRequest, view: BlockView, options: { gasCap: bigint; trace: TraceOptions; signal?: AbortSignal }): Promise<string> {
     return this.workers.run({ kind: 'traceCall', request, ...this.callBlock(view), gasCap: options.gasCap, trace: options.trace }, options.signal)

@@ -4,6 +4,7 @@ import type { Chain, ChainConsensus, HeadChange, QbftValidatorService } from '@b
 import type { ChainEvents, LogView, NetworkBackend, PoolBackend, PoolContent, RpcBackend, TransactionView } from '@busan/rpc'
 import type { PooledTransaction, TxPool } from '@busan/txpool'
 import type { RpcWorkerPool } from '../rpc-workers/index.ts'
+import { addressIndexBackend } from './address-index.ts'
 import { NodeChainBackend } from './chain-backend.ts'
 import { cliqueBackend, qbftBackend } from './consensus-backends.ts'
 import { blockLogs } from './receipts.ts'
@@ -62,6 +63,7 @@ export function createRpcBackend(args: {
   const chainBackend = new NodeChainBackend(args.chain, args.pool, args.workers)
   return {
     chain: chainBackend,
+    addresses: addressIndexBackend(args.chain, chainBackend),
     pool: poolBackend(args.pool, chainBackend),
     clique: args.consensus.clique === undefined ? undefined : cliqueBackend(args.consensus.clique),
     qbft: args.consensus.qbft === undefined ? undefined : qbftBackend(args.chain, args.consensus.qbft, args.qbftValidator),

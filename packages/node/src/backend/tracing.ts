@@ -9,7 +9,8 @@ import { Address, bytesToHex, createContractAddress, eoaCode7702RecoverAuthority
 import { createVM, runTx, type RunTxOpts, type VM } from '@ethereumjs/vm'
 import { createStateTrie, evmBlockchain } from '@busan/chain'
 import { EphemeralTrieStore } from '@busan/db'
-import { attachTracer, createTracer, type StateReader, type TraceOptions, type Tracer } from '@busan/tracing'
+import { attachTracer, createTracer, TraceLimitError, type StateReader, type TraceContext, type TraceOptions, type Tracer } from '@busan/tracing'
+import { CallError, callError } from './call-errors.ts'
 
 /** A block to trace: its transactions with their senders, the state it starts from, its author. */
 export interface BlockToTrace {
@@ -60,36 +61,55 @@ export async function runTraced(vm: VM, tracer: Tracer, options: RunTxOpts & { t
 }
 
 /**
- * Traces the transactions of `target` whose index `selected` accepts, each with a fresh tracer,
- * after replaying the ones before it. Returns, per traced transaction in block order, its hash
- * and the tracer's JSON; a transaction the block's state refuses fails the whole trace (the
- * block is invalid on this state).
+ * Replays the transactions of `target` on its parent's state, each with the tracer `tracerFor`
+ * gives it (none: run untraced), up to the last one traced. Returns, in block order, each traced
+ * transaction's hash and tracer; stops after transaction `last`. A transaction the state refuses
+ * fails the whole replay (the block is not valid on this state).
  */
-export async function traceBlock(common: Common, trieStore: DB<string, Uint8Array>, target: BlockToTrace, options: TraceOptions, selected: (index: number) => boolean) {
+export async function replayBlock<T extends Tracer>(
+  common: Common,
+  trieStore: DB<string, Uint8Array>,
+  target: BlockToTrace,
+  tracerFor: (index: number, context: TraceContext) => T | undefined,
+  last = target.block.transactions.length - 1,
+) {
   const stateManager = new MerkleStateManager({ trie: createStateTrie(new EphemeralTrieStore(trieStore), common, target.parentStateRoot), common, caches: new Caches() })
   const vm = await createVM({ common, stateManager, blockchain: evmBlockchain(target.blockHash), params: {}, evmOpts: { params: {} } })
   const header = executionHeader(target.block.header, target.author, common)
   const block = new Block(header, [], [], [], { common, params: {} })
   const isPrecompile = (address: Uint8Array) => vm.evm.getPrecompile?.(new Address(address)) !== undefined
-  const traces: { txHash: string; result: string }[] = []
+  const traced: { index: number; txHash: string; tracer: T }[] = []
   let blockGasUsed = 0n
   let logCount = 0
-  const last = lastSelected(target.block.transactions.length, selected)
   for (const [index, original] of target.block.transactions.entries()) {
     if (index > last) break
     const sender = target.senders[index]
     const tx = withSender(original, sender)
     const run: RunTxOpts & { tx: TypedTransaction } = { tx, block, blockGasUsed, skipHardForkValidation: true }
+    const tracer = tracerFor(index, { firstLogIndex: logCount, isPrecompile })
     let result
-    if (selected(index)) {
-      const tracer = createTracer(options, { firstLogIndex: logCount, isPrecompile })
-      result = await runTraced(vm, tracer, { ...run, sender, coinbase: target.author })
-      traces.push({ txHash: bytesToHex(original.hash()), result: tracer.result() })
-    } else result = await runTx(vm, run)
+    try {
+      result = tracer === undefined ? await runTx(vm, run) : await runTraced(vm, tracer, { ...run, sender, coinbase: target.author })
+    } catch (error) {
+      if (error instanceof TraceLimitError) throw error
+      // The block's state refuses the transaction (a block given as RLP may be anything).
+      throw new CallError(`tracing failed: ${callError(error, sender).message}`)
+    }
+    if (tracer !== undefined) traced.push({ index, txHash: bytesToHex(original.hash()), tracer })
     blockGasUsed += result.totalGasSpent
     logCount += result.receipt.logs.length
   }
-  return traces
+  return traced
+}
+
+/**
+ * Traces the transactions of `target` whose index `selected` accepts, each with a fresh tracer
+ * of `options`. Returns each traced transaction's hash and the tracer's JSON, in block order.
+ */
+export async function traceBlock(common: Common, trieStore: DB<string, Uint8Array>, target: BlockToTrace, options: TraceOptions, selected: (index: number) => boolean) {
+  const last = lastSelected(target.block.transactions.length, selected)
+  const traced = await replayBlock(common, trieStore, target, (index, context) => (selected(index) ? createTracer(options, context) : undefined), last)
+  return traced.map(({ txHash, tracer }) => ({ txHash, result: tracer.result() }))
 }
 
 /** The header transactions execute under: the block's, with its author as COINBASE (as the executor runs it). */

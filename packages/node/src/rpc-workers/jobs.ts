@@ -21,6 +21,7 @@ export type Job =
   | { kind: 'logs'; filter: LogFilter }
   | { kind: 'receipts'; blockHash: Uint8Array }
   | TraceBlockJob
+  | { kind: 'blockCalls'; blockHash: Uint8Array; author: Uint8Array }
   | ({ kind: 'traceCall'; trace: TraceOptions } & CallOn)
 
 /**
@@ -49,6 +50,8 @@ export interface JobResults {
   traceBlock: string
   /** JSON text of the trace. */
   traceCall: string
+  /** Per transaction, the addresses its frames touched and what it created (re-executed for the address index). */
+  blockCalls: import('@busan/chain').TxCalls[]
 }
 
 /**

@@ -57,6 +57,9 @@ class CodedJobError extends Error {
 
 type Outcome = 'ok' | 'failed' | 'aborted' | 'busy' | 'fault'
 
+/** Jobs that replay whole transactions or blocks (debug_trace*, the address index's rebuild). */
+const REPLAYS: ReadonlySet<JobKind> = new Set(['traceBlock', 'traceCall', 'blockCalls'])
+
 export class RpcWorkerPool {
   private readonly piscina: Piscina
   private readonly options: RpcWorkerOptions
@@ -68,6 +71,9 @@ export class RpcWorkerPool {
    * Piscina does not apply its `maxQueue` to abortable tasks.
    */
   private inFlight = 0
+  /** Block replays (traces, index rebuilds) running, and those waiting for a replay slot. */
+  private replaysRunning = 0
+  private readonly replayWaiters: (() => void)[] = []
 
   constructor(init: WorkerInit, options: Partial<RpcWorkerOptions>, logger: Logger, registry: Registry | null) {
     const d = defaultRpcWorkerOptions
@@ -114,6 +120,42 @@ export class RpcWorkerPool {
    * was stopped. Any other rejection is a fault of the node (logged here).
    */
   async run<K extends JobKind>(job: Job & { kind: K }, signal?: AbortSignal): Promise<JobResults[K]> {
+    if (!REPLAYS.has(job.kind)) return this.runJob<K>(job, signal)
+    await this.replaySlot(signal)
+    try {
+      return await this.runJob<K>(job, signal)
+    } finally {
+      this.replaysRunning--
+      this.replayWaiters.shift()?.()
+    }
+  }
+
+  /**
+   * Waits for one of the threads replays may hold (all but one: a trace never takes the last
+   * thread from eth_call). Over the queue's bound it refuses at once with -32005; an aborted
+   * wait rejects with the abort reason.
+   */
+  private async replaySlot(signal?: AbortSignal): Promise<void> {
+    const slots = Math.max(1, this.options.threads - 1)
+    if (this.replaysRunning >= slots) {
+      if (this.replayWaiters.length >= this.options.maxQueue) throw new ServerBusyError(this.options.threads, this.options.maxQueue)
+      await new Promise<void>((resolve, reject) => {
+        const wake = () => {
+          signal?.removeEventListener('abort', abandon)
+          resolve()
+        }
+        const abandon = () => {
+          this.replayWaiters.splice(this.replayWaiters.indexOf(wake), 1)
+          reject(signal?.reason)
+        }
+        this.replayWaiters.push(wake)
+        signal?.addEventListener('abort', abandon, { once: true })
+      })
+    }
+    this.replaysRunning++
+  }
+
+  private async runJob<K extends JobKind>(job: Job & { kind: K }, signal?: AbortSignal): Promise<JobResults[K]> {
     const started = performance.now()
     let outcome: Outcome = 'fault'
     // Every thread busy and every queue slot taken. Counted on jobs in flight, not on

@@ -6,7 +6,7 @@
 import { workerData } from 'node:worker_threads'
 import { createBlockHeaderFromRLP } from '@ethereumjs/block'
 import { bytesToHex } from '@ethereumjs/util'
-import { ChainStore, decodeBlock, headerHashRule } from '@busan/chain'
+import { CallCollector, ChainStore, decodeBlock, headerHashRule, type TxCalls } from '@busan/chain'
 import { createChainCommon } from '@busan/chain-config'
 import { KeyValueStore, TrieNodeStore } from '@busan/db'
 import { ExecutionError } from '@busan/rpc'
@@ -14,7 +14,7 @@ import { CallExecutor } from '../backend/calls.ts'
 import { collectLogs } from '../backend/logs.ts'
 import { deriveReceipts } from '../backend/receipts.ts'
 import { TrieStateView } from '../backend/state-view.ts'
-import { traceBlock } from '../backend/tracing.ts'
+import { replayBlock, traceBlock } from '../backend/tracing.ts'
 import type { Job, JobFailure, JobKind, JobReply, JobResults, TraceBlockJob, WorkerInit } from './jobs.ts'
 
 const init = workerData as WorkerInit
@@ -47,7 +47,19 @@ async function execute(job: Job): Promise<JobResults[JobKind]> {
     }
     case 'traceBlock':
       return traceStoredOrGiven(job)
+    case 'blockCalls':
+      return blockCalls(job.blockHash, job.author)
   }
+}
+
+/** A stored block re-executed to learn what each transaction's frames touched (the address index's rebuild). */
+async function blockCalls(blockHash: Uint8Array, author: Uint8Array): Promise<TxCalls[]> {
+  const block = store.blockByHash(blockHash)
+  const parent = block === undefined ? undefined : store.blockByHash(block.header.parentHash)
+  if (block === undefined || parent === undefined) throw coded(`block ${bytesToHex(blockHash)} or its parent not found`)
+  const target = { block, senders: store.senders(blockHash), parentStateRoot: parent.header.stateRoot, author, blockHash: store.ancestorHashes(parent) }
+  const traced = await replayBlock(common, trieStore, target, () => new CallCollector())
+  return traced.map(({ tracer, index }) => tracer.take(target.senders[index]))
 }
 
 /** A block's transactions traced on its parent's state; a coded failure when the block or its parent is missing. */

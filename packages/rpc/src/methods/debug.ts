@@ -8,7 +8,7 @@ import { method, resolveBlock, type HandlerContext, type MethodTable } from '../
 import { withinDeadline } from '../deadline.ts'
 import { RawJson } from '../dispatcher.ts'
 import { serverError } from '../errors.ts'
-import { hex } from '../format.ts'
+import { formatBlock, hex } from '../format.ts'
 import { any, blockTag, blockTagOrHash, bytes, callRequest, hash, optional, required, type BlockSelector } from '../params.ts'
 import { gasCapOf, prepareCall, rejectOverrides } from './eth/call.ts'
 
@@ -60,6 +60,8 @@ export const debugMethods: MethodTable = {
   }),
 
   debug_traceBlockByNumber: method([required('number', blockTag), optional('config', any)], async (ctx, number, rawConfig) => {
+    // geth traces its miner's pending block; this node builds none, so there is nothing in it.
+    if (number.kind === 'tag' && number.tag === 'pending') return new RawJson('[]')
     return traceBlockView(ctx, await blockByNumber(ctx, number), rawConfig)
   }),
 
@@ -125,6 +127,11 @@ export const debugMethods: MethodTable = {
       ),
     )
   }),
+
+  // geth's shape: the hash, the block as eth_getBlockByHash shows it with full transactions, its RLP.
+  debug_getBadBlocks: method([], (ctx) =>
+    ctx.backend.chain.badBlocks().map((view) => ({ hash: hex(view.hash), block: formatBlock(view, true), rlp: hex(view.block.serialize()) })),
+  ),
 
   debug_getRawTransaction: method([required('txHash', hash)], async (ctx, txHash) => {
     const found = await ctx.backend.chain.transaction(txHash)

@@ -12,6 +12,7 @@ import { adminMethods } from './admin.ts'
 import { cliqueMethods } from './clique.ts'
 import { debugMethods } from './debug.ts'
 import { netMethods } from './net.ts'
+import { otsMethods } from './ots.ts'
 import { qbftMethods } from './qbft.ts'
 import { txpoolMethods } from './txpool.ts'
 import { web3Methods } from './web3.ts'
@@ -32,4 +33,5 @@ export const allMethods: MethodTable = {
   ...qbftMethods,
   ...adminMethods,
   ...debugMethods,
+  ...otsMethods,
 }
