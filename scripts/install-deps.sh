@@ -7,3 +7,8 @@
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm install --no-audit --no-fund
 fi
+# The city explorer the node serves at /explorer/: built from its sources when they are newer
+# than the build (a fresh clone has none).
+if [ ! -f packages/explorer/dist/index.html ] || [ -n "$(find packages/explorer/src packages/explorer/index.html deployments/devnet.json -newer packages/explorer/dist/index.html -print -quit)" ]; then
+  npm run build:explorer
+fi

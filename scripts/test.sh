@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure-node.sh
 source scripts/install-deps.sh
+source scripts/ensure-chromium.sh
 exec npm test

@@ -18,6 +18,8 @@ export interface NodeConfig {
     corsOrigins: string[]
     /** JSON-RPC namespaces served (geth --http.api). */
     namespaces: string[]
+    /** Serve the city explorer at /explorer/ (on by default in dev, `--explorer` on run). */
+    explorer?: boolean
   }
   /** The peer network; absent for a node that runs alone (the dev chain). */
   p2p?: {

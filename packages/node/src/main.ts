@@ -16,11 +16,11 @@ import { initDataDir, startNode } from './node.ts'
 const repoRoot = resolve(import.meta.dirname, '../../..')
 
 const usage = `usage:
-  busan dev [--datadir DIR] [--consensus clique|qbft] [--period SECONDS] [--http.addr HOST] [--http.port PORT] [--http.api LIST] [--log-level LEVEL]
+  busan dev [--datadir DIR] [--consensus clique|qbft] [--period SECONDS] [--http.addr HOST] [--http.port PORT] [--http.api LIST] [--explorer true|false] [--log-level LEVEL]
             [RPC LIMITS] [--db.sync true|false] [--txpool.lifetime DURATION] [--txpool.rejournal DURATION]
   busan init --genesis FILE --datadir DIR
   busan run --datadir DIR [--genesis FILE] [--keystore FILE --password FILE]
-            [--http.addr HOST] [--http.port PORT] [--http.api LIST] [--http.corsdomain LIST]
+            [--http.addr HOST] [--http.port PORT] [--http.api LIST] [--http.corsdomain LIST] [--explorer true|false]
             [--p2p.addr HOST] [--p2p.port PORT] [--bootnodes MULTIADDRS] [--allowlist PEER_IDS]
             [RPC LIMITS] [--db.sync true|false] [--txpool.lifetime DURATION] [--txpool.rejournal DURATION]
             [--txpool.rebroadcast DURATION] [--discovery.interval DURATION]
@@ -36,6 +36,7 @@ const options = {
   'http.port': { type: 'string', default: '8545' },
   'http.corsdomain': { type: 'string', default: '*' },
   'http.api': { type: 'string' },
+  explorer: { type: 'string' },
   'p2p.addr': { type: 'string', default: '0.0.0.0' },
   'p2p.port': { type: 'string', default: '30303' },
   bootnodes: { type: 'string', default: '' },
@@ -153,12 +154,13 @@ function rpcLimits(flags: Flags): NodeConfig['rpc'] {
 const DEV_NAMESPACES = 'eth,net,web3,txpool,clique,qbft,admin,debug,ots,erigon'
 const RUN_NAMESPACES = 'eth,net,web3,txpool'
 
-function httpConfig(flags: Flags, defaultNamespaces: string): NodeConfig['http'] {
+function httpConfig(flags: Flags, defaultNamespaces: string, explorerByDefault: boolean): NodeConfig['http'] {
   return {
     host: flags['http.addr'],
     port: integerFlag(flags['http.port'], 'http.port', { max: MAX_PORT }) ?? 8545,
     corsOrigins: list(flags['http.corsdomain']),
     namespaces: list(flags['http.api'] ?? defaultNamespaces),
+    explorer: booleanFlag(flags.explorer, 'explorer') ?? explorerByDefault,
   }
 }
 
@@ -182,7 +184,7 @@ async function dev(flags: Flags): Promise<NodeConfig> {
     dataDir: resolve(flags.datadir ?? join(repoRoot, '.data/dev')),
     genesis: await devChainGenesis(consensusFlag(flags.consensus), integerFlag(flags.period, 'period', { max: Math.floor(MAX_DURATION_MS / 1000) }) ?? 2, sealer.address),
     signer: { address: hexToBytes(sealer.address as `0x${string}`), privateKey: hexToBytes(sealer.privateKey as `0x${string}`) },
-    http: httpConfig(flags, DEV_NAMESPACES),
+    http: httpConfig(flags, DEV_NAMESPACES, true),
     rpc: rpcLimits(flags),
     dbSync: booleanFlag(flags['db.sync'], 'db.sync'),
     txpool: txpoolConfig(flags),
@@ -224,7 +226,7 @@ async function run(flags: Flags): Promise<NodeConfig> {
     dataDir,
     genesis: await runGenesis(flags, dataDir),
     signer: flags.keystore === undefined ? undefined : await unlock(flags.keystore, flags.password),
-    http: httpConfig(flags, RUN_NAMESPACES),
+    http: httpConfig(flags, RUN_NAMESPACES, false),
     rpc: rpcLimits(flags),
     dbSync: booleanFlag(flags['db.sync'], 'db.sync'),
     txpool: txpoolConfig(flags),

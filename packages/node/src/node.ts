@@ -9,11 +9,13 @@ import { Network, chainAccess, poolAccess } from '@busan/network'
 import { TxPool } from '@busan/txpool'
 import { createRpcBackend } from './backend/rpc-backend.ts'
 import { CLIENT_NAME, CLIENT_VERSION, type NodeConfig } from './config.ts'
+import type { Logger } from 'pino'
 import { createLogger } from './logger.ts'
 import { PoolMaintainer, headContext, headStateReader } from './pool-maintainer.ts'
 import { blockProducers } from './producers.ts'
 import { RpcWorkerPool } from './rpc-workers/index.ts'
 import { AddressIndexRebuild } from './address-index-rebuild.ts'
+import { EXPLORER_DIST, explorerBuilt } from '@busan/explorer'
 import { networkOptions, openJournal, poolOptions } from './txpool-config.ts'
 
 /** JSON-ready: bigints as decimal strings, as geth prints difficulties and chain ids. */
@@ -75,6 +77,14 @@ export async function initDataDir(dataDir: string, genesis: GenesisFile): Promis
 }
 
 /** The composition root: builds every part in order and hands each exactly what it needs. */
+/** The built explorer to serve, when asked for; a warning when it was asked for but never built. */
+function explorerDir(config: NodeConfig, logger: Logger): string | undefined {
+  if (config.http.explorer !== true) return undefined
+  if (explorerBuilt()) return EXPLORER_DIST
+  logger.warn('the explorer is not built (npm run build:explorer): /explorer/ is not served')
+  return undefined
+}
+
 export async function startNode(config: NodeConfig): Promise<RunningNode> {
   const logger = createLogger(config.logLevel)
   const registry = new Registry()
@@ -147,7 +157,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   const server = await buildRpcServer(
     backend,
     { corsOrigins: config.http.corsOrigins, namespaces: config.http.namespaces, rpcGasCap: config.rpc?.gasCap, callTimeoutMs: config.rpc?.evmTimeoutMs },
-    { logger: logger.child({ module: 'rpc' }), metrics: registry },
+    { logger: logger.child({ module: 'rpc' }), metrics: registry, explorerDir: explorerDir(config, logger) },
   )
   await server.listen({ host: config.http.host, port: config.http.port })
   const address = server.server.address()

@@ -10,6 +10,7 @@ import type { HandlerContext } from './context.ts'
 import { deadlineAfter } from './deadline.ts'
 import { Dispatcher, type CallObserver } from './dispatcher.ts'
 import { JsonDepthGuard, MAX_JSON_DEPTH, withinJsonDepth } from './json-guard.ts'
+import { serveExplorer } from './explorer-route.ts'
 import { ErrorCode } from './errors.ts'
 import { FilterManager } from './filter-manager.ts'
 import { GasPriceOracle } from './methods/eth/fee.ts'
@@ -21,6 +22,8 @@ export interface RpcServerDeps {
   logger: Logger
   /** Registry for rpc_* metrics and for GET /metrics; null = no metrics, no /metrics route. */
   metrics: Registry | null
+  /** The built city explorer to serve at /explorer/ (absent: not served). */
+  explorerDir?: string
 }
 
 /** How long closing waits for requests in flight before dropping their connections. */
@@ -235,6 +238,8 @@ export function buildRpcServer(backend: RpcBackend, options: RpcOptions = {}, de
       socket.terminate()
     },
   })
+
+  if (deps.explorerDir !== undefined) serveExplorer(app, deps.explorerDir)
 
   app.register(async (api) => {
     // Every body is read as text whatever its content type: curl's default form type is

@@ -25,6 +25,18 @@ const blockNumber: Decoder<BlockSelector> = {
   },
 }
 
+/**
+ * Erigon's rpc.BlockNumberOrHash, which takes a bare JSON number besides geth's forms (tag,
+ * hex number, hash, object): Otterscan sends `ots_hasCode(address, blockNumber - 1)` so.
+ */
+const blockNumberOrHash: Decoder<BlockSelector> = {
+  goType: 'rpc.BlockNumberOrHash',
+  decode(value, field) {
+    if (typeof value === 'number') return { kind: 'number', number: hexOrDecimal.decode(value, field) }
+    return blockTagOrHash.decode(value, field)
+  },
+}
+
 function pageSizeOf(value: bigint): number {
   if (value === 0n) throw invalidParams('invalid argument 2: page size must be at least 1')
   return Number(value > BigInt(MAX_PAGE_SIZE) ? BigInt(MAX_PAGE_SIZE) : value)
@@ -89,7 +101,7 @@ async function search(ctx: HandlerContext, direction: 'before' | 'after', who: U
 export const otsMethods: MethodTable = {
   ots_getApiLevel: method([], () => OTS_API_LEVEL),
 
-  ots_hasCode: method([required('address', address), required('block', blockTagOrHash)], async (ctx, who, block) => {
+  ots_hasCode: method([required('address', address), required('block', blockNumberOrHash)], async (ctx, who, block) => {
     const view = await resolveStateBlock(ctx, block)
     return (await ctx.backend.chain.state(view).getCode(who)).length > 0
   }),

@@ -1,0 +1,17 @@
+// The city explorer's files at /explorer/ on the JSON-RPC port (a single-page app: any path
+// under /explorer/ that is not a file answers its index.html, and the app routes it).
+import fastifyStatic from '@fastify/static'
+import type { FastifyInstance } from 'fastify'
+
+/** Serves the built explorer in `root` (index.html and assets/) under /explorer/. */
+export function serveExplorer(app: FastifyInstance, root: string): void {
+  app.get('/explorer', (_request, reply) => reply.redirect('/explorer/', 301))
+  app.register(
+    async (scope) => {
+      await scope.register(fastifyStatic, { root, prefix: '/', wildcard: true, index: 'index.html' })
+      // Not-found handlers belong to a prefix: this one answers only under /explorer/.
+      scope.setNotFoundHandler((request, reply) => (request.method === 'GET' ? reply.type('text/html').sendFile('index.html') : reply.code(404).send()))
+    },
+    { prefix: '/explorer' },
+  )
+}

@@ -1,0 +1,104 @@
+/// <reference lib="dom" />
+// The city explorer in a real browser (Debian's Chromium through playwright-core) against a
+// real dev node: the pages show the transactions this test sent, with values known from the
+// fixture contract's source (frames, revert reason), in Korean and English, on a phone-sized
+// screen too. Screenshots of each page go to test-results/explorer/ (not committed).
+import assert from 'node:assert/strict'
+import { mkdirSync } from 'node:fs'
+import { after, before, describe, it } from 'node:test'
+import { ethers } from 'ethers'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { startE2ENode, type E2ENode } from './helpers/node.ts'
+import { sendPlan, sender, treeAddress, type Sent } from './helpers/twin.ts'
+
+const SCREENSHOTS = 'test-results/explorer'
+
+describe('the city explorer in Chromium', { timeout: 180_000 }, () => {
+  let e: E2ENode
+  let browser: Browser
+  let page: Page
+  let sent: Record<string, Sent>
+
+  const open = async (path: string, shot: string) => {
+    await page.goto(`${e.node.rpcUrl}/explorer${path}`)
+    await page.waitForSelector('main :is(h1, table, section)')
+    await page.waitForFunction(() => document.querySelector('.loading') === null)
+    await page.screenshot({ path: `${SCREENSHOTS}/${shot}.png`, fullPage: true })
+  }
+  const text = async (selector: string) => (await page.textContent(selector))?.trim()
+
+  before(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true })
+    e = await startE2ENode()
+    sent = await sendPlan(e.rpc)
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'] })
+    page = await browser.newPage()
+  })
+
+  after(async () => {
+    await browser?.close()
+    await e?.stop()
+  })
+
+  it('home: the chain id, the latest blocks and transactions, the sealer', async () => {
+    await open('/', 'home')
+    assert.equal(await text('#chain-id'), '31337')
+    const blocks = await page.locator('#latest-blocks tr').count()
+    assert.equal(blocks, Math.min(10, Number(sent.kill.blockNumber) + 1))
+    assert.ok((await page.locator('#latest-transactions a[href*="/tx/"]').count()) >= 5, 'the five transactions sent')
+    assert.match((await text('ul.sealers')) ?? '', /0xf39fd6/i, 'dev account #0 seals')
+  })
+
+  it('block: its number, transaction count and the transaction in it', async () => {
+    const number = Number(sent.run.blockNumber)
+    await open(`/block/${number}`, 'block')
+    assert.equal(await text('#block-number'), String(number))
+    assert.equal(await text('#transaction-count'), '1')
+    assert.equal(await page.locator(`#block-transactions a[href="/explorer/tx/${sent.run.hash}"]`).count(), 1)
+  })
+
+  it("transaction: status, parties and the nine inner frames of CallTree.run", async () => {
+    await open(`/tx/${sent.run.hash}`, 'transaction')
+    assert.equal(await text('#tx-hash'), sent.run.hash)
+    assert.equal(await text('#tx-status'), '성공')
+    assert.ok((await page.textContent('main'))?.toLowerCase().includes(sender.address.toLowerCase()), 'the sender, in full')
+    // run(): sha256, touch, read, fail, spin, the delegatecall, CREATE2, touch on the new leaf, CREATE.
+    assert.equal(await page.locator('#internal-calls li').count(), 9)
+    assert.equal(await page.locator('#logs li').count(), 4)
+  })
+
+  it('a failed transaction shows its revert reason', async () => {
+    await open(`/tx/${sent.explode.hash}`, 'transaction-failed')
+    assert.equal(await text('#tx-status'), '실패')
+    assert.equal(await text('#revert-reason'), 'tree refuses')
+  })
+
+  it("address: balance, and its history newest first from the address index", async () => {
+    await open(`/address/${treeAddress}`, 'address')
+    const links = await page.locator('#history a[href*="/tx/"]').evaluateAll((anchors) => anchors.map((a) => a.getAttribute('href')))
+    // Every plan transaction touched the tree (it was created by the first).
+    assert.deepEqual(links, ['kill', 'invalid', 'explode', 'run', 'deploy'].map((name) => `/explorer/tx/${sent[name].hash}`))
+    assert.match((await text('#balance')) ?? '', /ETH$/)
+  })
+
+  it('English, search, not found, and a phone-sized screen', async () => {
+    await open('/', 'home-ko')
+    await page.click('#language')
+    await page.waitForSelector('text=Latest blocks')
+    await page.fill('#search', String(Number(sent.run.blockNumber)))
+    await page.press('#search', 'Enter')
+    await page.waitForSelector('#block-number')
+    assert.equal(await text('#block-number'), String(Number(sent.run.blockNumber)))
+    await page.fill('#search', sender.address)
+    await page.press('#search', 'Enter')
+    await page.waitForSelector('text=Transaction history')
+    for (const path of [`/tx/${ethers.ZeroHash}`, '/block/99999999999', '/address/0x1234', '/nonsense']) {
+      await open(path, `not-found-${path.split('/')[1]}`)
+      assert.equal(await text('.not-found h1'), 'Not found', path)
+    }
+    await page.setViewportSize({ width: 390, height: 844 })
+    await open(`/tx/${sent.run.hash}`, 'transaction-phone')
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+    assert.ok(overflow <= 0, `no sideways scrolling on a phone (overflow ${overflow}px)`)
+  })
+})
