@@ -11,9 +11,12 @@
 // the admin action, accrediting a new issuer (propose, confirm up to the threshold, execute),
 // the issuer the genesis config names registers the resident and the merchant, and the newly
 // accredited issuer registers the two traders of step 4.
+/// <reference lib="dom" />
 import assert from 'node:assert/strict'
+import { mkdirSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
 import { ethers } from 'ethers'
+import { chromium } from 'playwright-core'
 import { EXCHANGE_ORDER_TYPES, ORDER_SIDE, type ExchangeOrder } from '@busan/genesis-builder'
 import { startDevNode, type DevNode } from '@busan/testkit'
 import {
@@ -516,6 +519,31 @@ describe('city services end to end on a dev node', () => {
     await mined(as(voucher, buyer).approve(exchangeAddress, payment))
     assertRevert(await refusedCallAndSend(as(exchange, operator), 'settle', [maker, taker, fill]), 'Overfill', [buyHash, fill, fill, buy.amount])
     assert.deepEqual(await balances(), end)
+  })
+
+  it("the explorer's city page shows the scenario: vouchers, gold against its reserve, the trade, the proposal", async () => {
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'] })
+    try {
+      const page = await browser.newPage()
+      await page.goto(`${node.rpcUrl}/explorer/city`)
+      await page.waitForSelector('#voucher-issued')
+      mkdirSync('test-results/explorer', { recursive: true })
+      await page.screenshot({ path: 'test-results/explorer/city.png', fullPage: true })
+      const [decimals, symbol] = [Number(await c.voucher.decimals()), String(await c.voucher.symbol())]
+      const units = (amount: bigint) => `${ethers.formatUnits(amount, decimals)} ${symbol}`
+      // Step 2 issued 100,000 to the resident, step 4 5,000,000 to the buyer; the merchant redeemed 20,000.
+      assert.equal(await page.textContent('#voucher-issued'), units(5_100_000n))
+      assert.equal(await page.textContent('#voucher-redeemed'), units(20_000n))
+      assert.equal(await page.textContent('#voucher-supply'), units(await c.voucher.totalSupply()))
+      // Step 3: 600 gold minted against an attested reserve of 1,000.
+      const goldRow = page.locator('#commodities tbody tr', { hasText: `#${goldId}` })
+      assert.deepEqual((await goldRow.locator('td').allTextContents()).slice(1, 3), ['600', '1000'])
+      assert.equal(await goldRow.locator('td').nth(4).textContent(), '✔')
+      assert.equal(await page.locator('#trades tbody tr').count(), 1, "step 4's one settled trade")
+      assert.match((await page.textContent('#proposals')) ?? '', /#0.*(실행됨|Executed)/, "step 1's executed proposal")
+    } finally {
+      await browser.close()
+    }
   })
 
   it('keeps block 0 readable after the scenario: genesis state at 0, the new state at latest', async () => {

@@ -6,6 +6,7 @@ import { BASE, NotFound } from './components.tsx'
 import { LanguageContext, saveLanguage, savedLanguage, useText, type Language } from './i18n.ts'
 import { AddressPage } from './pages/Address.tsx'
 import { BlockPage } from './pages/Block.tsx'
+import { CityPage } from './pages/City.tsx'
 import { Home } from './pages/Home.tsx'
 import { TransactionPage } from './pages/Transaction.tsx'
 import { call } from './rpc.ts'
@@ -31,6 +32,9 @@ function Header({ language, setLanguage }: { language: Language; setLanguage: (l
     <header>
       <a class="brand" href={`${BASE}/`}>
         {t('title')}
+      </a>
+      <a class="nav" id="city-link" href={`${BASE}/city`}>
+        {t('city')}
       </a>
       <form
         class="search"
@@ -70,6 +74,7 @@ function App() {
             <Route path={`${BASE}/block/:id`} component={BlockPage} />
             <Route path={`${BASE}/tx/:hash`} component={TransactionPage} />
             <Route path={`${BASE}/address/:address`} component={AddressPage} />
+            <Route path={`${BASE}/city`} component={CityPage} />
             <Route default component={NotFound} />
           </Router>
         </main>
