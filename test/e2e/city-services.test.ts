@@ -541,6 +541,16 @@ describe('city services end to end on a dev node', () => {
       assert.equal(await goldRow.locator('td').nth(4).textContent(), '✔')
       assert.equal(await page.locator('#trades tbody tr').count(), 1, "step 4's one settled trade")
       assert.match((await page.textContent('#proposals')) ?? '', /#0.*(실행됨|Executed)/, "step 1's executed proposal")
+      // The seller's page: the gold it still holds after the trade; the resident's: a verified resident.
+      await page.goto(`${node.rpcUrl}/explorer/address/${seller.address}`)
+      await page.waitForSelector('#holdings')
+      assert.equal(await page.textContent('#holdings'), `#${goldId}: ${await gold(seller.address)}`)
+      await page.goto(`${node.rpcUrl}/explorer/address/${resident.address}`)
+      await page.waitForSelector('#bpass')
+      await page.screenshot({ path: 'test-results/explorer/address-resident.png', fullPage: true })
+      assert.equal(await page.textContent('#bpass'), '인증됨 (활성)')
+      assert.equal(await page.textContent('#bpass-roles'), '시민')
+      assert.equal(await page.textContent('#voucher-balance'), units(await vouchers(resident.address)))
     } finally {
       await browser.close()
     }

@@ -7,17 +7,52 @@ import { AddressLink, BlockLink, Fields, NotFound, Show, TxLink } from '../compo
 import { decodeResult, encodeCall, systemContract } from '../contracts.ts'
 import { ether, num, when } from '../format.ts'
 import { useLoad } from '../hooks.ts'
-import { LanguageContext, useText } from '../i18n.ts'
+import { LanguageContext, useText, type TextKey } from '../i18n.ts'
 import { call, tryCall, type ReceiptJson, type TransactionJson } from '../rpc.ts'
 
 const PAGE_SIZE = 25
+
+/** B-Pass roles by bit (IBPassRegistry.sol): what the holder may do, never who they are. */
+const ROLES: [number, TextKey][] = [
+  [1, 'resident'],
+  [2, 'merchant'],
+  [4, 'business'],
+  [8, 'custodian'],
+  [16, 'exchangeOperator'],
+]
+const STATUS: TextKey[] = ['none', 'statusActive', 'statusSuspended', 'statusRevoked']
+
+interface BPass {
+  verified: boolean
+  roles: number
+  status: number
+  validUntil: bigint
+}
 
 interface Summary {
   balance: string
   isContract: boolean
   /** The voucher balance, formatted with the token's own decimals and symbol. */
   voucher: string | undefined
-  verified: boolean | undefined
+  bpass: BPass | undefined
+  /** Commodity token id -> units held (only those held). */
+  holdings: [bigint, bigint][]
+}
+
+/** The holder's B-Pass: verification, roles, status and validity (the registry keeps no personal data on chain). */
+async function bpassOf(address: string): Promise<BPass | undefined> {
+  const [verified, identityId] = await Promise.all([cityView('BPassRegistry', 'isVerified', [address]), cityView('BPassRegistry', 'identityIdOf', [address])])
+  if (verified === undefined) return undefined
+  if (identityId === undefined || identityId === 0n) return { verified: verified as boolean, roles: 0, status: 0, validUntil: 0n }
+  const identity = (await cityView('BPassRegistry', 'identity', [identityId])) as { roles: bigint; status: bigint; validUntil: bigint } | undefined
+  return { verified: verified as boolean, roles: Number(identity?.roles ?? 0), status: Number(identity?.status ?? 0), validUntil: identity?.validUntil ?? 0n }
+}
+
+async function holdingsOf(address: string): Promise<[bigint, bigint][]> {
+  const ids = (await cityView('CityCommodities', 'assetIds', [])) as bigint[] | undefined
+  if (ids === undefined || ids.length === 0) return []
+  const balances = (await cityView('CityCommodities', 'balanceOfBatch', [ids.map(() => address), ids])) as bigint[] | undefined
+  return ids.map((id, i) => [id, balances?.[i] ?? 0n] as [bigint, bigint]).filter(([, held]) => held > 0n)
 }
 
 /** A view call into a system contract; undefined when the node or the contract refuses it. */
@@ -27,16 +62,17 @@ async function cityView(contract: string, fn: string, args: unknown[]): Promise<
 }
 
 async function summary(address: string): Promise<Summary> {
-  const [balance, isContract, voucher, decimals, symbol, verified] = await Promise.all([
+  const [balance, isContract, voucher, decimals, symbol, bpass, holdings] = await Promise.all([
     call<string>('eth_getBalance', [address, 'latest']),
     tryCall<boolean>('ots_hasCode', [address, 'latest']),
     cityView('CityVoucher', 'balanceOf', [address]),
     cityView('CityVoucher', 'decimals', []),
     cityView('CityVoucher', 'symbol', []),
-    cityView('BPassRegistry', 'isVerified', [address]),
+    bpassOf(address),
+    holdingsOf(address),
   ])
   const formatted = voucher === undefined ? undefined : `${formatUnits(voucher as bigint, Number(decimals ?? 18))} ${String(symbol ?? '')}`.trim()
-  return { balance, isContract: isContract === true, voucher: formatted, verified: verified as boolean | undefined }
+  return { balance, isContract: isContract === true, voucher: formatted, bpass, holdings }
 }
 
 export function AddressPage({ address }: { address: string }) {
@@ -46,6 +82,7 @@ export function AddressPage({ address }: { address: string }) {
 
 function AddressDetails({ address }: { address: string }) {
   const t = useText()
+  const language = useContext(LanguageContext)
   const loaded = useLoad(() => summary(address), [address])
   const named = systemContract(address)
   return (
@@ -55,13 +92,16 @@ function AddressDetails({ address }: { address: string }) {
       </h1>
       <Show
         loaded={loaded}
-        ready={({ balance, isContract, voucher, verified }) => (
+        ready={({ balance, isContract, voucher, bpass, holdings }) => (
           <Fields
             rows={[
               [t('balance'), <span id="balance">{ether(balance)}</span>],
               [t('account'), named !== undefined ? t('systemContract') : isContract ? t('contract') : t('account')],
               [t('voucherBalance'), voucher === undefined ? '—' : <span id="voucher-balance">{voucher}</span>],
-              ['B-Pass', verified === undefined ? '—' : <span id="bpass">{verified ? '✔' : '✘'}</span>],
+              [t('holdings'), <span id="holdings">{holdings.length === 0 ? t('none') : holdings.map(([id, held]) => `#${id}: ${held}`).join(', ')}</span>],
+              [t('bpassStatus'), bpass === undefined ? '—' : <span id="bpass">{bpass.verified ? t('verified') : t('notVerified')} ({t(STATUS[bpass.status] ?? 'none')})</span>],
+              [t('bpassRoles'), <span id="bpass-roles">{bpass === undefined || bpass.roles === 0 ? t('none') : ROLES.filter(([bit]) => (bpass.roles & bit) !== 0).map(([, key]) => t(key)).join(', ')}</span>],
+              [t('validUntil'), bpass === undefined || bpass.validUntil === 0n ? '—' : when(`0x${bpass.validUntil.toString(16)}`, language)],
             ]}
           />
         )}
