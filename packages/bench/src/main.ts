@@ -2,11 +2,14 @@
 // over HTTP JSON-RPC, against Hardhat's node as the baseline in the same run.
 //   npm run bench -- [--senders 100] [--per-sender 50] [--batch 200] [--period 0] [--baseline hardhat|none]
 //                    [--network on|off] [--liveness on|off] [--durability on|off] [--qbft on|off] [--qbft-timeout 4] [--qbft-profile DIR]
+//                    [--explorer on|off] [--explorer-blocks 100000] [--explorer-per-block 10]
 // Then the peer network: a fresh follower's sync speed and seal-to-follower propagation;
 // liveness under abusive RPC load against a quiet baseline; the cost of a synced WAL per block;
-// the same workload on a 4-validator QBFT network (committed tx/s, submission-to-final latency).
+// the same workload on a 4-validator QBFT network (committed tx/s, submission-to-final latency);
+// with --explorer on (off by default: it builds a long chain), the explorer's pages at scale.
 import { parseArgs } from 'node:util'
 import { durabilityTable, measureDurability } from './durability.ts'
+import { explorerTable, measureExplorer } from './explorer.ts'
 import { livenessTable, measureLiveness } from './liveness.ts'
 import { measureNetwork } from './network.ts'
 import { measureQbft, qbftTable } from './qbft.ts'
@@ -29,6 +32,9 @@ const { values: flags } = parseArgs({
     qbft: { type: 'string', default: 'on' },
     'qbft-timeout': { type: 'string', default: '4' },
     'qbft-profile': { type: 'string' },
+    explorer: { type: 'string', default: 'off' },
+    'explorer-blocks': { type: 'string', default: '100000' },
+    'explorer-per-block': { type: 'string', default: '10' },
   },
 })
 const SENDERS = Number(flags.senders)
@@ -85,12 +91,14 @@ async function main(): Promise<void> {
   const liveness = flags.liveness === 'on' ? livenessTable(await measureLiveness(20)) : ''
   const durability = flags.durability === 'on' ? durabilityTable(await measureDurability()) : ''
   const qbft = flags.qbft === 'on' ? await qbftPhase() : ''
+  const explorer = flags.explorer === 'on' ? explorerTable(await measureExplorer({ blocks: Number(flags['explorer-blocks']), perBlock: Number(flags['explorer-per-block']) })) : ''
   console.log('\n| node | ETH transfers/s | ERC-20 transfers/s | assembly per 1,000 ETH transfers | assembly per 1,000 ERC-20 transfers |\n| --- | --- | --- | --- | --- |')
   for (const line of rows) console.log(line)
   console.log(network)
   if (liveness !== '') console.log(`\n${liveness}`)
   if (durability !== '') console.log(`\n${durability}`)
   if (qbft !== '') console.log(`\n${qbft}`)
+  if (explorer !== '') console.log(`\n${explorer}`)
 }
 
 /** The QBFT network's table (4 validators, period 1 s, round-0 timeout --qbft-timeout seconds), with how long the phase took. */
