@@ -81,6 +81,17 @@ describe('the city explorer in Chromium', { timeout: 180_000 }, () => {
     assert.match((await text('#balance')) ?? '', /ETH$/)
   })
 
+  it("a city system contract's page: its name and verified ABI", async () => {
+    const voucher = '0x00000000000000000000000000000000B0500003'
+    await open(`/address/${voucher}`, 'system-contract')
+    assert.match((await text('h1')) ?? '', /^CityVoucher/)
+    // ERC-20's own declarations (EIP-20), as Solidity writes them.
+    const functions = await page.locator('#abi-functions li').allTextContents()
+    assert.ok(functions.includes('function transfer(address to, uint256 value) returns (bool)'), functions.join('\n'))
+    const events = await page.locator('#abi-events li').allTextContents()
+    assert.ok(events.includes('event Transfer(address indexed from, address indexed to, uint256 value)'), events.join('\n'))
+  })
+
   it('English, search, not found, and a phone-sized screen', async () => {
     await open('/', 'home-ko')
     await page.click('#language')

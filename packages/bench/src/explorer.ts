@@ -31,7 +31,9 @@ const HOT = '0x000000000000000000000000000000000000b0b0'
 
 async function buildChain(client: RpcClient, options: ExplorerOptions): Promise<{ senders: Sender[]; seconds: number }> {
   const senders = senderKeys(SENDERS, 'explorer')
-  await fundSenders(client, senders, { batch: 200, concurrency: 4 })
+  // One batch at a time: 1,000 senders funded by nine accounts would otherwise open nonce gaps.
+  // 10 ETH covers a thousand transfers at the workload's 200 gwei fee cap.
+  await fundSenders(client, senders, { batch: 200, concurrency: 1 }, 10n * 10n ** 18n)
   const started = performance.now()
   let cursor = 0
   let head = Number(BigInt(await client.call<string>('eth_blockNumber')))

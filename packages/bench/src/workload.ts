@@ -98,15 +98,15 @@ export async function timedPhase(client: RpcClient, senders: Sender[], perSender
   return (raws.length / (performance.now() - started)) * 1000
 }
 
-/** Gives every sender 100 ETH from dev accounts #1..#9; returns the funders with their next nonces. */
-export async function fundSenders(client: RpcClient, senders: Sender[], shape: Shape): Promise<Sender[]> {
+/** Gives every sender `amount` wei (default 100 ETH) from dev accounts #1..#9; returns the funders with their next nonces. */
+export async function fundSenders(client: RpcClient, senders: Sender[], shape: Shape, amount = 100n * 10n ** 18n): Promise<Sender[]> {
   const funders: Sender[] = devAccounts()
     .slice(1)
     .map((account) => ({ key: hexToBytes(account.privateKey as `0x${string}`), address: account.address, nonce: 0n }))
   for (const funder of funders) funder.nonce = BigInt(await client.call<string>('eth_getTransactionCount', [funder.address, 'pending']))
   const funding = senders.map((sender, i) => {
     const funder = funders[i % funders.length]
-    return sign(funder.key, funder.nonce++, sender.address, 100n * 10n ** 18n, new Uint8Array(), 21_000n)
+    return sign(funder.key, funder.nonce++, sender.address, amount, new Uint8Array(), 21_000n)
   })
   await sendAll(client, funding, shape)
   await waitForNonces(client, funders)

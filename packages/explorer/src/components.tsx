@@ -47,6 +47,16 @@ export function Fields({ rows }: { rows: [string, ComponentChildren][] }) {
   )
 }
 
+/** The row a list shows when it has nothing to list. */
+export function EmptyRow({ when }: { when: boolean }) {
+  const t = useText()
+  return when ? (
+    <tr>
+      <td>{t('none')}</td>
+    </tr>
+  ) : null
+}
+
 export function NotFound() {
   const t = useText()
   return (

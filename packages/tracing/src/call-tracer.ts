@@ -39,6 +39,7 @@ interface CallFrame {
 const LOG0 = 0xa0
 const LOG4 = 0xa4
 
+/** geth's callTracer: `result()` is the top frame `{from, gas, gasUsed, to, input, output, error, revertReason, calls, logs, value, type}`. */
 export class CallTracer implements Tracer {
   readonly wantsOpcodes: boolean
   private readonly config: CallTracerConfig

@@ -3,6 +3,7 @@
 import { bytesToHex } from '@ethereumjs/util'
 import type { FrameStart, Tracer } from './tracer.ts'
 
+/** geth's 4byteTracer: `result()` maps `0x<selector>-<argument bytes>` to how many calls used it. */
 export class FourByteTracer implements Tracer {
   readonly wantsOpcodes = false
   private readonly ids = new Map<string, number>()

@@ -31,6 +31,7 @@ const CREATE = 0xf0
 const CREATE2 = 0xf5
 const SELFDESTRUCT = 0xff
 
+/** geth's prestateTracer: `result()` maps each touched address to `{balance, code, codeHash, nonce, storage}` as it was, or `{post, pre}` in diff mode. */
 export class PrestateTracer implements Tracer {
   readonly wantsOpcodes = true
   private readonly config: PrestateTracerConfig

@@ -1,9 +1,9 @@
 // An address: balance, whether it is a contract (named when it is a city system contract),
 // its city voucher balance and B-Pass verification (never any personal data), and its
 // transactions newest first, paged through the node's address index (ots_searchTransactionsBefore).
-import { formatUnits } from 'ethers'
+import { formatUnits, type Interface } from 'ethers'
 import { useContext, useState } from 'preact/hooks'
-import { AddressLink, BlockLink, Fields, NotFound, Show, TxLink } from '../components.tsx'
+import { AddressLink, BlockLink, EmptyRow, Fields, NotFound, Show, TxLink } from '../components.tsx'
 import { decodeResult, encodeCall, systemContract } from '../contracts.ts'
 import { ether, num, when } from '../format.ts'
 import { useLoad } from '../hooks.ts'
@@ -106,8 +106,36 @@ function AddressDetails({ address }: { address: string }) {
           />
         )}
       />
+      {named !== undefined && <VerifiedAbi contract={named.contract} />}
       <History address={address} />
     </>
+  )
+}
+
+/** A system contract's verified interface: every function and event, as Solidity declares them. */
+function VerifiedAbi({ contract }: { contract: Interface }) {
+  const t = useText()
+  const list = (kind: 'function' | 'event') =>
+    contract.fragments
+      .filter((fragment) => fragment.type === kind)
+      .map((fragment) => fragment.format('full'))
+      .sort()
+  return (
+    <section>
+      <h2>{t('verifiedAbi')}</h2>
+      <h3>{t('functions')}</h3>
+      <ul class="abi mono" id="abi-functions">
+        {list('function').map((line) => (
+          <li key={line}>{line}</li>
+        ))}
+      </ul>
+      <h3>{t('events')}</h3>
+      <ul class="abi mono" id="abi-events">
+        {list('event').map((line) => (
+          <li key={line}>{line}</li>
+        ))}
+      </ul>
+    </section>
   )
 }
 
@@ -144,11 +172,7 @@ function History({ address }: { address: string }) {
                     <td>{ether(tx.value)}</td>
                   </tr>
                 ))}
-                {txs.length === 0 && (
-                  <tr>
-                    <td>{t('none')}</td>
-                  </tr>
-                )}
+                <EmptyRow when={txs.length === 0} />
               </tbody>
             </table>
             <p class="pager">

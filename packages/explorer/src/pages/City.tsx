@@ -2,7 +2,7 @@
 // issued and redeemed, each commodity token's supply against its custodian's attested reserve,
 // the exchange's latest trades, and the council's proposals with their confirmations.
 import { useContext } from 'preact/hooks'
-import { AddressLink, BlockLink, Show, TxLink } from '../components.tsx'
+import { AddressLink, BlockLink, EmptyRow, Show, TxLink } from '../components.tsx'
 import { addressOf, decodeLog, decodeResult, encodeCall } from '../contracts.ts'
 import { num, when } from '../format.ts'
 import { useLoad } from '../hooks.ts'
@@ -105,7 +105,7 @@ export function CityPage() {
                       <td class={asset.supply <= asset.reserve ? 'ok' : 'bad'}>{asset.supply <= asset.reserve ? '✔' : '✘'}</td>
                     </tr>
                   ))}
-                  {assets.length === 0 && <tr><td>{t('none')}</td></tr>}
+                  <EmptyRow when={assets.length === 0} />
                 </tbody>
               </table>
             </section>
@@ -126,7 +126,7 @@ export function CityPage() {
                       </tr>
                     )
                   })}
-                  {trades.length === 0 && <tr><td>{t('none')}</td></tr>}
+                  <EmptyRow when={trades.length === 0} />
                 </tbody>
               </table>
             </section>
@@ -142,7 +142,7 @@ export function CityPage() {
                       <td>{proposal.executed ? t('executed') : t('open')}</td>
                     </tr>
                   ))}
-                  {proposals.length === 0 && <tr><td>{t('none')}</td></tr>}
+                  <EmptyRow when={proposals.length === 0} />
                 </tbody>
               </table>
             </section>

@@ -2,7 +2,7 @@
 // block time, the sealers and how many of the recent blocks each sealed, the latest blocks
 // and transactions.
 import { useContext, useEffect, useState } from 'preact/hooks'
-import { AddressLink, BlockLink, Fields, Show, TxLink } from '../components.tsx'
+import { AddressLink, BlockLink, EmptyRow, Fields, Show, TxLink } from '../components.tsx'
 import { ether, num, when } from '../format.ts'
 import { useLoad } from '../hooks.ts'
 import { LanguageContext, useText } from '../i18n.ts'
@@ -110,11 +110,7 @@ export function Home() {
                         <td>{ether(tx.value)}</td>
                       </tr>
                     ))}
-                    {transactions.length === 0 && (
-                      <tr>
-                        <td>{t('none')}</td>
-                      </tr>
-                    )}
+                    <EmptyRow when={transactions.length === 0} />
                   </tbody>
                 </table>
               </section>
