@@ -23,14 +23,14 @@ async function view(contract: string, fn: string, args: unknown[] = []): Promise
   return decodeResult(contract, fn, await call<string>('eth_call', [encodeCall(contract, fn, args), 'latest']))
 }
 
-/** Every log of `event` (its signature) from the system contract `contract`, oldest first. */
+/** Every log of `event` (its signature) from the system contract `contract`, oldest first; the chunks are asked for at once. */
 async function events(contract: string, event: string, head: number): Promise<EventLog[]> {
-  const out: EventLog[] = []
+  const chunks: Promise<EventLog[]>[] = []
   for (let from = 0; from <= head; from += LOG_RANGE) {
     const to = Math.min(head, from + LOG_RANGE - 1)
-    out.push(...(await call<EventLog[]>('eth_getLogs', [{ address: addressOf(contract), topics: [id(event)], fromBlock: `0x${from.toString(16)}`, toBlock: `0x${to.toString(16)}` }])))
+    chunks.push(call<EventLog[]>('eth_getLogs', [{ address: addressOf(contract), topics: [id(event)], fromBlock: `0x${from.toString(16)}`, toBlock: `0x${to.toString(16)}` }]))
   }
-  return out
+  return (await Promise.all(chunks)).flat()
 }
 
 const sum = (logs: EventLog[], field: string) => logs.reduce((total, log) => total + BigInt(decodeLog(log)?.args.getValue(field) as bigint), 0n)
