@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
 import { ethers } from 'ethers'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { startE2ENode, type E2ENode } from './helpers/node.ts'
+import { mined, startE2ENode, type E2ENode } from './helpers/node.ts'
 import { sendPlan, sender, treeAddress, type Sent } from './helpers/twin.ts'
 
 const SCREENSHOTS = 'test-results/explorer'
@@ -67,10 +67,16 @@ describe('the city explorer in Chromium', { timeout: 180_000 }, () => {
     assert.equal(await page.locator('#logs li').count(), 4)
   })
 
-  it('a failed transaction shows its revert reason', async () => {
+  it('a failed transaction shows its revert reason; a failed creation created nothing', async () => {
     await open(`/tx/${sent.explode.hash}`, 'transaction-failed')
     assert.equal(await text('#tx-status'), '실패')
     assert.equal(await text('#revert-reason'), 'tree refuses')
+    // Init code that reverts at once (PUSH1 0, PUSH1 0, REVERT): the receipt still names an address.
+    const failed = await mined(e, e.wallets[4].sendTransaction({ data: '0x60006000fd', gasLimit: 100_000n }))
+    assert.equal(failed.status, 0)
+    await open(`/tx/${failed.hash}`, 'creation-failed')
+    assert.equal(await text('#tx-status'), '실패')
+    assert.equal(await text('#tx-created'), '—')
   })
 
   it("address: balance, and its history newest first from the address index", async () => {
@@ -103,6 +109,22 @@ describe('the city explorer in Chromium', { timeout: 180_000 }, () => {
     await page.fill('#search', sender.address)
     await page.press('#search', 'Enter')
     await page.waitForSelector('text=Transaction history')
+    // As people paste them: an upper-case 0X prefix, a hash without 0x, full-width digits.
+    await page.fill('#search', `0X${sender.address.slice(2).toUpperCase()}`)
+    await page.press('#search', 'Enter')
+    await page.waitForSelector('#address')
+    assert.equal((await text('#address'))?.toLowerCase(), sender.address.toLowerCase())
+    await page.fill('#search', sent.run.hash.slice(2))
+    await page.press('#search', 'Enter')
+    await page.waitForSelector('#tx-hash')
+    assert.equal(await text('#tx-hash'), sent.run.hash)
+    const fullWidth = String(Number(sent.run.blockNumber)).replace(/[0-9]/g, (digit) => String.fromCharCode(0xff10 + Number(digit)))
+    await page.fill('#search', fullWidth)
+    await page.press('#search', 'Enter')
+    await page.waitForSelector('#block-number')
+    assert.equal(await text('#block-number'), String(Number(sent.run.blockNumber)))
+    await open(`/block/${sent.run.blockNumber}`, 'block-hex')
+    assert.equal(await text('#block-number'), String(Number(sent.run.blockNumber)))
     for (const path of [`/tx/${ethers.ZeroHash}`, '/block/99999999999', '/address/0x1234', '/nonsense']) {
       await open(path, `not-found-${path.split('/')[1]}`)
       assert.equal(await text('.not-found h1'), 'Not found', path)

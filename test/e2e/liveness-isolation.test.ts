@@ -150,7 +150,8 @@ describe('a client that hangs up', () => {
     const started = performance.now()
     assert.equal(await e.rpc('eth_call', [{ to: VOUCHER, data: '0x313ce567' }, 'latest']), `0x${'0'.repeat(64)}`, 'decimals() of the voucher (0)')
     const ms = performance.now() - started
-    assert.ok(ms < 1000, `answered ${ms.toFixed(0)} ms after the hang-up, before the abandoned loops' budget ran out`)
+    // The loops' budget is 5 s; the answer needs only a fresh thread (it loads the EVM cold).
+    assert.ok(ms < 3000, `answered ${ms.toFixed(0)} ms after the hang-up, before the abandoned loops' 5 s budget ran out`)
   })
 })
 

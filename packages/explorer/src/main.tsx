@@ -12,9 +12,11 @@ import { TransactionPage } from './pages/Transaction.tsx'
 import { call } from './rpc.ts'
 import './style.css'
 
-/** Where a search term leads: a block number, a transaction or block hash, an address. */
+/** Where a search term leads: a block number, a transaction or block hash, an address (as people paste them). */
 async function destination(term: string): Promise<string> {
-  const text = term.trim()
+  // Full-width digits and letters (a Korean keyboard's) as ASCII; "0X…" and bare hex as "0x…".
+  let text = term.normalize('NFKC').trim().replace(/^0X/, '0x')
+  if (/^([0-9a-fA-F]{40}|[0-9a-fA-F]{64})$/.test(text)) text = `0x${text}`
   if (/^\d{1,15}$/.test(text)) return `${BASE}/block/${text}`
   if (/^0x[0-9a-fA-F]{40}$/.test(text)) return `${BASE}/address/${text}`
   if (/^0x[0-9a-fA-F]{64}$/.test(text)) {

@@ -167,7 +167,7 @@ function History({ address }: { address: string }) {
                     </td>
                     <td>{receipts[i]?.timestamp === undefined ? '' : when(receipts[i].timestamp!, language)}</td>
                     <td>
-                      <AddressLink address={tx.from} /> → <AddressLink address={tx.to ?? receipts[i]?.contractAddress ?? null} />
+                      <AddressLink address={tx.from} /> → <AddressLink address={tx.to ?? (receipts[i]?.status === '0x1' ? receipts[i].contractAddress : null)} />
                     </td>
                     <td>{ether(tx.value)}</td>
                   </tr>

@@ -14,9 +14,10 @@ interface Details {
   totalFees: string
 }
 
-/** "123" or a 32-byte hash; anything else is not a block id. */
+/** "123", "0x7b" or a 32-byte hash; anything else is not a block id. */
 function blockId(id: string): { number: number } | { hash: string } | undefined {
   if (/^\d{1,15}$/.test(id)) return { number: Number(id) }
+  if (/^0x[0-9a-fA-F]{1,12}$/.test(id)) return { number: Number(BigInt(id)) }
   if (/^0x[0-9a-fA-F]{64}$/.test(id)) return { hash: id }
   return undefined
 }
@@ -82,7 +83,7 @@ function BlockTransactions({ number, count, page, setPage }: { number: number; c
                     <TxLink hash={tx.hash} />
                   </td>
                   <td>
-                    <AddressLink address={tx.from} /> → <AddressLink address={tx.to ?? receipts[i]?.contractAddress ?? null} />
+                    <AddressLink address={tx.from} /> → <AddressLink address={tx.to ?? (receipts[i]?.status === '0x1' ? receipts[i].contractAddress : null)} />
                   </td>
                   <td>{ether(tx.value)}</td>
                   <td>{receipts[i]?.status === '0x1' ? t('success') : t('failed')}</td>

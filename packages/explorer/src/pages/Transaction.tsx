@@ -66,7 +66,10 @@ function TransactionDetails({ hash }: { hash: string }) {
                 [t('block'), tx.blockNumber === null ? '—' : <BlockLink number={num(tx.blockNumber)} />],
                 [t('time'), block === undefined ? '—' : when(block.timestamp, language)],
                 [t('from'), <AddressLink address={tx.from} full />],
-                tx.to === null ? [t('created'), <AddressLink address={receipt?.contractAddress ?? null} full />] : [t('to'), <AddressLink address={tx.to} full />],
+                // A failed creation created nothing, though its receipt names the address it would have had.
+                tx.to === null
+                  ? [t('created'), <span id="tx-created">{receipt?.status === '0x1' ? <AddressLink address={receipt.contractAddress} full /> : '—'}</span>]
+                  : [t('to'), <AddressLink address={tx.to} full />],
                 [t('value'), ether(tx.value)],
                 [t('fee'), receipt === null ? '—' : `${ether(BigInt(receipt.gasUsed) * BigInt(receipt.effectiveGasPrice))} (${gwei(receipt.effectiveGasPrice)})`],
                 [t('gasUsed'), receipt === null ? '—' : `${num(receipt.gasUsed).toLocaleString()} / ${num(tx.gas).toLocaleString()}`],
