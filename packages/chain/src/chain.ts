@@ -11,22 +11,14 @@ import { BlockExecutor, type ExecutionOutcome, type SkipReason, type Transaction
 import { decodeBlock, headerHashRule, type HeaderHashRule } from './block-codec.ts'
 import { orderedTrieRoot } from './ordered-trie.ts'
 import { assertSameGenesis, buildGenesisBlock } from './genesis.ts'
-import type { StoredReceipt } from './receipts.ts'
 import { branchesBetween, preferred } from './fork-choice.ts'
 import { SenderRecovery } from './sender-recovery.ts'
-import { ChainStore } from './store.ts'
+import { ChainStore, type StoredBlock } from './store.ts'
 import type { ChainMetrics } from './metrics.ts'
-import type { TxCalls } from './address-index.ts'
 import { BadBlocks } from './bad-blocks.ts'
 
-/** A block that became part of the canonical chain, with what listeners need. */
-export interface CanonicalBlock {
-  block: Block
-  senders: Uint8Array[]
-  receipts: StoredReceipt[]
-  /** Per transaction, what its call frames touched (empty for a block executed before the address index existed). */
-  calls: TxCalls[]
-}
+/** A block that became part of the canonical chain, with what listeners need: what the store keeps with it. */
+export type CanonicalBlock = StoredBlock
 
 export interface HeadChange {
   head: CanonicalBlock

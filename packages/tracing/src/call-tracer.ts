@@ -2,7 +2,7 @@
 // with `onlyTopCall` and `withLog` (logs placed in their frame, `position` among its calls).
 import { bytesToHex } from '@ethereumjs/util'
 import { decodeRevertReason } from './revert-reason.ts'
-import { memoryRangeAffordable, type FrameEnd, type FrameStart, type FrameType, type OpcodeStep, type Tracer, type TxEnd } from './tracer.ts'
+import { memoryRangeAffordable, word, type FrameEnd, type FrameStart, type FrameType, type OpcodeStep, type Tracer, type TxEnd } from './tracer.ts'
 
 export interface CallTracerConfig {
   onlyTopCall: boolean
@@ -95,7 +95,7 @@ export class CallTracer implements Tracer {
     const offset = Number(stack[stack.length - 1])
     const size = Number(stack[stack.length - 2])
     const topics: string[] = []
-    for (let i = 0; i < topicCount; i++) topics.push(`0x${stack[stack.length - 3 - i].toString(16).padStart(64, '0')}`)
+    for (let i = 0; i < topicCount; i++) topics.push(word(stack[stack.length - 3 - i]))
     // The memory a LOG reads may lie past what is allocated yet (it expands first): zeros.
     const data = new Uint8Array(size)
     data.set(step.memory.subarray(offset, Math.min(offset + size, step.memory.length)))

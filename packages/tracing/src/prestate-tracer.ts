@@ -2,7 +2,7 @@
 // transaction touched, as they were before it; with `diffMode`, {pre, post} of what changed.
 import { bigIntToUnpaddedBytes, bytesToHex, equalsBytes, generateAddress, generateAddress2, KECCAK256_NULL } from '@ethereumjs/util'
 import { keccak_256 } from '@noble/hashes/sha3.js'
-import { memoryRangeAffordable, type OpcodeStep, type StateReader, type Tracer, type TxEnd, type TxStart } from './tracer.ts'
+import { memoryRangeAffordable, word, wordBytes, type OpcodeStep, type StateReader, type Tracer, type TxEnd, type TxStart } from './tracer.ts'
 
 export interface PrestateTracerConfig {
   diffMode: boolean
@@ -82,7 +82,7 @@ export class PrestateTracer implements Tracer {
       const size = Number(top(2))
       const initCode = new Uint8Array(size)
       initCode.set(step.memory.subarray(offset, Math.min(offset + size, step.memory.length)))
-      const target = generateAddress2(caller, hexToWord(word(top(3))), initCode)
+      const target = generateAddress2(caller, wordBytes(word(top(3))), initCode)
       await this.lookupAccount(target)
       this.created.add(bytesToHex(target))
     }
@@ -123,7 +123,7 @@ export class PrestateTracer implements Tracer {
     if (this.config.disableStorage) return
     const account = this.pre.get(bytesToHex(address))
     if (account === undefined || account.storage.has(slot)) return
-    const value = await this.reader().storage(address, hexToWord(slot))
+    const value = await this.reader().storage(address, wordBytes(slot))
     account.storage.set(slot, bytesToHex(value))
   }
 
@@ -156,7 +156,7 @@ export class PrestateTracer implements Tracer {
       if (!this.config.disableStorage) {
         const storage: Record<string, string> = {}
         for (const [slot, value] of before.storage) {
-          const now = bytesToHex(await state.storage(address, hexToWord(slot)))
+          const now = bytesToHex(await state.storage(address, wordBytes(slot)))
           if (value === ZERO_WORD || value === now) before.storage.delete(slot)
           if (value === now) continue
           modified = true
@@ -181,13 +181,6 @@ export class PrestateTracer implements Tracer {
   }
 }
 
-function word(value: bigint): string {
-  return `0x${value.toString(16).padStart(64, '0')}`
-}
-
-function hexToWord(hex: string): Uint8Array {
-  return Uint8Array.from(Buffer.from(hex.slice(2).padStart(64, '0'), 'hex'))
-}
 
 function hexToAddress(hex: string): Uint8Array {
   return Uint8Array.from(Buffer.from(hex.slice(2), 'hex'))
@@ -195,7 +188,7 @@ function hexToAddress(hex: string): Uint8Array {
 
 /** The low 20 bytes of a stack word, as geth's Bytes20(). */
 function address(value: bigint): Uint8Array {
-  return hexToWord(word(value)).subarray(12)
+  return wordBytes(word(value)).subarray(12)
 }
 
 function quantity(value: bigint): string {

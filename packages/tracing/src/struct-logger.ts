@@ -1,7 +1,7 @@
 // geth's default tracer, the struct logger (eth/tracers/logger/logger.go): one entry per
 // opcode in geth's "legacy" JSON, {gas, failed, returnValue, structLogs} around them.
 import { bytesToHex, setLengthLeft, setLengthRight } from '@ethereumjs/util'
-import { TraceLimitError, type FrameEnd, type OpcodeStep, type Tracer, type TxEnd } from './tracer.ts'
+import { TraceLimitError, word, wordBytes, type FrameEnd, type OpcodeStep, type Tracer, type TxEnd } from './tracer.ts'
 
 /** The struct logger's options, as geth's logger.Config takes them from the trace config. */
 export interface StructLoggerConfig {
@@ -88,7 +88,7 @@ export class StructLogger implements Tracer {
     if (slots === undefined) this.storage.set(contract, (slots = new Map()))
     const slot = word(stack[stack.length - 1])
     if (code === SLOAD) {
-      const value = await step.stateManager.getStorage(step.address, setLengthLeft(hexBytes(slot), 32))
+      const value = await step.stateManager.getStorage(step.address, wordBytes(slot))
       slots.set(slot, bytesToHex(setLengthLeft(value, 32)))
     } else slots.set(slot, word(stack[stack.length - 2]))
     entry.storage = Object.fromEntries(slots)
@@ -111,14 +111,6 @@ export class StructLogger implements Tracer {
   }
 }
 
-/** A stack value or slot as geth's Hash.Hex(): 32 bytes. */
-function word(value: bigint): string {
-  return `0x${value.toString(16).padStart(64, '0')}`
-}
-
-function hexBytes(hex: string): Uint8Array {
-  return Uint8Array.from(Buffer.from(hex.slice(2), 'hex'))
-}
 
 /** Memory as geth's legacy format prints it: one 32-byte hex word per entry. */
 function words(memory: Uint8Array): string[] {

@@ -125,3 +125,13 @@ export function memoryRangeAffordable(offset: bigint | undefined, size: bigint |
   if (offset === undefined || size === undefined) return false
   return size === 0n || offset + size <= MAX_AFFORDABLE_MEMORY
 }
+
+/** A stack value or storage slot as geth prints a Hash: 0x and 32 bytes. */
+export function word(value: bigint): string {
+  return `0x${value.toString(16).padStart(64, '0')}`
+}
+
+/** The 32 bytes of a word written as `word` writes it. */
+export function wordBytes(hex: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(hex.slice(2).padStart(64, '0'), 'hex'))
+}

@@ -19,10 +19,18 @@ export const MAX_TRACE_BYTES = 64 * 1024 * 1024
  * Runs a trace within its `timeout` (per traced transaction, as geth's; a block's is that times
  * its transactions): past it geth's -32000 "execution timeout". A client that hangs up stops it.
  */
-async function traced(ctx: HandlerContext, trace: TraceOptions, transactions: number, work: (signal: AbortSignal | undefined) => Promise<string>): Promise<RawJson> {
+export async function traced(ctx: HandlerContext, trace: TraceOptions, transactions: number, work: (signal: AbortSignal | undefined) => Promise<string>): Promise<RawJson> {
   const budget = trace.timeoutMs * Math.max(1, transactions)
   const text = await withinDeadline({ deadline: performance.now() + Math.max(0, budget), cancelled: ctx.cancelled }, () => serverError('execution timeout'), work)
   return new RawJson(text)
+}
+
+/** A mined transaction's block and index, or geth's -32000 "transaction not found" (a pending one is not traceable). */
+export async function minedTransaction(ctx: HandlerContext, txHash: Uint8Array): Promise<{ view: BlockView; index: number }> {
+  const found = await ctx.backend.chain.transaction(txHash)
+  const view = found?.blockHash === undefined ? undefined : await ctx.backend.chain.blockByHash(found.blockHash)
+  if (view === undefined || found?.index === undefined) throw serverError('transaction not found')
+  return { view, index: found.index }
 }
 
 function config(raw: unknown, position: number): TraceOptions {
@@ -50,13 +58,9 @@ async function traceBlockView(ctx: HandlerContext, view: BlockView, rawConfig: u
 export const debugMethods: MethodTable = {
   debug_traceTransaction: method([required('txHash', hash), optional('config', any)], async (ctx, txHash, rawConfig) => {
     const trace = config(rawConfig, 1)
-    const found = await ctx.backend.chain.transaction(txHash)
-    if (found?.blockHash === undefined || found.index === undefined) throw serverError('transaction not found')
-    const view = await ctx.backend.chain.blockByHash(found.blockHash)
-    if (view === undefined) throw serverError('transaction not found')
+    const { view, index } = await minedTransaction(ctx, txHash)
     if (view.block.header.number === 0n) throw serverError('genesis is not traceable')
-    const txIndex = found.index
-    return traced(ctx, trace, 1, (signal) => ctx.backend.chain.traceBlock(view, trace, { txIndex, signal }))
+    return traced(ctx, trace, 1, (signal) => ctx.backend.chain.traceBlock(view, trace, { txIndex: index, signal }))
   }),
 
   debug_traceBlockByNumber: method([required('number', blockTag), optional('config', any)], async (ctx, number, rawConfig) => {

@@ -5,11 +5,11 @@ import { parseTraceConfig, type TraceOptions, type TracerName } from '@busan/tra
 import type { BlockView, ReceiptView, TransactionView } from '../backend.ts'
 import { method, resolveBlock, resolveStateBlock, type HandlerContext, type MethodTable } from '../context.ts'
 import { withinDeadline } from '../deadline.ts'
-import { RawJson } from '../dispatcher.ts'
+import type { RawJson } from '../dispatcher.ts'
 import { invalidParams, serverError } from '../errors.ts'
 import { formatBlock, formatHeader, formatReceipt, formatTransaction, hex, quantity } from '../format.ts'
 import { address, blockTagOrHash, hash, hexOrDecimal, required, type BlockSelector, type Decoder } from '../params.ts'
-import { MAX_TRACE_BYTES } from './debug.ts'
+import { MAX_TRACE_BYTES, minedTransaction, traced } from './debug.ts'
 
 /** The Otterscan API level this node implements (Otterscan refuses nodes below what it needs). */
 export const OTS_API_LEVEL = 8
@@ -42,22 +42,11 @@ function pageSizeOf(value: bigint): number {
   return Number(value > BigInt(MAX_PAGE_SIZE) ? BigInt(MAX_PAGE_SIZE) : value)
 }
 
-/** A mined transaction's block, or -32000 "transaction not found". */
-async function minedTransaction(ctx: HandlerContext, txHash: Uint8Array): Promise<{ view: BlockView; index: number }> {
-  const found = await ctx.backend.chain.transaction(txHash)
-  if (found?.blockHash === undefined || found.index === undefined) throw serverError('transaction not found')
-  const view = await ctx.backend.chain.blockByHash(found.blockHash)
-  if (view === undefined) throw serverError('transaction not found')
-  return { view, index: found.index }
-}
-
-/** One transaction re-executed with one of the node's tracers; its JSON text. */
-async function traceOne(ctx: HandlerContext, txHash: Uint8Array, tracer: TracerName, adjust: Partial<TraceOptions> = {}): Promise<string> {
+/** One transaction re-executed with one of the node's tracers; its JSON. */
+async function traceOne(ctx: HandlerContext, txHash: Uint8Array, tracer: TracerName, adjust: Partial<TraceOptions> = {}): Promise<RawJson> {
   const { view, index } = await minedTransaction(ctx, txHash)
   const trace = { ...parseTraceConfig(undefined, 1, MAX_TRACE_BYTES), ...adjust, tracer }
-  return withinDeadline({ deadline: performance.now() + trace.timeoutMs, cancelled: ctx.cancelled }, () => serverError('execution timeout'), (signal) =>
-    ctx.backend.chain.traceBlock(view, trace, { txIndex: index, signal }),
-  )
+  return traced(ctx, trace, 1, (signal) => ctx.backend.chain.traceBlock(view, trace, { txIndex: index, signal }))
 }
 
 /** Erigon's search receipts: the receipt with the block's `timestamp`. */
@@ -154,13 +143,13 @@ export const otsMethods: MethodTable = {
   }),
 
   ots_getTransactionError: method([required('txHash', hash)], async (ctx, txHash) => {
-    const top = JSON.parse(await traceOne(ctx, txHash, 'callTracer', { onlyTopCall: true })) as { error?: string; output?: string }
+    const top = JSON.parse((await traceOne(ctx, txHash, 'callTracer', { onlyTopCall: true })).text) as { error?: string; output?: string }
     return top.error === undefined ? '0x' : (top.output ?? '0x')
   }),
 
-  ots_traceTransaction: method([required('txHash', hash)], async (ctx, txHash) => new RawJson(await traceOne(ctx, txHash, 'otsTrace'))),
+  ots_traceTransaction: method([required('txHash', hash)], (ctx, txHash) => traceOne(ctx, txHash, 'otsTrace')),
 
-  ots_getInternalOperations: method([required('txHash', hash)], async (ctx, txHash) => new RawJson(await traceOne(ctx, txHash, 'otsInternalOperations'))),
+  ots_getInternalOperations: method([required('txHash', hash)], (ctx, txHash) => traceOne(ctx, txHash, 'otsInternalOperations')),
 
   erigon_getHeaderByNumber: method([required('number', blockNumber)], async (ctx, number) => {
     const view = await resolveBlock(ctx, number)
