@@ -18,6 +18,10 @@ contract CallLeaf {
         return value;
     }
 
+    function ratio(uint256 divisor) external pure returns (uint256) {
+        return 100 / divisor;
+    }
+
     function spin() external view returns (uint256 total) {
         // Burns whatever gas it is given: the parent sees an out-of-gas child.
         while (gasleft() > 0) total += stored + 1;
@@ -67,6 +71,18 @@ contract CallTree {
         rounds += value;
         leaf.touch(value);
         revert("tree refuses");
+    }
+
+    /// The leaf's require fails and its revert bubbles up through this frame.
+    function relay(uint256 value) external returns (uint256) {
+        rounds += 1;
+        return leaf.fail(value);
+    }
+
+    /// The leaf divides by `divisor`: a zero gives a Panic(0x12) that bubbles up.
+    function divide(uint256 divisor) external returns (uint256) {
+        rounds += 1;
+        return leaf.ratio(divisor);
     }
 
     /// The leaf self-destructs, handing its balance to the caller: geth's SELFDESTRUCT frame.

@@ -521,41 +521,6 @@ describe('city services end to end on a dev node', () => {
     assert.deepEqual(await balances(), end)
   })
 
-  it("the explorer's city page shows the scenario: vouchers, gold against its reserve, the trade, the proposal", async () => {
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'] })
-    try {
-      const page = await browser.newPage()
-      await page.goto(`${node.rpcUrl}/explorer/city`)
-      await page.waitForSelector('#voucher-issued')
-      mkdirSync('test-results/explorer', { recursive: true })
-      await page.screenshot({ path: 'test-results/explorer/city.png', fullPage: true })
-      const [decimals, symbol] = [Number(await c.voucher.decimals()), String(await c.voucher.symbol())]
-      const units = (amount: bigint) => `${ethers.formatUnits(amount, decimals)} ${symbol}`
-      // Step 2 issued 100,000 to the resident, step 4 5,000,000 to the buyer; the merchant redeemed 20,000.
-      assert.equal(await page.textContent('#voucher-issued'), units(5_100_000n))
-      assert.equal(await page.textContent('#voucher-redeemed'), units(20_000n))
-      assert.equal(await page.textContent('#voucher-supply'), units(await c.voucher.totalSupply()))
-      // Step 3: 600 gold minted against an attested reserve of 1,000.
-      const goldRow = page.locator('#commodities tbody tr', { hasText: `#${goldId}` })
-      assert.deepEqual((await goldRow.locator('td').allTextContents()).slice(1, 3), ['600', '1000'])
-      assert.equal(await goldRow.locator('td').nth(4).textContent(), '✔')
-      assert.equal(await page.locator('#trades tbody tr').count(), 1, "step 4's one settled trade")
-      assert.match((await page.textContent('#proposals')) ?? '', /#0.*(실행됨|Executed)/, "step 1's executed proposal")
-      // The seller's page: the gold it still holds after the trade; the resident's: a verified resident.
-      await page.goto(`${node.rpcUrl}/explorer/address/${seller.address}`)
-      await page.waitForSelector('#holdings')
-      assert.equal(await page.textContent('#holdings'), `#${goldId}: ${await gold(seller.address)}`)
-      await page.goto(`${node.rpcUrl}/explorer/address/${resident.address}`)
-      await page.waitForSelector('#bpass')
-      await page.screenshot({ path: 'test-results/explorer/address-resident.png', fullPage: true })
-      assert.equal(await page.textContent('#bpass'), '인증됨 (활성)')
-      assert.equal(await page.textContent('#bpass-roles'), '시민')
-      assert.equal(await page.textContent('#voucher-balance'), units(await vouchers(resident.address)))
-    } finally {
-      await browser.close()
-    }
-  })
-
   it('keeps block 0 readable after the scenario: genesis state at 0, the new state at latest', async () => {
     const latest = await provider.getBlockNumber()
     assert.ok(latest > 10, `only ${latest} blocks`)
@@ -570,5 +535,47 @@ describe('city services end to end on a dev node', () => {
     assert.ok((await c.voucher.totalSupply()) > 0n)
     assert.equal((await c.commodities.asset(goldId, { blockTag: 0 })).reserve, 0n)
     assert.equal(await c.exchange.filledAmount(ethers.ZeroHash, { blockTag: 0 }), 0n)
+  })
+  it("the explorer's city page shows the scenario (vouchers, gold against its reserve, the trade, the proposal), also on a node that caps log ranges", async () => {
+    const [decimals, symbol] = [Number(await c.voucher.decimals()), String(await c.voucher.symbol())]
+    const [supply, sellerGold, residentVouchers] = [await c.voucher.totalSupply(), await gold(seller.address), await vouchers(resident.address)]
+    // The page asks for each event from block 0 in one eth_getLogs; a node with a range cap
+    // (Besu's --rpc-max-logs-range; here --rpc.logsrange) refuses that, and the page splits it.
+    // Last test: the restarted node listens on a new port, where the provider does not point.
+    await node.stop()
+    node = await startDevNode({ period: 0, dataDir: node.dataDir, extraArgs: ['--rpc.logsrange', '4'] })
+    const wide = await fetch(node.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_getLogs', params: [{ fromBlock: '0x0', toBlock: 'latest' }] }) })
+    assert.deepEqual(((await wide.json()) as { error: unknown }).error, { code: -32005, message: 'exceed maximum block range: 4' })
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'] })
+    try {
+      const page = await browser.newPage()
+      await page.goto(`${node.rpcUrl}/explorer/city`)
+      await page.waitForSelector('#voucher-issued')
+      mkdirSync('test-results/explorer', { recursive: true })
+      await page.screenshot({ path: 'test-results/explorer/city.png', fullPage: true })
+      const units = (amount: bigint) => `${ethers.formatUnits(amount, decimals)} ${symbol}`
+      // Step 2 issued 100,000 to the resident, step 4 5,000,000 to the buyer; the merchant redeemed 20,000.
+      assert.equal(await page.textContent('#voucher-issued'), units(5_100_000n))
+      assert.equal(await page.textContent('#voucher-redeemed'), units(20_000n))
+      assert.equal(await page.textContent('#voucher-supply'), units(supply))
+      // Step 3: 600 gold minted against an attested reserve of 1,000.
+      const goldRow = page.locator('#commodities tbody tr', { hasText: `#${goldId}` })
+      assert.deepEqual((await goldRow.locator('td').allTextContents()).slice(1, 3), ['600', '1000'])
+      assert.equal(await goldRow.locator('td').nth(4).textContent(), '✔')
+      assert.equal(await page.locator('#trades tbody tr').count(), 1, "step 4's one settled trade")
+      assert.match((await page.textContent('#proposals')) ?? '', /#0.*(실행됨|Executed)/, "step 1's executed proposal")
+      // The seller's page: the gold it still holds after the trade; the resident's: a verified resident.
+      await page.goto(`${node.rpcUrl}/explorer/address/${seller.address}`)
+      await page.waitForSelector('#holdings')
+      assert.equal(await page.textContent('#holdings'), `#${goldId}: ${sellerGold}`)
+      await page.goto(`${node.rpcUrl}/explorer/address/${resident.address}`)
+      await page.waitForSelector('#bpass')
+      await page.screenshot({ path: 'test-results/explorer/address-resident.png', fullPage: true })
+      assert.equal(await page.textContent('#bpass'), '인증됨 (활성)')
+      assert.equal(await page.textContent('#bpass-roles'), '시민')
+      assert.equal(await page.textContent('#voucher-balance'), units(residentVouchers))
+    } finally {
+      await browser.close()
+    }
   })
 })

@@ -4,6 +4,8 @@
 // block also pays one "hot" address, which so ends with one transaction per block in its
 // history. Then each explorer page is opened in Chromium and timed until its data is on the
 // page, and the address-index queries behind the address page are timed over JSON-RPC.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { chromium, type Page } from 'playwright-core'
 import { percentile } from '@busan/testkit'
 import { RpcClient } from './rpc-client.ts'
@@ -13,7 +15,16 @@ import { fundSenders, senderKeys, sign, type Sender } from './workload.ts'
 export interface ExplorerOptions {
   blocks: number
   perBlock: number
+  /**
+   * Where the chain is kept (`--explorer-datadir`): a directory a previous run built (it holds
+   * BUILT_MARKER) is measured again without rebuilding; otherwise the chain is built there and kept.
+   * Unset: a temporary directory, removed afterwards.
+   */
+  dataDir?: string
 }
+
+/** Written into a kept data directory once its chain is complete: the build's shape and time. */
+const BUILT_MARKER = 'explorer-chain.json'
 
 export interface ExplorerFigures {
   blocks: number
@@ -67,11 +78,15 @@ async function median3(run: () => Promise<number>): Promise<number> {
 }
 
 export async function measureExplorer(options: ExplorerOptions): Promise<ExplorerFigures> {
-  const target = await startBusan(0)
+  const marker = options.dataDir === undefined ? undefined : join(options.dataDir, BUILT_MARKER)
+  const built = marker !== undefined && existsSync(marker) ? (JSON.parse(readFileSync(marker, 'utf8')) as ExplorerOptions & { seconds: number }) : undefined
+  const target = await startBusan(0, options.dataDir)
   const client = new RpcClient(target.rpcUrl)
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'] })
   try {
-    const { senders, seconds } = await buildChain(client, options)
+    const shape = built ?? options
+    const { senders, seconds } = built !== undefined ? { senders: senderKeys(SENDERS, 'explorer'), seconds: built.seconds } : await buildChain(client, options)
+    if (built === undefined && marker !== undefined) writeFileSync(marker, JSON.stringify({ blocks: options.blocks, perBlock: options.perBlock, seconds }))
     const head = Number(BigInt(await client.call<string>('eth_blockNumber')))
     const middle = Math.floor(head / 2)
     const middleBlock = await client.call<{ transactions: string[] }>('eth_getBlockByNumber', [`0x${middle.toString(16)}`, false])
@@ -81,8 +96,8 @@ export async function measureExplorer(options: ExplorerOptions): Promise<Explore
       ['home', `${base}/`],
       [`block ${middle}`, `${base}/block/${middle}`],
       ['transaction (with its trace)', `${base}/tx/${middleBlock.transactions[0]}`],
-      [`address with ${options.blocks} transactions`, `${base}/address/${HOT}`],
-      [`sender with ~${Math.round((options.blocks * options.perBlock) / SENDERS)} transactions`, `${base}/address/${senders[0].address}`],
+      [`address with ${shape.blocks} transactions`, `${base}/address/${HOT}`],
+      [`sender with ~${Math.round((shape.blocks * shape.perBlock) / SENDERS)} transactions`, `${base}/address/${senders[0].address}`],
       ['city views', `${base}/city`],
     ]
     const timed: [string, number][] = []
@@ -94,7 +109,7 @@ export async function measureExplorer(options: ExplorerOptions): Promise<Explore
     }
     return {
       blocks: head,
-      transactions: options.blocks * options.perBlock,
+      transactions: shape.blocks * shape.perBlock,
       buildSeconds: seconds,
       pages: timed,
       searchFirstMs: await median3(search(0)),

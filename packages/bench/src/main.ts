@@ -2,7 +2,7 @@
 // over HTTP JSON-RPC, against Hardhat's node as the baseline in the same run.
 //   npm run bench -- [--senders 100] [--per-sender 50] [--batch 200] [--period 0] [--baseline hardhat|none]
 //                    [--network on|off] [--liveness on|off] [--durability on|off] [--qbft on|off] [--qbft-timeout 4] [--qbft-profile DIR]
-//                    [--explorer on|off] [--explorer-blocks 100000] [--explorer-per-block 10]
+//                    [--explorer on|off] [--explorer-blocks 100000] [--explorer-per-block 10] [--explorer-datadir DIR]
 // Then the peer network: a fresh follower's sync speed and seal-to-follower propagation;
 // liveness under abusive RPC load against a quiet baseline; the cost of a synced WAL per block;
 // the same workload on a 4-validator QBFT network (committed tx/s, submission-to-final latency);
@@ -35,6 +35,7 @@ const { values: flags } = parseArgs({
     explorer: { type: 'string', default: 'off' },
     'explorer-blocks': { type: 'string', default: '100000' },
     'explorer-per-block': { type: 'string', default: '10' },
+    'explorer-datadir': { type: 'string' },
   },
 })
 const SENDERS = Number(flags.senders)
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
   const liveness = flags.liveness === 'on' ? livenessTable(await measureLiveness(20)) : ''
   const durability = flags.durability === 'on' ? durabilityTable(await measureDurability()) : ''
   const qbft = flags.qbft === 'on' ? await qbftPhase() : ''
-  const explorer = flags.explorer === 'on' ? explorerTable(await measureExplorer({ blocks: Number(flags['explorer-blocks']), perBlock: Number(flags['explorer-per-block']) })) : ''
+  const explorer = flags.explorer === 'on' ? explorerTable(await measureExplorer({ blocks: Number(flags['explorer-blocks']), perBlock: Number(flags['explorer-per-block']), dataDir: flags['explorer-datadir'] })) : ''
   console.log('\n| node | ETH transfers/s | ERC-20 transfers/s | assembly per 1,000 ETH transfers | assembly per 1,000 ERC-20 transfers |\n| --- | --- | --- | --- | --- |')
   for (const line of rows) console.log(line)
   console.log(network)

@@ -13,15 +13,16 @@ export interface BenchTarget {
   stop(): Promise<void>
 }
 
-export async function startBusan(period: number): Promise<BenchTarget> {
-  const node: DevNode = await startDevNode({ period })
+/** A dev node sealing every `period` s (0: on demand); on a kept `dataDir` when given, else on a temporary one removed at stop. */
+export async function startBusan(period: number, dataDir?: string): Promise<BenchTarget> {
+  const node: DevNode = await startDevNode({ period, dataDir })
   return {
     name: `busan (period ${period})`,
     rpcUrl: node.rpcUrl,
     sealedBlocks: () => node.logs.filter((entry) => entry.msg === 'sealed block').map((entry) => ({ txs: entry.txs as number, ms: entry.ms as number })),
     async stop() {
       await node.stop()
-      node.cleanup()
+      if (dataDir === undefined) node.cleanup()
     },
   }
 }

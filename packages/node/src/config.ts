@@ -51,6 +51,8 @@ export interface NodeConfig {
     workers?: number
     /** Heavy jobs that may wait for a worker thread before calls are refused with -32005 (default 64). */
     workQueue?: number
+    /** Widest eth_getLogs block range; 0 = none, the default (as geth; Besu's --rpc-max-logs-range). */
+    logsRange?: number
   }
   /**
    * Fsync the WAL for every block before the head moves (imported blocks too). Blocks this

@@ -24,7 +24,7 @@ const usage = `usage:
             [--p2p.addr HOST] [--p2p.port PORT] [--bootnodes MULTIADDRS] [--allowlist PEER_IDS]
             [RPC LIMITS] [--db.sync true|false] [--txpool.lifetime DURATION] [--txpool.rejournal DURATION]
             [--txpool.rebroadcast DURATION] [--discovery.interval DURATION]
-  RPC LIMITS: [--rpc.gascap GAS] [--rpc.evmtimeout DURATION] [--rpc.workers N] [--rpc.workqueue N]
+  RPC LIMITS: [--rpc.gascap GAS] [--rpc.evmtimeout DURATION] [--rpc.workers N] [--rpc.workqueue N] [--rpc.logsrange BLOCKS]
   busan account new --keystore-dir DIR --password FILE
   busan account import --keystore-dir DIR --password FILE --private-key-file FILE`
 
@@ -48,6 +48,7 @@ const options = {
   'rpc.evmtimeout': { type: 'string' },
   'rpc.workers': { type: 'string' },
   'rpc.workqueue': { type: 'string' },
+  'rpc.logsrange': { type: 'string' },
   'db.sync': { type: 'string' },
   'txpool.lifetime': { type: 'string' },
   'txpool.rejournal': { type: 'string' },
@@ -147,6 +148,7 @@ function rpcLimits(flags: Flags): NodeConfig['rpc'] {
     evmTimeoutMs: durationFlag(flags['rpc.evmtimeout'], 'rpc.evmtimeout'),
     workers: integerFlag(flags['rpc.workers'], 'rpc.workers', { min: 1, max: MAX_RPC_WORKERS }),
     workQueue: integerFlag(flags['rpc.workqueue'], 'rpc.workqueue'),
+    logsRange: integerFlag(flags['rpc.logsrange'], 'rpc.logsrange'),
   }
 }
 

@@ -156,7 +156,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   })
   const server = await buildRpcServer(
     backend,
-    { corsOrigins: config.http.corsOrigins, namespaces: config.http.namespaces, rpcGasCap: config.rpc?.gasCap, callTimeoutMs: config.rpc?.evmTimeoutMs },
+    { corsOrigins: config.http.corsOrigins, namespaces: config.http.namespaces, rpcGasCap: config.rpc?.gasCap, callTimeoutMs: config.rpc?.evmTimeoutMs, logsBlockRangeCap: config.rpc?.logsRange },
     { logger: logger.child({ module: 'rpc' }), metrics: registry, explorerDir: explorerDir(config, logger) },
   )
   await server.listen({ host: config.http.host, port: config.http.port })

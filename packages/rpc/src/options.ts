@@ -99,7 +99,9 @@ export const DEFAULT_RPC_OPTIONS: Readonly<ResolvedRpcOptions> = Object.freeze({
   maxBatchResponseBytes: 25_000_000,
   rpcGasCap: 50_000_000n,
   callTimeoutMs: 5_000,
-  logsBlockRangeCap: 10_000,
+  // No range cap, as geth: the address and topic indexes, the result cap and the time budget
+  // bound a wide query, and dashboards query from block 0.
+  logsBlockRangeCap: 0,
   logsMaxResults: 10_000,
   filterTimeoutMs: 5 * 60 * 1000,
   filterMaxBuffered: 10_000,

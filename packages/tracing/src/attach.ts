@@ -129,29 +129,11 @@ export function attachTracer(evm: TraceableEvm, tracer: Tracer, top: { sender: U
     tracer.onExit?.({ depth: frame.start.depth, output, gasUsed: result.execResult.executionGasUsed, error, reverted: exception !== undefined })
   }
 
-  // EthereumJS has no event for SELFDESTRUCT: its opcode handler is wrapped, in this EVM's own
-  // table, while the tracer is attached. The frame is reported once the opcode succeeded.
-  const table = (evm as { _opcodeMap?: OpcodeEntry[] })._opcodeMap
-  const original = table?.[SELFDESTRUCT]
-  if (table !== undefined && original !== undefined) {
-    table[SELFDESTRUCT] = {
-      ...original,
-      opHandler: async (runState: SelfdestructRunState, common: unknown) => {
-        const [target] = runState.stack.peek(1)
-        const self = runState.interpreter.getAddress()
-        const balance = (await runState.stateManager.getAccount(self))?.balance ?? 0n
-        try {
-          await original.opHandler(runState, common)
-        } catch (halt) {
-          // A SELFDESTRUCT that succeeds ends its frame by throwing EthereumJS's STOP.
-          if ((halt as { error?: unknown }).error !== 'stop') throw halt
-          const depth = runState.env.depth + 1
-          const beneficiary = hexToBytes(`0x${target.toString(16).padStart(64, '0').slice(24)}`)
-          tracer.onEnter?.({ depth, type: 'SELFDESTRUCT', from: self.bytes, to: beneficiary, input: EMPTY, gas: 0n, value: balance })
-          tracer.onExit?.({ depth, output: EMPTY, gasUsed: 0n, error: undefined, reverted: false })
-          throw halt
-        }
-      },
+  const selfdestructs = selfdestructHook(evm)
+  if (selfdestructs !== undefined) {
+    selfdestructs.listener = (depth, from, beneficiary, value) => {
+      tracer.onEnter?.({ depth, type: 'SELFDESTRUCT', from, to: beneficiary, input: EMPTY, gas: 0n, value })
+      tracer.onExit?.({ depth, output: EMPTY, gasUsed: 0n, error: undefined, reverted: false })
     }
   }
 
@@ -164,9 +146,62 @@ export function attachTracer(evm: TraceableEvm, tracer: Tracer, top: { sender: U
     events.off('newContract', newContract)
     events.off('afterMessage', afterMessage)
     events.off('step', step)
-    if (table !== undefined && original !== undefined) table[SELFDESTRUCT] = original
+    if (selfdestructs !== undefined) selfdestructs.listener = undefined
     if (failure !== undefined) throw failure
   }
+}
+
+/** Told of each SELFDESTRUCT that succeeded: its frame's depth, the destroyed contract, the beneficiary and the balance it got. */
+type SelfdestructListener = (depth: number, from: Uint8Array, beneficiary: Uint8Array, value: bigint) => void
+
+/** Per EVM, the listener its SELFDESTRUCT handler tells (the attached tracer's), if any. */
+const selfdestructHooks = new WeakMap<object, { listener?: SelfdestructListener }>()
+/** SELFDESTRUCT table entries that are our wrappers. */
+const wrappedEntries = new WeakSet<OpcodeEntry>()
+
+/**
+ * EthereumJS has no event for SELFDESTRUCT, so the opcode's handler is wrapped: once per EVM
+ * opcode table, and for good, telling whichever tracer is attached (none: the original runs
+ * alone). For good rather than only while tracing: a code analysis cached per code and table
+ * holds the handler, so a handler swapped in and out would be missed by a transaction whose
+ * code was analysed untraced. The table is replaced by a copy when wrapped, so analyses made
+ * before (for the old table) are not reused. Undefined when the EVM has no such table.
+ */
+function selfdestructHook(evm: TraceableEvm): { listener?: SelfdestructListener } | undefined {
+  const owner = evm as { _opcodeMap?: OpcodeEntry[] }
+  const table = owner._opcodeMap
+  const original = table?.[SELFDESTRUCT]
+  if (table === undefined || original === undefined) return undefined
+  let hook = selfdestructHooks.get(evm)
+  if (hook === undefined) {
+    hook = {}
+    selfdestructHooks.set(evm, hook)
+  }
+  if (!wrappedEntries.has(original)) {
+    const holder = hook
+    const wrapped: OpcodeEntry = {
+      ...original,
+      opHandler: async (runState: SelfdestructRunState, common: unknown) => {
+        const listener = holder.listener
+        if (listener === undefined) return original.opHandler(runState, common)
+        const [target] = runState.stack.peek(1)
+        const self = runState.interpreter.getAddress()
+        const balance = (await runState.stateManager.getAccount(self))?.balance ?? 0n
+        try {
+          await original.opHandler(runState, common)
+        } catch (halt) {
+          // A SELFDESTRUCT that succeeds ends its frame by throwing EthereumJS's STOP.
+          if ((halt as { error?: unknown }).error !== 'stop') throw halt
+          listener(runState.env.depth + 1, self.bytes, hexToBytes(`0x${target.toString(16).padStart(64, '0').slice(24)}`), balance)
+          throw halt
+        }
+      },
+    }
+    wrappedEntries.add(wrapped)
+    owner._opcodeMap = [...table]
+    owner._opcodeMap[SELFDESTRUCT] = wrapped
+  }
+  return hook
 }
 
 const CALL_OPCODES = new Set([0xf1, 0xf2, 0xf4, 0xfa])

@@ -7,11 +7,9 @@ import { addressOf, decodeLog, decodeResult, encodeCall } from '../contracts.ts'
 import { num, when } from '../format.ts'
 import { useLoad } from '../hooks.ts'
 import { LanguageContext, useText } from '../i18n.ts'
-import { call, type LogJson } from '../rpc.ts'
+import { call, RpcError, type LogJson } from '../rpc.ts'
 import { formatUnits, id } from 'ethers'
 
-/** eth_getLogs answers at most 10,000 blocks a query (the node's range cap): the chain in chunks. */
-const LOG_RANGE = 10_000
 const LATEST = 20
 
 interface EventLog extends LogJson {
@@ -23,14 +21,23 @@ async function view(contract: string, fn: string, args: unknown[] = []): Promise
   return decodeResult(contract, fn, await call<string>('eth_call', [encodeCall(contract, fn, args), 'latest']))
 }
 
-/** Every log of `event` (its signature) from the system contract `contract`, oldest first; the chunks are asked for at once. */
-async function events(contract: string, event: string, head: number): Promise<EventLog[]> {
-  const chunks: Promise<EventLog[]>[] = []
-  for (let from = 0; from <= head; from += LOG_RANGE) {
-    const to = Math.min(head, from + LOG_RANGE - 1)
-    chunks.push(call<EventLog[]>('eth_getLogs', [{ address: addressOf(contract), topics: [id(event)], fromBlock: `0x${from.toString(16)}`, toBlock: `0x${to.toString(16)}` }]))
+/** geth's and Besu's answer when a log query is too wide: a block-range or result-count cap. */
+const LIMIT_EXCEEDED = -32005
+
+/**
+ * Every log of `event` (its signature) from the system contract `contract` in blocks
+ * [from, to], oldest first: one query for the whole range, split in halves (asked for at once)
+ * wherever a node's range or result cap refuses it, so it works on any node.
+ */
+async function events(contract: string, event: string, from: number, to: number): Promise<EventLog[]> {
+  try {
+    return await call<EventLog[]>('eth_getLogs', [{ address: addressOf(contract), topics: [id(event)], fromBlock: `0x${from.toString(16)}`, toBlock: `0x${to.toString(16)}` }])
+  } catch (error) {
+    if (!(error instanceof RpcError && error.code === LIMIT_EXCEEDED) || from === to) throw error
+    const middle = Math.floor((from + to) / 2)
+    const halves = await Promise.all([events(contract, event, from, middle), events(contract, event, middle + 1, to)])
+    return halves.flat()
   }
-  return (await Promise.all(chunks)).flat()
 }
 
 const sum = (logs: EventLog[], field: string) => logs.reduce((total, log) => total + BigInt(decodeLog(log)?.args.getValue(field) as bigint), 0n)
@@ -41,10 +48,10 @@ async function city() {
     view('CityVoucher', 'totalSupply'),
     view('CityVoucher', 'decimals'),
     view('CityVoucher', 'symbol'),
-    events('CityVoucher', 'Issued(address,uint256,address)', head),
-    events('CityVoucher', 'Redeemed(address,uint256,bytes32)', head),
+    events('CityVoucher', 'Issued(address,uint256,address)', 0, head),
+    events('CityVoucher', 'Redeemed(address,uint256,bytes32)', 0, head),
     view('CityCommodities', 'assetIds'),
-    events('CityExchange', 'Trade(bytes32,bytes32,address,address,bool,uint256,uint256,address,uint256,uint256,address)', head),
+    events('CityExchange', 'Trade(bytes32,bytes32,address,address,bool,uint256,uint256,address,uint256,uint256,address)', 0, head),
     view('CityCouncil', 'proposalCount'),
     view('CityCouncil', 'threshold'),
   ])

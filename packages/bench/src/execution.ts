@@ -1,0 +1,154 @@
+// Block execution alone, in one process, without JSON-RPC, the pool or the network: a producer
+// chain builds and seals blocks of ETH or ERC-20 transfers, and a follower chain (its own
+// RocksDB directory) verifies and re-executes each one, as a QBFT validator checks a proposal.
+// This is the per-transaction cost every validator pays, so the figure issue 11's EVM work moves.
+//   node packages/bench/src/execution.ts [--blocks 6] [--per-block 1000] [--cpu-prof DIR]
+// (with --cpu-prof, Node writes a CPU profile of the timed part to DIR).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import type { Block } from '@ethereumjs/block'
+import { createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx'
+import { bytesToHex, generateAddress, hexToBytes } from '@ethereumjs/util'
+import { pino } from 'pino'
+import { Chain, CliqueEngine, type TransactionSource } from '@busan/chain'
+import { createChainCommon, devAccounts, devGenesis } from '@busan/chain-config'
+import { KeyValueStore } from '@busan/db'
+import { benchToken, type BenchToken } from './token.ts'
+import { senderKeys, sign, type Sender } from './workload.ts'
+
+const genesis = devGenesis({ period: 0 })
+const common = createChainCommon(genesis)
+const sealer = devAccounts()[0]
+const sealerKey = hexToBytes(sealer.privateKey as `0x${string}`)
+const sealerAddress = hexToBytes(sealer.address as `0x${string}`)
+const logger = pino({ level: 'silent' })
+
+interface Node {
+  chain: Chain
+  engine: CliqueEngine
+  close(): Promise<void>
+}
+
+async function openNode(): Promise<Node> {
+  const dir = mkdtempSync(join(tmpdir(), 'busan-exec-bench-'))
+  const kv = await KeyValueStore.open(dir)
+  const engine = new CliqueEngine(kv, genesis.config.clique!)
+  const chain = await Chain.open({ kv, common, genesis, engine, logger, metrics: null })
+  return {
+    chain,
+    engine,
+    close: async () => {
+      await kv.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+const decode = (raw: string): TypedTransaction => createTxFromRLP(hexToBytes(raw as `0x${string}`), { common })
+
+/** Seals one block holding `txs` (all of them must fit and be valid). */
+async function seal({ chain, engine }: Node, txs: TypedTransaction[]): Promise<Block> {
+  let i = 0
+  const source: TransactionSource = { next: () => (i < txs.length ? { tx: txs[i], sender: txs[i++].getSenderAddress().bytes } : undefined), skipSender: () => {} }
+  const plan = await engine.plan(chain.head.header, sealerAddress, Date.now())
+  if ('refused' in plan) throw new Error(`sealer refused: ${plan.refused}`)
+  const sealed = await chain.produceBlock({ parent: chain.head, plan, signer: sealerAddress, privateKey: sealerKey, producer: engine, source, requireTransactions: false })
+  if (sealed === undefined || sealed.block.transactions.length !== txs.length) throw new Error(`sealed ${sealed?.block.transactions.length ?? 0} of ${txs.length} transactions`)
+  return sealed.block
+}
+
+export interface ExecutionFigures {
+  workload: string
+  transactions: number
+  gasUsed: bigint
+  /** Producer: build, seal and commit, ms per 1,000 transactions. */
+  buildMsPer1000: number
+  /** Follower: verify, re-execute and commit, ms per 1,000 transactions. */
+  importMsPer1000: number
+}
+
+/** Deploys the token (the sealer's first transaction) and funds `senders` with ETH and tokens, in blocks both nodes import; returns the token's address. */
+async function setUp(producer: Node, follower: Node, token: BenchToken, senders: Sender[]): Promise<string> {
+  const funder: Sender = { key: sealerKey, address: sealer.address, nonce: 0n }
+  const tokenAddress = bytesToHex(generateAddress(sealerAddress, new Uint8Array()))
+  const deploy = sign(funder.key, funder.nonce++, undefined, 0n, hexToBytes(`${token.bytecode}${token.abi.encodeDeploy([10n ** 30n]).slice(2)}` as `0x${string}`), 3_000_000n)
+  const funding = senders.flatMap((sender) => [
+    sign(funder.key, funder.nonce++, sender.address, 10n ** 19n, new Uint8Array(), 21_000n),
+    sign(funder.key, funder.nonce++, tokenAddress, 0n, hexToBytes(token.abi.encodeFunctionData('transfer', [sender.address, 10n ** 24n]) as `0x${string}`), 100_000n),
+  ])
+  for (const block of [await seal(producer, [decode(deploy)]), await seal(producer, funding.map(decode))]) await follower.chain.importBlock(block)
+  return tokenAddress
+}
+
+/** Seals `blocks` on the producer, then imports them on the follower, timing each side. */
+async function measure(producer: Node, follower: Node, workload: string, blocks: TypedTransaction[][]): Promise<ExecutionFigures> {
+  const sealed: Block[] = []
+  let started = performance.now()
+  for (const txs of blocks) sealed.push(await seal(producer, txs))
+  const buildMs = performance.now() - started
+  started = performance.now()
+  for (const block of sealed) {
+    if ((await follower.chain.importBlock(block)) !== 'canonical') throw new Error(`block ${block.header.number} not imported as canonical`)
+  }
+  const importMs = performance.now() - started
+  const transactions = blocks.reduce((sum, txs) => sum + txs.length, 0)
+  const gasUsed = sealed.reduce((sum, block) => sum + block.header.gasUsed, 0n)
+  return { workload, transactions, gasUsed, buildMsPer1000: (buildMs / transactions) * 1000, importMsPer1000: (importMs / transactions) * 1000 }
+}
+
+/** ETH and ERC-20 transfers, `blocks` blocks of `perBlock` each, built and imported in process. */
+export async function measureExecution(options: { blocks: number; perBlock: number; onTimed?: (timed: () => Promise<void>) => Promise<void> }): Promise<ExecutionFigures[]> {
+  const [producer, follower] = await Promise.all([openNode(), openNode()])
+  try {
+    const senders = senderKeys(100, 'execution')
+    const token = benchToken()
+    const tokenAddress = await setUp(producer, follower, token, senders)
+    const transfer = (to: string) => hexToBytes(token.abi.encodeFunctionData('transfer', [to, 1n]) as `0x${string}`)
+    const batch = (build: (sender: Sender, i: number) => string) =>
+      Array.from({ length: options.blocks }, () => Array.from({ length: options.perBlock }, (_, i) => decode(build(senders[i % senders.length], i))))
+    const ethBlocks = batch((sender, i) => sign(sender.key, sender.nonce++, senders[(i + 1) % senders.length].address, 1n, new Uint8Array(), 21_000n))
+    const tokenBlocks = batch((sender, i) => sign(sender.key, sender.nonce++, tokenAddress, 0n, transfer(senders[(i + 1) % senders.length].address), 100_000n))
+    // Senders recovered before the clock starts: the pool does that at admission.
+    for (const txs of [...ethBlocks, ...tokenBlocks]) for (const tx of txs) tx.getSenderAddress()
+    const figures: ExecutionFigures[] = []
+    const timed = async () => {
+      figures.push(await measure(producer, follower, 'ETH transfers', ethBlocks))
+      figures.push(await measure(producer, follower, 'ERC-20 transfers', tokenBlocks))
+    }
+    await (options.onTimed ?? ((run) => run()))(timed)
+    return figures
+  } finally {
+    await Promise.all([producer.close(), follower.close()])
+  }
+}
+
+/** The figures as a markdown table. */
+export function executionTable(figures: ExecutionFigures[]): string {
+  const rows = figures.map((f) => {
+    const mgas = (ms: number) => ((Number(f.gasUsed) / f.transactions) * 1000) / (ms * 1000)
+    return `| ${f.workload} (${f.transactions}) | ${f.buildMsPer1000.toFixed(0)} ms (${mgas(f.buildMsPer1000).toFixed(1)} Mgas/s) | ${f.importMsPer1000.toFixed(0)} ms (${mgas(f.importMsPer1000).toFixed(1)} Mgas/s) |`
+  })
+  return ['| in-process execution | build + seal + commit per 1,000 tx | verify + execute + commit per 1,000 tx |', '| --- | --- | --- |', ...rows].join('\n')
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({ options: { blocks: { type: 'string', default: '6' }, 'per-block': { type: 'string', default: '1000' }, 'cpu-prof': { type: 'string' } } })
+  const profileDir = values['cpu-prof']
+  const onTimed =
+    profileDir === undefined
+      ? undefined
+      : async (timed: () => Promise<void>) => {
+          const session = new Session()
+          session.connect()
+          await session.post('Profiler.enable')
+          await session.post('Profiler.start')
+          await timed()
+          const { profile } = await session.post('Profiler.stop')
+          writeFileSync(join(profileDir, `execution-${Date.now()}.cpuprofile`), JSON.stringify(profile))
+          session.disconnect()
+        }
+  console.log(executionTable(await measureExecution({ blocks: Number(values.blocks), perBlock: Number(values['per-block']), onTimed })))
+}
