@@ -68,6 +68,8 @@ export interface ChainOptions {
    * cut could seal a different block at the same height after restart.
    */
   syncWrites?: boolean
+  /** Keep EthereumJS's code analyses across calls (default); false for the unpatched behaviour (tests). */
+  codeAnalysisCache?: boolean
 }
 
 /**
@@ -139,7 +141,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
     const headHash = store.headHash() ?? genesis.hash()
     const head = store.blockByHash(headHash)
     if (head === undefined) throw new Error(`head block ${bytesToHex(headHash)} missing from the database`)
-    const executor = await BlockExecutor.create(common, trieStore, head.header.stateRoot)
+    const executor = await BlockExecutor.create(common, trieStore, head.header.stateRoot, { analysisCache: options.codeAnalysisCache })
     logger.info({ number: Number(head.header.number), hash: bytesToHex(head.hash()) }, 'chain head')
     return new Chain(options, genesis, head, executor, store, trieStore, hashRule)
   }

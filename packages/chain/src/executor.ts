@@ -8,6 +8,7 @@ import { Bloom, createVM, encodeReceipt, runTx, type PostByzantiumTxReceipt, typ
 import type { TrieNodeStore } from '@busan/db'
 import { attachTracer } from '@busan/tracing'
 import { CallCollector, type TxCalls } from './address-index.ts'
+import { createCodeAnalysisCache } from './code-analysis-cache.ts'
 import { BlockError } from './errors.ts'
 import { orderedTrieRoot } from './ordered-trie.ts'
 import type { StoredReceipt } from './receipts.ts'
@@ -108,10 +109,16 @@ export class BlockExecutor {
   /** BLOCKHASH answers from the branch being executed; set per block by the caller. */
   private ancestorHash: BlockHashLookup = () => undefined
 
-  static async create(common: Common, trieStore: TrieNodeStore, headStateRoot: Uint8Array): Promise<BlockExecutor> {
+  /**
+   * An executor over the state at `headStateRoot`. `analysisCache` false makes the EVM analyse
+   * every call's code again, as unpatched EthereumJS does (the test that proves the cache
+   * changes nothing runs blocks both ways).
+   */
+  static async create(common: Common, trieStore: TrieNodeStore, headStateRoot: Uint8Array, options: { analysisCache?: boolean } = {}): Promise<BlockExecutor> {
     const stateManager = new MerkleStateManager({ trie: createStateTrie(trieStore, common, headStateRoot), common, caches: new Caches() })
     let executor: BlockExecutor | undefined
-    const vm = await createVM({ common, stateManager, blockchain: evmBlockchain((number) => executor?.ancestorHash(number)) })
+    const codeAnalysisCache = options.analysisCache === false ? undefined : createCodeAnalysisCache()
+    const vm = await createVM({ common, stateManager, blockchain: evmBlockchain((number) => executor?.ancestorHash(number)), evmOpts: { codeAnalysisCache } })
     executor = new BlockExecutor(common, vm, stateManager, trieStore)
     return executor
   }

@@ -16,7 +16,7 @@ import {
   createLegacyTxFromBytesArray,
   type TypedTransaction,
 } from '@ethereumjs/tx'
-import { SECP256K1_ORDER, SECP256K1_ORDER_DIV_2, bigIntToUnpaddedBytes, bytesToBigInt } from '@ethereumjs/util'
+import { Address, SECP256K1_ORDER, SECP256K1_ORDER_DIV_2, bigIntToUnpaddedBytes, bytesToBigInt } from '@ethereumjs/util'
 import { TxPoolError, TxPoolErrorReason as R } from './errors.ts'
 
 type Keccak = (data: Uint8Array) => Uint8Array
@@ -241,10 +241,13 @@ export function recoverSender(decoded: DecodedTx): Uint8Array {
     throw invalidSender(error instanceof Error ? error.message : String(error))
   }
   if (publicKey.length !== 64) throw invalidSender()
-  // EthereumJS consults this cache in getSenderPublicKey/getSenderAddress and hash().
+  // EthereumJS consults this cache in getSenderPublicKey/getSenderAddress and hash();
+  // senderAddress is our patch's (patches/@ethereumjs+tx+*.patch), saving it a pure-JS keccak.
+  const sender = keccak(publicKey).slice(12)
   decoded.tx.cache.senderPubKey = publicKey
+  decoded.tx.cache.senderAddress = new Address(sender)
   decoded.tx.cache.hash = decoded.hash
-  return keccak(publicKey).slice(12)
+  return sender
 }
 
 /** Checks and identity of an already-built transaction (reorg re-adds, local signing). */
