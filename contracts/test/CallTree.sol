@@ -85,6 +85,13 @@ contract CallTree {
         return leaf.ratio(divisor);
     }
 
+    /// Sends the leaf more than this contract holds: the call fails before its frame is entered
+    /// (geth's tracers report a frame failed with "insufficient balance for transfer").
+    function overdraw() external returns (bool ok) {
+        rounds += 1;
+        (ok, ) = address(leaf).call{value: address(this).balance + 1}("");
+    }
+
     /// The leaf self-destructs, handing its balance to the caller: geth's SELFDESTRUCT frame.
     function killLeaf() external {
         leaf.kill(payable(msg.sender));

@@ -57,7 +57,7 @@ describe('debug_trace* matches a second implementation (anvil)', { timeout: 240_
   const both = (name: string, config: object) =>
     Promise.all([ours.rpc('debug_traceTransaction', [oursSent[name].hash, config]), anvil.rpc('debug_traceTransaction', [anvilSent[name].hash, config])])
 
-  for (const name of ['deploy', 'run', 'explode', 'invalid', 'kill']) {
+  for (const name of ['deploy', 'run', 'explode', 'invalid', 'kill', 'overdraw']) {
     it(`callTracer with logs: ${name}`, async () => {
       const [mine, theirs] = await both(name, { tracer: 'callTracer', tracerConfig: { withLog: true } })
       // geth (eth/tracers/native/call.go) gives the top frame the transaction's gas limit;

@@ -44,7 +44,7 @@ describe('the city explorer in Chromium', { timeout: 180_000 }, () => {
     await open('/', 'home')
     assert.equal(await text('#chain-id'), '31337')
     const blocks = await page.locator('#latest-blocks tr').count()
-    assert.equal(blocks, Math.min(10, Number(sent.kill.blockNumber) + 1))
+    assert.equal(blocks, Math.min(10, Number(sent.overdraw.blockNumber) + 1))
     assert.ok((await page.locator('#latest-transactions a[href*="/tx/"]').count()) >= 5, 'the five transactions sent')
     assert.match((await text('ul.sealers')) ?? '', /0xf39fd6/i, 'dev account #0 seals')
   })
@@ -83,7 +83,7 @@ describe('the city explorer in Chromium', { timeout: 180_000 }, () => {
     await open(`/address/${treeAddress}`, 'address')
     const links = await page.locator('#history a[href*="/tx/"]').evaluateAll((anchors) => anchors.map((a) => a.getAttribute('href')))
     // Every plan transaction touched the tree (it was created by the first).
-    assert.deepEqual(links, ['kill', 'invalid', 'explode', 'run', 'deploy'].map((name) => `/explorer/tx/${sent[name].hash}`))
+    assert.deepEqual(links, ['overdraw', 'kill', 'invalid', 'explode', 'run', 'deploy'].map((name) => `/explorer/tx/${sent[name].hash}`))
     assert.match((await text('#balance')) ?? '', /ETH$/)
   })
 

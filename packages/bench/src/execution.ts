@@ -2,7 +2,7 @@
 // chain builds and seals blocks of ETH or ERC-20 transfers, and a follower chain (its own
 // RocksDB directory) verifies and re-executes each one, as a QBFT validator checks a proposal.
 // This is the per-transaction cost every validator pays, so the figure issue 11's EVM work moves.
-//   node packages/bench/src/execution.ts [--blocks 6] [--per-block 1000] [--cpu-prof DIR]
+//   node packages/bench/src/execution.ts [--blocks 6] [--per-block 1000] [--analysis-cache on|off] [--cpu-prof DIR]
 // (with --cpu-prof, Node writes a CPU profile of the timed part to DIR).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
@@ -32,11 +32,11 @@ interface Node {
   close(): Promise<void>
 }
 
-async function openNode(): Promise<Node> {
+async function openNode(codeAnalysisCache: boolean): Promise<Node> {
   const dir = mkdtempSync(join(tmpdir(), 'busan-exec-bench-'))
   const kv = await KeyValueStore.open(dir)
   const engine = new CliqueEngine(kv, genesis.config.clique!)
-  const chain = await Chain.open({ kv, common, genesis, engine, logger, metrics: null })
+  const chain = await Chain.open({ kv, common, genesis, engine, logger, metrics: null, codeAnalysisCache })
   return {
     chain,
     engine,
@@ -68,6 +68,8 @@ export interface ExecutionFigures {
   buildMsPer1000: number
   /** Follower: verify, re-execute and commit, ms per 1,000 transactions. */
   importMsPer1000: number
+  /** CPU time of the process (user + system) for both sides, ms per 1,000 transactions: steadier than wall time on a busy machine. */
+  cpuMsPer1000: number
 }
 
 /** Deploys the token (the sealer's first transaction) and funds `senders` with ETH and tokens, in blocks both nodes import; returns the token's address. */
@@ -86,6 +88,7 @@ async function setUp(producer: Node, follower: Node, token: BenchToken, senders:
 /** Seals `blocks` on the producer, then imports them on the follower, timing each side. */
 async function measure(producer: Node, follower: Node, workload: string, blocks: TypedTransaction[][]): Promise<ExecutionFigures> {
   const sealed: Block[] = []
+  const cpu = process.cpuUsage()
   let started = performance.now()
   for (const txs of blocks) sealed.push(await seal(producer, txs))
   const buildMs = performance.now() - started
@@ -94,14 +97,15 @@ async function measure(producer: Node, follower: Node, workload: string, blocks:
     if ((await follower.chain.importBlock(block)) !== 'canonical') throw new Error(`block ${block.header.number} not imported as canonical`)
   }
   const importMs = performance.now() - started
+  const { user, system } = process.cpuUsage(cpu)
   const transactions = blocks.reduce((sum, txs) => sum + txs.length, 0)
   const gasUsed = sealed.reduce((sum, block) => sum + block.header.gasUsed, 0n)
-  return { workload, transactions, gasUsed, buildMsPer1000: (buildMs / transactions) * 1000, importMsPer1000: (importMs / transactions) * 1000 }
+  return { workload, transactions, gasUsed, buildMsPer1000: (buildMs / transactions) * 1000, importMsPer1000: (importMs / transactions) * 1000, cpuMsPer1000: ((user + system) / 1000 / transactions) * 1000 }
 }
 
-/** ETH and ERC-20 transfers, `blocks` blocks of `perBlock` each, built and imported in process. */
-export async function measureExecution(options: { blocks: number; perBlock: number; onTimed?: (timed: () => Promise<void>) => Promise<void> }): Promise<ExecutionFigures[]> {
-  const [producer, follower] = await Promise.all([openNode(), openNode()])
+/** ETH and ERC-20 transfers, `blocks` blocks of `perBlock` each, built and imported in process (`analysisCache` false: without the EVM code-analysis cache). */
+export async function measureExecution(options: { blocks: number; perBlock: number; analysisCache?: boolean; onTimed?: (timed: () => Promise<void>) => Promise<void> }): Promise<ExecutionFigures[]> {
+  const [producer, follower] = await Promise.all([openNode(options.analysisCache ?? true), openNode(options.analysisCache ?? true)])
   try {
     const senders = senderKeys(100, 'execution')
     const token = benchToken()
@@ -129,13 +133,13 @@ export async function measureExecution(options: { blocks: number; perBlock: numb
 export function executionTable(figures: ExecutionFigures[]): string {
   const rows = figures.map((f) => {
     const mgas = (ms: number) => ((Number(f.gasUsed) / f.transactions) * 1000) / (ms * 1000)
-    return `| ${f.workload} (${f.transactions}) | ${f.buildMsPer1000.toFixed(0)} ms (${mgas(f.buildMsPer1000).toFixed(1)} Mgas/s) | ${f.importMsPer1000.toFixed(0)} ms (${mgas(f.importMsPer1000).toFixed(1)} Mgas/s) |`
+    return `| ${f.workload} (${f.transactions}) | ${f.buildMsPer1000.toFixed(0)} ms (${mgas(f.buildMsPer1000).toFixed(1)} Mgas/s) | ${f.importMsPer1000.toFixed(0)} ms (${mgas(f.importMsPer1000).toFixed(1)} Mgas/s) | ${f.cpuMsPer1000.toFixed(0)} ms |`
   })
-  return ['| in-process execution | build + seal + commit per 1,000 tx | verify + execute + commit per 1,000 tx |', '| --- | --- | --- |', ...rows].join('\n')
+  return ['| in-process execution | build + seal + commit per 1,000 tx | verify + execute + commit per 1,000 tx | CPU, both sides, per 1,000 tx |', '| --- | --- | --- | --- |', ...rows].join('\n')
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { blocks: { type: 'string', default: '6' }, 'per-block': { type: 'string', default: '1000' }, 'cpu-prof': { type: 'string' } } })
+  const { values } = parseArgs({ options: { blocks: { type: 'string', default: '6' }, 'per-block': { type: 'string', default: '1000' }, 'cpu-prof': { type: 'string' }, 'analysis-cache': { type: 'string', default: 'on' } } })
   const profileDir = values['cpu-prof']
   const onTimed =
     profileDir === undefined
@@ -150,5 +154,5 @@ if (import.meta.main) {
           writeFileSync(join(profileDir, `execution-${Date.now()}.cpuprofile`), JSON.stringify(profile))
           session.disconnect()
         }
-  console.log(executionTable(await measureExecution({ blocks: Number(values.blocks), perBlock: Number(values['per-block']), onTimed })))
+  console.log(executionTable(await measureExecution({ blocks: Number(values.blocks), perBlock: Number(values['per-block']), analysisCache: values['analysis-cache'] !== 'off', onTimed })))
 }

@@ -111,6 +111,8 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     logger.child({ module: 'rpc-workers' }),
     registry,
   )
+  // The threads load while the rest starts; the node listens once they have.
+  const workersWarm = workers.warmUp()
 
   const addressIndex = new AddressIndexRebuild(chain, kv, workers, logger.child({ module: 'address-index' }))
   await addressIndex.prepare()
@@ -159,6 +161,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     { corsOrigins: config.http.corsOrigins, namespaces: config.http.namespaces, rpcGasCap: config.rpc?.gasCap, callTimeoutMs: config.rpc?.evmTimeoutMs, logsBlockRangeCap: config.rpc?.logsRange },
     { logger: logger.child({ module: 'rpc' }), metrics: registry, explorerDir: explorerDir(config, logger) },
   )
+  await workersWarm
   await server.listen({ host: config.http.host, port: config.http.port })
   const address = server.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : config.http.port

@@ -8,15 +8,20 @@ import type { FrameStart, FrameType, OpcodeStep, Tracer } from './tracer.ts'
 
 /** One entry of the EVM's opcode table (EthereumJS's internal `_opcodeMap`). */
 interface OpcodeEntry {
-  opHandler: (runState: SelfdestructRunState, common: unknown) => unknown
+  opHandler: (runState: OpcodeRunState, common: unknown) => unknown
 }
 
-/** What the SELFDESTRUCT handler's run state offers: the stack, the frame's address and depth, the state. */
-interface SelfdestructRunState {
+/**
+ * What the wrapped handlers read of EthereumJS's run state: the stack, the frame's address,
+ * depth and account, the state, memory, and the gas a CALL hands over (set by its gas handler).
+ */
+interface OpcodeRunState {
   stack: { peek(count: number): bigint[] }
   interpreter: { getAddress(): Address }
-  env: { depth: number }
+  env: { depth: number; contract: { balance: bigint } }
   stateManager: { getAccount(address: Address): Promise<{ balance: bigint } | undefined> }
+  memory: { read(offset: number, length: number): Uint8Array }
+  messageGasLimit?: bigint
 }
 
 /** The EVM surface this needs: its event emitter, and its opcode table (to see SELFDESTRUCTs). */
@@ -129,11 +134,18 @@ export function attachTracer(evm: TraceableEvm, tracer: Tracer, top: { sender: U
     tracer.onExit?.({ depth: frame.start.depth, output, gasUsed: result.execResult.executionGasUsed, error, reverted: exception !== undefined })
   }
 
-  const selfdestructs = selfdestructHook(evm)
-  if (selfdestructs !== undefined) {
-    selfdestructs.listener = (depth, from, beneficiary, value) => {
+  const hooks = opcodeHooks(evm)
+  if (hooks !== undefined) {
+    hooks.selfdestruct = (depth, from, beneficiary, value) => {
       tracer.onEnter?.({ depth, type: 'SELFDESTRUCT', from, to: beneficiary, input: EMPTY, gas: 0n, value })
       tracer.onExit?.({ depth, output: EMPTY, gasUsed: 0n, error: undefined, reverted: false })
+    }
+    hooks.failedCall = (start, error) => {
+      // geth opens the frame before its depth and balance checks: it enters and fails at once.
+      const parent = frames.at(-1)
+      if (parent !== undefined) parent.returnData = EMPTY
+      tracer.onEnter?.(start)
+      tracer.onExit?.({ depth: start.depth, output: EMPTY, gasUsed: 0n, error, reverted: false })
     }
   }
 
@@ -146,62 +158,118 @@ export function attachTracer(evm: TraceableEvm, tracer: Tracer, top: { sender: U
     events.off('newContract', newContract)
     events.off('afterMessage', afterMessage)
     events.off('step', step)
-    if (selfdestructs !== undefined) selfdestructs.listener = undefined
+    if (hooks !== undefined) {
+      hooks.selfdestruct = undefined
+      hooks.failedCall = undefined
+    }
     if (failure !== undefined) throw failure
   }
 }
 
 /** Told of each SELFDESTRUCT that succeeded: its frame's depth, the destroyed contract, the beneficiary and the balance it got. */
 type SelfdestructListener = (depth: number, from: Uint8Array, beneficiary: Uint8Array, value: bigint) => void
+/** Told of each CALL or CALLCODE that failed before entering its frame, with the frame and geth's error text. */
+type FailedCallListener = (start: FrameStart, error: string) => void
 
-/** Per EVM, the listener its SELFDESTRUCT handler tells (the attached tracer's), if any. */
-const selfdestructHooks = new WeakMap<object, { listener?: SelfdestructListener }>()
-/** SELFDESTRUCT table entries that are our wrappers. */
+/** Whom an EVM's wrapped opcode handlers tell: the attached tracer's listeners, if any. */
+interface OpcodeHooks {
+  selfdestruct?: SelfdestructListener
+  failedCall?: FailedCallListener
+}
+
+const CALL = 0xf1
+const CALLCODE = 0xf2
+/** geth's params.CallCreateDepth: a frame at this depth cannot call. */
+const CALL_CREATE_DEPTH = 1024
+
+/** Per EVM, its hooks. */
+const opcodeHookTables = new WeakMap<object, OpcodeHooks>()
+/** Table entries that are our wrappers. */
 const wrappedEntries = new WeakSet<OpcodeEntry>()
 
 /**
- * EthereumJS has no event for SELFDESTRUCT, so the opcode's handler is wrapped: once per EVM
- * opcode table, and for good, telling whichever tracer is attached (none: the original runs
- * alone). For good rather than only while tracing: a code analysis cached per code and table
- * holds the handler, so a handler swapped in and out would be missed by a transaction whose
- * code was analysed untraced. The table is replaced by a copy when wrapped, so analyses made
- * before (for the old table) are not reused. Undefined when the EVM has no such table.
+ * EthereumJS has no event for what geth's tracers see inside some opcodes: a SELFDESTRUCT, and
+ * a CALL or CALLCODE that fails before its frame (past the depth limit, or sending more than the
+ * caller holds, where EthereumJS returns 0 without a message but geth opens and fails a frame).
+ * Their handlers are wrapped, once per EVM opcode table and for good, telling whichever tracer
+ * is attached (none: the original runs alone). For good rather than only while tracing: a code
+ * analysis cached per code and table holds the handlers, so a handler swapped in and out would
+ * be missed by a transaction whose code was analysed untraced. The table is replaced by a copy
+ * when wrapped, so analyses made before (for the old table) are not reused. Undefined when the
+ * EVM has no such table.
  */
-function selfdestructHook(evm: TraceableEvm): { listener?: SelfdestructListener } | undefined {
+function opcodeHooks(evm: TraceableEvm): OpcodeHooks | undefined {
   const owner = evm as { _opcodeMap?: OpcodeEntry[] }
   const table = owner._opcodeMap
-  const original = table?.[SELFDESTRUCT]
-  if (table === undefined || original === undefined) return undefined
-  let hook = selfdestructHooks.get(evm)
-  if (hook === undefined) {
-    hook = {}
-    selfdestructHooks.set(evm, hook)
+  if (table === undefined || table[SELFDESTRUCT] === undefined) return undefined
+  let hooks = opcodeHookTables.get(evm)
+  if (hooks === undefined) {
+    hooks = {}
+    opcodeHookTables.set(evm, hooks)
   }
-  if (!wrappedEntries.has(original)) {
-    const holder = hook
-    const wrapped: OpcodeEntry = {
-      ...original,
-      opHandler: async (runState: SelfdestructRunState, common: unknown) => {
-        const listener = holder.listener
-        if (listener === undefined) return original.opHandler(runState, common)
-        const [target] = runState.stack.peek(1)
-        const self = runState.interpreter.getAddress()
-        const balance = (await runState.stateManager.getAccount(self))?.balance ?? 0n
-        try {
-          await original.opHandler(runState, common)
-        } catch (halt) {
-          // A SELFDESTRUCT that succeeds ends its frame by throwing EthereumJS's STOP.
-          if ((halt as { error?: unknown }).error !== 'stop') throw halt
-          listener(runState.env.depth + 1, self.bytes, hexToBytes(`0x${target.toString(16).padStart(64, '0').slice(24)}`), balance)
-          throw halt
-        }
-      },
-    }
-    wrappedEntries.add(wrapped)
-    owner._opcodeMap = [...table]
-    owner._opcodeMap[SELFDESTRUCT] = wrapped
+  if (!wrappedEntries.has(table[SELFDESTRUCT])) {
+    const copy = [...table]
+    copy[SELFDESTRUCT] = wrapSelfdestruct(table[SELFDESTRUCT], hooks)
+    for (const opcode of [CALL, CALLCODE]) if (table[opcode] !== undefined) copy[opcode] = wrapCall(opcode, table[opcode], hooks)
+    for (const opcode of [SELFDESTRUCT, CALL, CALLCODE]) if (copy[opcode] !== undefined) wrappedEntries.add(copy[opcode])
+    owner._opcodeMap = copy
   }
-  return hook
+  return hooks
+}
+
+function wrapSelfdestruct(original: OpcodeEntry, hooks: OpcodeHooks): OpcodeEntry {
+  return {
+    ...original,
+    opHandler: async (runState: OpcodeRunState, common: unknown) => {
+      const listener = hooks.selfdestruct
+      if (listener === undefined) return original.opHandler(runState, common)
+      const [target] = runState.stack.peek(1)
+      const self = runState.interpreter.getAddress()
+      const balance = (await runState.stateManager.getAccount(self))?.balance ?? 0n
+      try {
+        await original.opHandler(runState, common)
+      } catch (halt) {
+        // A SELFDESTRUCT that succeeds ends its frame by throwing EthereumJS's STOP.
+        if ((halt as { error?: unknown }).error !== 'stop') throw halt
+        listener(runState.env.depth + 1, self.bytes, addressWord(target), balance)
+        throw halt
+      }
+    },
+  }
+}
+
+/** CALL / CALLCODE, telling the listener when the call fails before its frame, as EthereumJS's _baseCall decides it. */
+function wrapCall(opcode: number, original: OpcodeEntry, hooks: OpcodeHooks): OpcodeEntry {
+  return {
+    ...original,
+    opHandler: async (runState: OpcodeRunState, common: unknown) => {
+      const listener = hooks.failedCall
+      if (listener === undefined) return original.opHandler(runState, common)
+      const [, to, value, inOffset, inLength] = runState.stack.peek(5)
+      const depth = runState.env.depth + 1
+      const error = depth > CALL_CREATE_DEPTH ? 'max call depth exceeded' : value > runState.env.contract.balance ? 'insufficient balance for transfer' : undefined
+      const start: FrameStart | undefined =
+        error === undefined
+          ? undefined
+          : {
+              depth,
+              type: opcode === CALL ? 'CALL' : 'CALLCODE',
+              from: runState.interpreter.getAddress().bytes,
+              to: addressWord(to),
+              input: inLength === 0n ? EMPTY : runState.memory.read(Number(inOffset), Number(inLength)).slice(),
+              // As the handler hands it over: with the stipend when value moves (geth's opCall too).
+              gas: (runState.messageGasLimit ?? 0n) + (value === 0n ? 0n : (common as { param(name: string): bigint }).param('callStipendGas')),
+              value,
+            }
+      await original.opHandler(runState, common)
+      if (start !== undefined && error !== undefined) listener(start, error)
+    },
+  }
+}
+
+/** The address in the low 20 bytes of a stack word. */
+function addressWord(word: bigint): Uint8Array {
+  return hexToBytes(`0x${word.toString(16).padStart(64, '0').slice(24)}`)
 }
 
 const CALL_OPCODES = new Set([0xf1, 0xf2, 0xf4, 0xfa])

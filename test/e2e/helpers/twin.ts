@@ -29,6 +29,7 @@ export const PLAN: { name: string; to?: string; data: string; value: bigint; gas
   { name: 'explode', to: treeAddress, data: treeAbi.encodeFunctionData('explode', [4n]), value: 0n, gasLimit: 300_000n },
   { name: 'invalid', to: treeAddress, data: treeAbi.encodeFunctionData('invalid', []), value: 0n, gasLimit: 300_000n },
   { name: 'kill', to: treeAddress, data: treeAbi.encodeFunctionData('killLeaf', []), value: 0n, gasLimit: 300_000n },
+  { name: 'overdraw', to: treeAddress, data: treeAbi.encodeFunctionData('overdraw', []), value: 0n, gasLimit: 300_000n },
 ]
 
 /** Sends PLAN one transaction at a time, each mined before the next; by name, where each landed. */

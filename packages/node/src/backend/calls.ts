@@ -7,7 +7,7 @@ import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import { createTx, type TypedTransaction } from '@ethereumjs/tx'
 import { Address, bigIntToUnpaddedBytes, bytesToHex, hexToBytes, toChecksumAddress, type DB, type EOACode7702AuthorizationListBytes } from '@ethereumjs/util'
 import { createVM, runTx, type VM } from '@ethereumjs/vm'
-import { createStateTrie, evmBlockchain } from '@busan/chain'
+import { createCodeAnalysisCache, createStateTrie, evmBlockchain } from '@busan/chain'
 import { EphemeralTrieStore } from '@busan/db'
 import { ExecutionError, type CallRequest, type CallResult } from '@busan/rpc'
 import { createTracer, TraceLimitError, type TraceOptions, type Tracer } from '@busan/tracing'
@@ -41,11 +41,37 @@ interface Attempt {
   accessList?: { address: Uint8Array; storageKeys: Uint8Array[] }[]
 }
 
+/** A VM over one state root, kept between calls (see CallExecutor.session). */
+interface WarmState {
+  stateRoot: string
+  stateManager: MerkleStateManager
+  vm: VM
+}
+
 export class CallExecutor {
   private readonly context: CallContext
+  /** Code analyses kept across calls and blocks, as the block executor keeps them. */
+  private readonly codeAnalysisCache = createCodeAnalysisCache()
+  private warm: WarmState | undefined
 
   constructor(context: CallContext) {
     this.context = context
+  }
+
+  /**
+   * The state manager and VM over `stateRoot`: the last ones when the root is the same (most
+   * calls read the head), so account, storage and code caches stay warm from call to call.
+   * Calls never change them: each run is checkpointed and reverted, and a worker thread runs
+   * one job at a time.
+   */
+  private async warmState(stateRoot: Uint8Array): Promise<WarmState> {
+    const root = bytesToHex(stateRoot)
+    if (this.warm?.stateRoot === root) return this.warm
+    const { common, trieStore } = this.context
+    const stateManager = new MerkleStateManager({ trie: createStateTrie(new EphemeralTrieStore(trieStore), common, stateRoot), common, caches: new Caches() })
+    const vm = await createVM({ common, stateManager, blockchain: evmBlockchain(this.context.blockHash), params: {}, evmOpts: { params: {}, codeAnalysisCache: this.codeAnalysisCache } })
+    this.warm = { stateRoot: root, stateManager, vm }
+    return this.warm
   }
 
   async call(request: CallRequest, on: CallBlock, options: { gasCap: bigint; withAccessList?: boolean }): Promise<CallResult> {
@@ -140,13 +166,8 @@ export class CallExecutor {
   }
 
   private async session(on: CallBlock, request: CallRequest) {
-    const { common, trieStore } = this.context
-    const stateManager = new MerkleStateManager({
-      trie: createStateTrie(new EphemeralTrieStore(trieStore), common, on.header.stateRoot),
-      common,
-      caches: new Caches(),
-    })
-    const vm = await createVM({ common, stateManager, blockchain: evmBlockchain(this.context.blockHash), params: {}, evmOpts: { params: {} } })
+    const { common } = this.context
+    const { stateManager, vm } = await this.warmState(on.header.stateRoot)
     const priced = (request.gasPrice ?? request.maxFeePerGas ?? 0n) > 0n
     // geth's NoBaseFee: an unpriced call runs with base fee 0 so it cannot fail on fees.
     const header = createBlockHeader(

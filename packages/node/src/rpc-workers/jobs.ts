@@ -23,6 +23,11 @@ export type Job =
   | TraceBlockJob
   | { kind: 'blockCalls'; blockHash: Uint8Array; author: Uint8Array }
   | ({ kind: 'traceCall'; trace: TraceOptions } & CallOn)
+  /**
+   * Startup: one per thread, each counting itself in `arrived` (shared) and waiting until all
+   * `threads` have, so every thread has loaded its modules before the node takes requests.
+   */
+  | { kind: 'warmUp'; arrived: Int32Array; threads: number }
 
 /**
  * debug_traceTransaction / debug_traceBlock*: a block (stored, by hash; or given as RLP, its
@@ -52,6 +57,8 @@ export interface JobResults {
   traceCall: string
   /** Per transaction, the addresses its frames touched and what it created (re-executed for the address index). */
   blockCalls: import('@busan/chain').TxCalls[]
+  /** Whether every thread arrived within the wait. */
+  warmUp: boolean
 }
 
 /**

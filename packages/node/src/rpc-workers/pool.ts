@@ -190,6 +190,18 @@ export class RpcWorkerPool {
     }
   }
 
+  /**
+   * Resolves once every thread has loaded (the worker module imports the EVM, ~0.3-3 s): the
+   * node awaits it before it listens, so no request's deadline pays for a cold thread. Logs a
+   * warning (and resolves) when a thread did not come up in time.
+   */
+  async warmUp(): Promise<void> {
+    const { threads } = this.options
+    const arrived = new Int32Array(new SharedArrayBuffer(4))
+    const replies = await Promise.all(Array.from({ length: threads }, () => this.piscina.run({ kind: 'warmUp', arrived, threads } satisfies Job) as Promise<JobReply<'warmUp'>>))
+    if (replies.some((reply) => !reply.ok || !reply.value)) this.logger.warn({ threads, arrived: Atomics.load(arrived, 0) }, 'rpc worker threads not all up after warm-up')
+  }
+
   /** Jobs waiting for a thread (the `rpc_worker_queue` gauge). */
   private get waiting(): number {
     return Math.max(0, this.inFlight - this.options.threads)

@@ -49,7 +49,28 @@ async function execute(job: Job): Promise<JobResults[JobKind]> {
       return traceStoredOrGiven(job)
     case 'blockCalls':
       return blockCalls(job.blockHash, job.author)
+    case 'warmUp':
+      return warmUp(job.arrived, job.threads)
   }
+}
+
+/** How long a warm-up job waits for the other threads to arrive. */
+const WARM_UP_WAIT_MS = 30_000
+
+/**
+ * Counts this thread in and blocks it until `threads` have arrived (or the wait ends): a thread
+ * that holds a job takes no other, so the pool's `threads` warm-up jobs land on distinct threads.
+ */
+function warmUp(arrived: Int32Array, threads: number): boolean {
+  Atomics.add(arrived, 0, 1)
+  Atomics.notify(arrived, 0)
+  const deadline = performance.now() + WARM_UP_WAIT_MS
+  for (let seen = Atomics.load(arrived, 0); seen < threads; seen = Atomics.load(arrived, 0)) {
+    const left = deadline - performance.now()
+    if (left <= 0) return false
+    Atomics.wait(arrived, 0, seen, left)
+  }
+  return true
 }
 
 /** A stored block re-executed to learn what each transaction's frames touched (the address index's rebuild). */
