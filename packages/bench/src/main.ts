@@ -2,17 +2,20 @@
 // over HTTP JSON-RPC, against Hardhat's node as the baseline in the same run.
 //   npm run bench -- [--senders 100] [--per-sender 50] [--batch 200] [--period 0] [--baseline hardhat|none]
 //                    [--network on|off] [--liveness on|off] [--durability on|off] [--qbft on|off] [--qbft-timeout 4] [--qbft-profile DIR]
-//                    [--explorer on|off] [--explorer-blocks 100000] [--explorer-per-block 10] [--explorer-datadir DIR]
+//                    [--reads on|off] [--execution on|off] [--explorer on|off] [--explorer-blocks 100000] [--explorer-per-block 10] [--explorer-datadir DIR]
 // Then the peer network: a fresh follower's sync speed and seal-to-follower propagation;
 // liveness under abusive RPC load against a quiet baseline; the cost of a synced WAL per block;
 // the same workload on a 4-validator QBFT network (committed tx/s, submission-to-final latency);
-// with --explorer on (off by default: it builds a long chain), the explorer's pages at scale.
+// reads under 64 concurrent clients against anvil (A B A B); block execution in process (build and
+// import, no RPC); with --explorer on (off by default: it builds a long chain), the explorer's pages at scale.
 import { parseArgs } from 'node:util'
 import { durabilityTable, measureDurability } from './durability.ts'
+import { executionTable, measureExecution } from './execution.ts'
 import { explorerTable, measureExplorer } from './explorer.ts'
 import { livenessTable, measureLiveness } from './liveness.ts'
 import { measureNetwork } from './network.ts'
 import { measureQbft, qbftTable } from './qbft.ts'
+import { measureReads, readsTable } from './reads.ts'
 import { RpcClient } from './rpc-client.ts'
 import { prepareWorkload } from './token.ts'
 import { senderKeys, timedPhase } from './workload.ts'
@@ -32,6 +35,8 @@ const { values: flags } = parseArgs({
     qbft: { type: 'string', default: 'on' },
     'qbft-timeout': { type: 'string', default: '4' },
     'qbft-profile': { type: 'string' },
+    reads: { type: 'string', default: 'on' },
+    execution: { type: 'string', default: 'on' },
     explorer: { type: 'string', default: 'off' },
     'explorer-blocks': { type: 'string', default: '100000' },
     'explorer-per-block': { type: 'string', default: '10' },
@@ -92,6 +97,8 @@ async function main(): Promise<void> {
   const liveness = flags.liveness === 'on' ? livenessTable(await measureLiveness(20)) : ''
   const durability = flags.durability === 'on' ? durabilityTable(await measureDurability()) : ''
   const qbft = flags.qbft === 'on' ? await qbftPhase() : ''
+  const reads = flags.reads === 'on' ? readsTable(await measureReads({ seconds: 5, rounds: 2 })) : ''
+  const execution = flags.execution === 'on' ? executionTable(await measureExecution({ blocks: 6, perBlock: 1000 })) : ''
   const explorer = flags.explorer === 'on' ? explorerTable(await measureExplorer({ blocks: Number(flags['explorer-blocks']), perBlock: Number(flags['explorer-per-block']), dataDir: flags['explorer-datadir'] })) : ''
   console.log('\n| node | ETH transfers/s | ERC-20 transfers/s | assembly per 1,000 ETH transfers | assembly per 1,000 ERC-20 transfers |\n| --- | --- | --- | --- | --- |')
   for (const line of rows) console.log(line)
@@ -99,6 +106,8 @@ async function main(): Promise<void> {
   if (liveness !== '') console.log(`\n${liveness}`)
   if (durability !== '') console.log(`\n${durability}`)
   if (qbft !== '') console.log(`\n${qbft}`)
+  if (reads !== '') console.log(`\n${reads}`)
+  if (execution !== '') console.log(`\n${execution}`)
   if (explorer !== '') console.log(`\n${explorer}`)
 }
 
