@@ -4,14 +4,7 @@
 //   STACK_TRACES {"relay": {"message", "entries": [{"type", "contract", "function"}], "returnData"?, "errorCode"?, "invalidOpcode"?}, ...}
 //   npx hardhat run scripts/hardhat/stack-traces.ts
 import { network } from 'hardhat'
-
-/** The failing calls, as [function, arguments]; each is mined (with a fixed gas limit, no estimate) and fails. */
-const FAILING: [string, bigint[]][] = [
-  ['relay', [3n]],
-  ['divide', [0n]],
-  ['explode', [4n]],
-  ['invalid', []],
-]
+import { FAILING_CALLS, FAILING_GAS_LIMIT } from './stack-trace-cases.ts'
 
 interface StackEntry {
   type: number
@@ -28,9 +21,9 @@ const [, sender] = await connection.ethers.getSigners()
 const tree = await connection.ethers.deployContract('CallTree', [], { signer: sender, value: 5n })
 await tree.waitForDeployment()
 const traces: Record<string, unknown> = {}
-for (const [name, args] of FAILING) {
+for (const [name, args] of FAILING_CALLS) {
   try {
-    await (await tree.getFunction(name)(...args, { gasLimit: 300_000n })).wait()
+    await (await tree.getFunction(name)(...args, { gasLimit: FAILING_GAS_LIMIT })).wait()
     throw new Error(`${name} did not fail on Hardhat's network`)
   } catch (error) {
     const { message, stackTrace } = error as { message: string; stackTrace?: StackEntry[] }

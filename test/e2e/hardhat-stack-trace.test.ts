@@ -12,17 +12,10 @@ import { ethers } from 'ethers'
 import { artifact, deploy } from './helpers/artifacts.ts'
 import { startE2ENode, type E2ENode } from './helpers/node.ts'
 import { receiptOf } from './helpers/twin.ts'
+import { FAILING_CALLS, FAILING_GAS_LIMIT } from '../../scripts/hardhat/stack-trace-cases.ts'
 
 const repoRoot = resolve(import.meta.dirname, '../..')
 const hardhatCli = resolve(repoRoot, 'node_modules/hardhat/dist/src/cli.js')
-
-/** The failing calls the script sends on Hardhat's network, sent here the same way. */
-const FAILING: [string, bigint[]][] = [
-  ['relay', [3n]],
-  ['divide', [0n]],
-  ['explode', [4n]],
-  ['invalid', []],
-]
 
 /** One entry of Hardhat's stack trace (scripts/hardhat/stack-traces.ts keeps these fields). */
 interface HardhatTrace {
@@ -67,8 +60,8 @@ describe("callTracer against Hardhat's stack traces", { timeout: 240_000 }, () =
     const leaf = ((await tree.getFunction('leaf')()) as string).toLowerCase()
     contracts.set(address.toLowerCase(), ['CallTree', tree.interface])
     contracts.set(leaf, ['CallLeaf', new ethers.Interface(artifact('CallLeaf', 'CallTree').abi)])
-    for (const [name, args] of FAILING) {
-      const sent = await tree.getFunction(name).send(...args, { gasLimit: 300_000n })
+    for (const [name, args] of FAILING_CALLS) {
+      const sent = await tree.getFunction(name).send(...args, { gasLimit: FAILING_GAS_LIMIT })
       assert.equal((await receiptOf(ours.rpc, sent.hash)).status, '0x0', `${name} fails on our node`)
       traces[name] = await ours.rpc<CallFrame>('debug_traceTransaction', [sent.hash, { tracer: 'callTracer' }])
     }
@@ -97,7 +90,7 @@ describe("callTracer against Hardhat's stack traces", { timeout: 240_000 }, () =
     return `${contract}.${abi.getFunction(frame.input.slice(0, 10))?.name}`
   }
 
-  for (const [name] of FAILING) {
+  for (const [name] of FAILING_CALLS) {
     it(`${name}: the frames a failure bubbled through are the ones Hardhat's stack trace names`, () => {
       const theirs = hardhat[name].entries.map((entry) => `${entry.contract}.${entry.function}`)
       const chain = failingChain(traces[name]).map(named)
