@@ -125,6 +125,10 @@ describe('the city explorer in Chromium', { timeout: 180_000 }, () => {
     assert.equal(await text('#block-number'), String(Number(sent.run.blockNumber)))
     await open(`/block/${sent.run.blockNumber}`, 'block-hex')
     assert.equal(await text('#block-number'), String(Number(sent.run.blockNumber)))
+    // A doubled slash (a hand-joined URL) lands on the page, not on a static-file error.
+    await open(`//tx//${sent.run.hash}`, 'double-slash')
+    assert.equal(await text('#tx-hash'), sent.run.hash)
+    assert.equal(new URL(page.url()).pathname, `/explorer/tx/${sent.run.hash}`)
     for (const path of [`/tx/${ethers.ZeroHash}`, '/block/99999999999', '/address/0x1234', '/nonsense']) {
       await open(path, `not-found-${path.split('/')[1]}`)
       assert.equal(await text('.not-found h1'), 'Not found', path)

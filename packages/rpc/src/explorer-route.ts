@@ -8,6 +8,12 @@ export function serveExplorer(app: FastifyInstance, root: string): void {
   app.get('/explorer', (_request, reply) => reply.redirect('/explorer/', 301))
   app.register(
     async (scope) => {
+      // Empty path segments (/explorer//tx/..., a hand-typed or joined URL) would reach
+      // @fastify/static, which refuses them with a JSON 403: they go to the same path without them.
+      scope.addHook('onRequest', async (request, reply) => {
+        const [path, query] = request.url.split(/\?(.*)/s, 2)
+        if (path.includes('//')) return reply.redirect(path.replace(/\/{2,}/g, '/') + (query === undefined ? '' : `?${query}`), 301)
+      })
       await scope.register(fastifyStatic, { root, prefix: '/', wildcard: true, index: 'index.html' })
       // Not-found handlers belong to a prefix: this one answers only under /explorer/.
       scope.setNotFoundHandler((request, reply) => (request.method === 'GET' ? reply.type('text/html').sendFile('index.html') : reply.code(404).send()))
