@@ -8,14 +8,15 @@ import { gossipsub, StrictNoSign, TopicValidatorResult, type Message } from '@li
 import type { PeerId } from '@libp2p/interface'
 import { penalise, type NetworkContext } from './context.ts'
 import { blockErrorCode, isBenignBlockError, isUnknownParent, transactionVerdict } from './errors.ts'
-import type { Protocols } from './messages.ts'
+import { decodeTransactionBatch, encodeTransactionBatch, type Protocols } from './messages.ts'
 import type { GossipTopicLabel } from './metrics.ts'
 import type { NetworkOptions } from './options.ts'
 import type { PeerBook } from './peers.ts'
+import { TransactionBatcher } from './tx-batcher.ts'
 
 /** gossipsub frames messages with it-length-prefixed's default 4 MiB limit; keep room for the RPC envelope. */
 export const MAX_GOSSIP_BYTES = 4 * 1024 * 1024 - 64 * 1024
-/** Content ids of transactions that arrived by gossip (gossipsub forwards those itself). */
+/** Ids of transactions that arrived by gossip (gossipsub forwards their batches itself). */
 const RECENT_GOSSIP_TRANSACTIONS = 32_768
 
 export type Verdict = 'accept' | 'ignore' | 'reject'
@@ -50,17 +51,21 @@ export function gossipService(topics: Protocols, book: PeerBook, options: Networ
  * 'reject' with a penalty when the transaction itself is invalid or too large.
  */
 export async function admitTransaction(ctx: NetworkContext, from: PeerId, data: Uint8Array): Promise<Verdict> {
-  if (data.length > ctx.options.maxTransactionBytes) {
-    penalise(ctx, from.toString(), 'invalidTransaction', `transaction of ${data.length} bytes`)
-    return 'reject'
-  }
+  const fault = await transactionFault(ctx, data)
+  if (fault === undefined) return 'accept'
+  if (fault === 'refused') return 'ignore'
+  penalise(ctx, from.toString(), 'invalidTransaction', fault)
+  return 'reject'
+}
+
+/** Adds `data` to the pool: undefined when added, 'refused' for the pool's own reasons, else what is wrong with the transaction. */
+async function transactionFault(ctx: NetworkContext, data: Uint8Array): Promise<string | 'refused' | undefined> {
+  if (data.length > ctx.options.maxTransactionBytes) return `transaction of ${data.length} bytes`
   try {
     await ctx.pool.addRaw(data)
-    return 'accept'
+    return undefined
   } catch (error) {
-    if (transactionVerdict(error) !== 'invalid') return 'ignore'
-    penalise(ctx, from.toString(), 'invalidTransaction', (error as Error).message)
-    return 'reject'
+    return transactionVerdict(error) === 'invalid' ? (error as Error).message : 'refused'
   }
 }
 
@@ -71,6 +76,8 @@ export class Gossip {
   /** A block too large to gossip: peers learn of it from our status. */
   private readonly announceHead: () => void
   private readonly gossipedTransactions = new Set<string>()
+  /** Local pending transactions, leaving in batches. */
+  private readonly batcher = new TransactionBatcher((batch) => this.publish('transactions', this.ctx.protocols.transactionsTopic, batch))
   /** The BFT engine's handler of consensus messages, while this node is a validator. */
   private consensusHandler: ((bytes: Uint8Array) => Promise<Verdict>) | undefined
 
@@ -129,12 +136,13 @@ export class Gossip {
       if (sealedHere) void this.publishBlock(block)
     })
     const offPending = pool.onPending((raw) => {
-      if (this.gossipedTransactions.has(contentIdHex(protocols.transactionsTopic, raw))) return
-      void this.publishTransaction(raw)
+      if (this.gossipedTransactions.has(transactionId(raw)) || raw.length > this.ctx.options.maxTransactionBytes) return
+      this.batcher.add(raw)
     })
     return () => {
       offHead()
       offPending()
+      this.batcher.stop()
     }
   }
 
@@ -149,10 +157,10 @@ export class Gossip {
     return this.publish('blocks', this.ctx.protocols.blocksTopic, data)
   }
 
-  /** Gossips a raw signed transaction; returns how many peers it was sent to. */
+  /** Gossips a raw signed transaction at once, as a batch of one; returns how many peers it was sent to. */
   async publishTransaction(raw: Uint8Array): Promise<number> {
     if (raw.length > this.ctx.options.maxTransactionBytes) return 0
-    return this.publish('transactions', this.ctx.protocols.transactionsTopic, raw)
+    return this.publish('transactions', this.ctx.protocols.transactionsTopic, encodeTransactionBatch([raw]))
   }
 
   private async publish(label: GossipTopicLabel, topic: string, data: Uint8Array): Promise<number> {
@@ -224,9 +232,30 @@ export class Gossip {
     this.ctx.book.noteHead(id, { number: block.header.number, hash: block.hash(), td }, false)
   }
 
-  private transactionVerdict(from: PeerId, data: Uint8Array): Promise<Verdict> {
-    this.rememberGossipedTransaction(contentIdHex(this.ctx.protocols.transactionsTopic, data))
-    return admitTransaction(this.ctx, from, data)
+  /**
+   * A batch is relayed when any of its transactions was added and none is invalid; one invalid
+   * transaction (or a malformed batch) rejects it with one penalty: an honest peer only sends
+   * what its own pool admitted.
+   */
+  private async transactionVerdict(from: PeerId, data: Uint8Array): Promise<Verdict> {
+    let raws: Uint8Array[]
+    try {
+      raws = decodeTransactionBatch(data)
+    } catch (error) {
+      penalise(this.ctx, from.toString(), 'malformedMessage', (error as Error).message)
+      return 'reject'
+    }
+    let added = false
+    for (const raw of raws) {
+      this.rememberGossipedTransaction(transactionId(raw))
+      const fault = await transactionFault(this.ctx, raw)
+      if (fault === undefined) added = true
+      else if (fault !== 'refused') {
+        penalise(this.ctx, from.toString(), 'invalidTransaction', fault)
+        return 'reject'
+      }
+    }
+    return added ? 'accept' : 'ignore'
   }
 
   private rememberGossipedTransaction(id: string): void {
@@ -244,8 +273,9 @@ function contentId(topic: string, data: Uint8Array): Uint8Array {
   return createHash('sha256').update(topic).update(data).digest().subarray(0, 20)
 }
 
-function contentIdHex(topic: string, data: Uint8Array): string {
-  return Buffer.from(contentId(topic, data)).toString('hex')
+/** Identity of a raw transaction for the set of those that arrived by gossip. */
+function transactionId(raw: Uint8Array): string {
+  return createHash('sha256').update(raw).digest('hex')
 }
 
 /**

@@ -12,6 +12,7 @@ export interface Protocols {
   /** Request/response: the raw transactions for hashes (eth/68 GetPooledTransactions). */
   pooledTransactions: string
   blocksTopic: string
+  /** Gossip topic of transactions, in batches (encodeTransactionBatch). */
   transactionsTopic: string
   /** Gossip topic of the peer exchange (each node's id and addresses). */
   peersTopic: string
@@ -26,7 +27,8 @@ export function protocols(chainId: bigint): Protocols {
     pooledTransactionHashes: `/busan/${chainId}/pooled-transaction-hashes/1`,
     pooledTransactions: `/busan/${chainId}/pooled-transactions/1`,
     blocksTopic: `/busan/${chainId}/blocks/1`,
-    transactionsTopic: `/busan/${chainId}/transactions/1`,
+    // Version 2: a message is a batch of transactions (version 1 carried one).
+    transactionsTopic: `/busan/${chainId}/transactions/2`,
     peersTopic: `/busan/${chainId}/peers/1`,
     consensusTopic: `/busan/${chainId}/consensus/1`,
   }
@@ -121,6 +123,31 @@ export function decodeHashes(data: Uint8Array, max: number): Uint8Array[] {
   return decoded.map((item) => {
     if (!(item instanceof Uint8Array)) throw new MalformedMessageError('hash list: expected byte strings')
     return decodeHash(item, 'transaction hash')
+  })
+}
+
+/** Transactions in one gossiped batch, at most (geth's eth/68 Transactions messages are bounded by bytes only). */
+export const MAX_BATCH_TRANSACTIONS = 1024
+
+/** A batch of signed transactions for the transactions topic: rlp([envelope, ...]), each EIP-2718 bytes as a byte string. */
+export function encodeTransactionBatch(raws: Uint8Array[]): Uint8Array {
+  return RLP.encode(raws)
+}
+
+/** Decodes a batch of 1..MAX_BATCH_TRANSACTIONS non-empty byte strings (the transactions are checked by the pool). */
+export function decodeTransactionBatch(data: Uint8Array): Uint8Array[] {
+  let decoded: Uint8Array | unknown[]
+  try {
+    decoded = RLP.decode(data) as Uint8Array | unknown[]
+  } catch (error) {
+    throw new MalformedMessageError(`transaction batch: ${(error as Error).message}`)
+  }
+  if (!Array.isArray(decoded) || decoded.length === 0 || decoded.length > MAX_BATCH_TRANSACTIONS) {
+    throw new MalformedMessageError(`transaction batch: expected 1..${MAX_BATCH_TRANSACTIONS} transactions`)
+  }
+  return decoded.map((item) => {
+    if (!(item instanceof Uint8Array) || item.length === 0) throw new MalformedMessageError('transaction batch: expected non-empty byte strings')
+    return item
   })
 }
 

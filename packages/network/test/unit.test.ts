@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { RLP } from '@ethereumjs/rlp'
-import { decodeHashes, decodeRangeRequest, decodeStatus, encodeHashes, encodeRangeRequest, encodeStatus, MalformedMessageError, protocols } from '../src/messages.ts'
+import { decodeHashes, decodeRangeRequest, decodeStatus, decodeTransactionBatch, encodeHashes, encodeRangeRequest, encodeStatus, encodeTransactionBatch, MalformedMessageError, MAX_BATCH_TRANSACTIONS, protocols } from '../src/messages.ts'
 import { PeerBook } from '../src/peers.ts'
 import { defaultNetworkOptions } from '../src/index.ts'
 import { resolveNetworkOptions } from '../src/options.ts'
@@ -15,7 +15,7 @@ test('protocol ids and topics carry the chain id', () => {
     pooledTransactionHashes: '/busan/31337/pooled-transaction-hashes/1',
     pooledTransactions: '/busan/31337/pooled-transactions/1',
     blocksTopic: '/busan/31337/blocks/1',
-    transactionsTopic: '/busan/31337/transactions/1',
+    transactionsTopic: '/busan/31337/transactions/2',
     peersTopic: '/busan/31337/peers/1',
       consensusTopic: '/busan/31337/consensus/1',
   })
@@ -41,6 +41,22 @@ test('transaction hash lists: 1..max hashes of 32 bytes', () => {
   assert.deepEqual(decodeHashes(encodeHashes(hashes), 2), hashes)
   const bad = [encodeHashes([]), encodeHashes([...hashes, new Uint8Array(32)]), encodeHashes([new Uint8Array(31)]), RLP.encode([[new Uint8Array(32)]]), new Uint8Array([0xff]), new Uint8Array(200)]
   for (const data of bad) assert.throws(() => decodeHashes(data, 2), MalformedMessageError)
+})
+
+test('transaction batches: 1..MAX_BATCH_TRANSACTIONS non-empty byte strings', () => {
+  const raws = [new Uint8Array([0x02, 0xc0]), new Uint8Array([0xf8, 0x01, 0x02])]
+  assert.deepEqual(decodeTransactionBatch(encodeTransactionBatch(raws)), raws)
+  // An RLP list of transactions whose items are byte strings (a legacy one's RLP list inside).
+  assert.deepEqual(RLP.decode(encodeTransactionBatch(raws)), raws)
+  const bad = [
+    new Uint8Array([0xff, 0xff]), // not RLP
+    RLP.encode(new Uint8Array([1, 2, 3])), // a string, not a list
+    RLP.encode([]), // empty
+    RLP.encode([[new Uint8Array([1])]]), // a nested list
+    RLP.encode([new Uint8Array()]), // an empty transaction
+    RLP.encode(Array.from({ length: MAX_BATCH_TRANSACTIONS + 1 }, () => new Uint8Array([1]))),
+  ]
+  for (const data of bad) assert.throws(() => decodeTransactionBatch(data), MalformedMessageError)
 })
 
 test('range requests: count bounded', () => {
