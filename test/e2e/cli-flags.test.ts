@@ -57,6 +57,9 @@ describe('flags the node cannot honour are refused at start', () => {
     await refused('dev', ['--rpc.workers', '65'], /^--rpc\.workers must be a whole number from 1 to 64/)
     await refused('dev', ['--http.port', '70000'], /^--http\.port must be a whole number from 0 to 65535/)
     await refused('dev', ['--period', '1.5'], /^--period must be a whole number/)
+    for (const value of ['0', '101', '50%', '7.5']) {
+      await refused('run', ['--poa-block-txs-selection-max-time', value], /^--poa-block-txs-selection-max-time must be a whole number from 1 to 100 in decimal digits/)
+    }
   })
 
   it('a gas cap over uint64 (geth\'s type), read as digits and not rounded as a float', async () => {

@@ -41,6 +41,36 @@ export interface TransactionSource {
 }
 
 /**
+ * The share of the block period a PoA block producer spends selecting and executing
+ * transactions, in percent (Besu's `--poa-block-txs-selection-max-time`, default 75): past it
+ * the block is sealed with what it holds, so a backlog cannot stretch one block past its slot
+ * and everyone's check of it past the round timer.
+ */
+export const DEFAULT_TXS_SELECTION_MAX_TIME_PERCENT = 75
+
+/**
+ * `source`, ending `budgetMs` (wall-clock ms) after its first transaction is taken; an
+ * unbounded budget (Infinity, the instant dev sealer's) returns `source` itself.
+ */
+export function timeLimitedSource(source: TransactionSource, budgetMs: number): TransactionSource {
+  if (!Number.isFinite(budgetMs)) return source
+  let deadline: number | undefined
+  return {
+    next() {
+      const now = performance.now()
+      deadline ??= now + budgetMs
+      return now < deadline ? source.next() : undefined
+    },
+    skipSender: () => source.skipSender(),
+  }
+}
+
+/** The selection budget of a block period (seconds) at `percent` of it, in ms; Infinity for period 0. */
+export function selectionBudgetMs(periodSeconds: number, percent: number): number {
+  return periodSeconds > 0 ? periodSeconds * 10 * percent : Infinity
+}
+
+/**
  * Why block building left a transaction out (the label of `chain_build_skipped_transactions_total`).
  * `internal` is anything that is not a property of the transaction: a fault to look into.
  */

@@ -59,6 +59,12 @@ export interface NodeConfig {
    * node seals are synced regardless. Default: on for a sealer, off for an RPC node.
    */
   dbSync?: boolean
+  /**
+   * Share of the block period this node's blocks spend selecting and executing transactions,
+   * in percent, 1-100 (Besu's --poa-block-txs-selection-max-time, default 75); the instant dev
+   * sealer (period 0) has no limit.
+   */
+  txsSelectionMaxTimePercent?: number
   /** Addresses reported by eth_accounts (the dev accounts in dev mode). */
   accounts: Uint8Array[]
   logLevel: LogLevel

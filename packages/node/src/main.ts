@@ -18,12 +18,13 @@ const repoRoot = resolve(import.meta.dirname, '../../..')
 const usage = `usage:
   busan dev [--datadir DIR] [--consensus clique|qbft] [--period SECONDS] [--http.addr HOST] [--http.port PORT] [--http.api LIST] [--explorer true|false] [--log-level LEVEL]
             [RPC LIMITS] [--db.sync true|false] [--txpool.lifetime DURATION] [--txpool.rejournal DURATION]
+            [--poa-block-txs-selection-max-time PERCENT]
   busan init --genesis FILE --datadir DIR
   busan run --datadir DIR [--genesis FILE] [--keystore FILE --password FILE]
             [--http.addr HOST] [--http.port PORT] [--http.api LIST] [--http.corsdomain LIST] [--explorer true|false]
             [--p2p.addr HOST] [--p2p.port PORT] [--bootnodes MULTIADDRS] [--allowlist PEER_IDS]
             [RPC LIMITS] [--db.sync true|false] [--txpool.lifetime DURATION] [--txpool.rejournal DURATION]
-            [--txpool.rebroadcast DURATION] [--discovery.interval DURATION]
+            [--txpool.rebroadcast DURATION] [--discovery.interval DURATION] [--poa-block-txs-selection-max-time PERCENT]
   RPC LIMITS: [--rpc.gascap GAS] [--rpc.evmtimeout DURATION] [--rpc.workers N] [--rpc.workqueue N] [--rpc.logsrange BLOCKS]
   busan account new --keystore-dir DIR --password FILE
   busan account import --keystore-dir DIR --password FILE --private-key-file FILE`
@@ -54,6 +55,7 @@ const options = {
   'txpool.rejournal': { type: 'string' },
   'txpool.rebroadcast': { type: 'string' },
   'discovery.interval': { type: 'string' },
+  'poa-block-txs-selection-max-time': { type: 'string' },
   keystore: { type: 'string' },
   'keystore-dir': { type: 'string' },
   password: { type: 'string' },
@@ -136,6 +138,11 @@ function txpoolConfig(flags: Flags): NodeConfig['txpool'] {
   }
 }
 
+/** Besu's --poa-block-txs-selection-max-time: a percentage of the block period, 1 to 100. */
+function selectionPercentFlag(flags: Flags): number | undefined {
+  return integerFlag(flags['poa-block-txs-selection-max-time'], 'poa-block-txs-selection-max-time', { min: 1, max: 100 })
+}
+
 /** geth's --rpc.gascap is a uint64. */
 const MAX_GAS_CAP = 2n ** 64n - 1n
 /** Each RPC worker thread holds its own EVM and database handles, ~47 MB. */
@@ -190,6 +197,7 @@ async function dev(flags: Flags): Promise<NodeConfig> {
     rpc: rpcLimits(flags),
     dbSync: booleanFlag(flags['db.sync'], 'db.sync'),
     txpool: txpoolConfig(flags),
+    txsSelectionMaxTimePercent: selectionPercentFlag(flags),
     accounts: accounts.map((account) => hexToBytes(account.address as `0x${string}`)),
     logLevel: flags['log-level'] as LogLevel,
   }
@@ -232,6 +240,7 @@ async function run(flags: Flags): Promise<NodeConfig> {
     rpc: rpcLimits(flags),
     dbSync: booleanFlag(flags['db.sync'], 'db.sync'),
     txpool: txpoolConfig(flags),
+    txsSelectionMaxTimePercent: selectionPercentFlag(flags),
     p2p: {
       listen: [`/ip4/${flags['p2p.addr']}/tcp/${integerFlag(flags['p2p.port'], 'p2p.port', { max: MAX_PORT }) ?? 30303}`],
       bootnodes: list(flags.bootnodes),

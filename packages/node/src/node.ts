@@ -144,7 +144,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
           metrics: registry,
           options: networkOptions(config),
         })
-  const producers = blockProducers({ chain, consensus, kv, pool: maintainer, network, signer: config.signer, logger, metrics: registry })
+  const producers = blockProducers({ chain, consensus, kv, pool: maintainer, network, signer: config.signer, txsSelectionMaxTimePercent: config.txsSelectionMaxTimePercent, logger, metrics: registry })
 
   const backend = createRpcBackend({
     chain,

@@ -28,6 +28,8 @@ export function blockProducers(args: {
   pool: PendingTransactions
   network: Network | undefined
   signer: SignerKey | undefined
+  /** Share of the block period a block's transaction selection may take, in percent. */
+  txsSelectionMaxTimePercent: number | undefined
   logger: Logger
   metrics: Registry
 }): BlockProducers {
@@ -43,6 +45,7 @@ export function blockProducers(args: {
           signer: signer.address,
           privateKey: signer.privateKey,
           period: Number(consensus.clique.period),
+          txsSelectionMaxTimePercent: args.txsSelectionMaxTimePercent,
           until: consensus.qbft?.schedule.firstBlock,
           syncing: () => network !== undefined && network.syncing() !== false,
           logger: args.logger.child({ module: 'sealer' }),
@@ -57,6 +60,7 @@ export function blockProducers(args: {
           transport: consensusTransport(network),
           kv: args.kv,
           signer,
+          txsSelectionMaxTimePercent: args.txsSelectionMaxTimePercent,
           logger: args.logger.child({ module: 'qbft' }),
           metrics: args.metrics,
         })

@@ -1,7 +1,7 @@
 import type { Block } from '@ethereumjs/block'
 import { bytesToHex } from '@ethereumjs/util'
 import type { Logger } from 'pino'
-import type { BlockProducer, Chain, PendingTransactions } from '@busan/chain'
+import { DEFAULT_TXS_SELECTION_MAX_TIME_PERCENT, selectionBudgetMs, timeLimitedSource, type BlockProducer, type Chain, type PendingTransactions } from '@busan/chain'
 
 export interface SealerOptions {
   chain: Chain
@@ -11,6 +11,8 @@ export interface SealerOptions {
   privateKey: Uint8Array
   /** 0: seal as soon as transactions are pending, never empty blocks (automine). */
   period: number
+  /** Share of the period a block's transaction selection may take, in percent (default DEFAULT_TXS_SELECTION_MAX_TIME_PERCENT; none in instant mode). */
+  txsSelectionMaxTimePercent?: number
   /** Seals blocks below this number only (a Clique chain moving to QBFT at it). */
   until?: bigint
   /** True while the node catches up with its peers: sealing on a stale head only makes forks. */
@@ -130,7 +132,7 @@ export class Sealer {
           signer: this.options.signer,
           privateKey: this.options.privateKey,
           producer,
-          source: pool.executable(parent.header.calcNextBaseFee()),
+          source: timeLimitedSource(pool.executable(parent.header.calcNextBaseFee()), selectionBudgetMs(period, this.options.txsSelectionMaxTimePercent ?? DEFAULT_TXS_SELECTION_MAX_TIME_PERCENT)),
           requireTransactions: period === 0,
         })
         // Instant mode with nothing includable (e.g. fee caps under the base fee): wait for news.

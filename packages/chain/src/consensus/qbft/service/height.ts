@@ -8,7 +8,7 @@ import { Block, createBlockHeader } from '@ethereumjs/block'
 import { bytesToHex, equalsBytes } from '@ethereumjs/util'
 import type { Logger } from 'pino'
 import type { Chain } from '../../../chain.ts'
-import type { PendingTransactions } from '../../../executor.ts'
+import { selectionBudgetMs, timeLimitedSource, type PendingTransactions } from '../../../executor.ts'
 import { ISTANBUL_DIGEST, type QbftEngine } from '../engine.ts'
 import type { QbftVote } from '../extra-data.ts'
 import { commitSealHash } from '../hashing.ts'
@@ -33,6 +33,8 @@ export interface HeightContext {
   engine: QbftEngine
   chain: Chain
   pool: PendingTransactions
+  /** Share of the block period a proposal's transaction selection may take, in percent. */
+  txsSelectionMaxTimePercent: number
   record: SigningRecord
   broadcast(message: QbftMessage): void
   /** Runs `task` in the validator's message queue (timers must not interleave with handlers). */
@@ -169,7 +171,7 @@ export class HeightManager {
         mixHash: ISTANBUL_DIGEST,
         author: self.address,
       },
-      source: pool.executable(parent.header.calcNextBaseFee()),
+      source: timeLimitedSource(pool.executable(parent.header.calcNextBaseFee()), selectionBudgetMs(settings.blockPeriodSeconds, this.ctx.txsSelectionMaxTimePercent)),
       requireTransactions: false,
     })
     if (block === undefined || this.stopped) return

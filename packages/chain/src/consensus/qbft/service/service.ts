@@ -8,7 +8,7 @@ import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { KeyValueStore } from '@busan/db'
 import type { Chain, HeadChange } from '../../../chain.ts'
-import type { PendingTransactions } from '../../../executor.ts'
+import { DEFAULT_TXS_SELECTION_MAX_TIME_PERCENT, type PendingTransactions } from '../../../executor.ts'
 import type { QbftEngine } from '../engine.ts'
 import type { QbftVote } from '../extra-data.ts'
 import { MessageFactory, decodeMessage, type QbftMessage } from '../messages.ts'
@@ -33,6 +33,8 @@ export interface QbftServiceOptions {
   /** Where what this validator signed is recorded before it is sent. */
   kv: KeyValueStore
   signer: { address: Uint8Array; privateKey: Uint8Array }
+  /** Share of the block period a proposal's transaction selection may take, in percent (default DEFAULT_TXS_SELECTION_MAX_TIME_PERCENT). */
+  txsSelectionMaxTimePercent?: number
   logger: Logger
   metrics: Registry | null
 }
@@ -114,6 +116,7 @@ export class QbftValidatorService {
       engine: this.options.engine,
       chain: this.options.chain,
       pool: this.options.pool,
+      txsSelectionMaxTimePercent: this.options.txsSelectionMaxTimePercent ?? DEFAULT_TXS_SELECTION_MAX_TIME_PERCENT,
       record: this.record,
       broadcast: (message) => this.options.transport.broadcast(wrapMessage(message)),
       enqueue: (task) => this.enqueue(task),
