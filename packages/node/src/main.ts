@@ -12,6 +12,7 @@ import { parseGoDuration } from '@busan/tracing'
 import type { NodeConfig, SignerKey } from './config.ts'
 import type { LogLevel } from './logger.ts'
 import { initDataDir, startNode } from './node.ts'
+import { ChainFileError, runExport, runImport, type ChainFileCommand } from './chain-file.ts'
 
 const repoRoot = resolve(import.meta.dirname, '../../..')
 
@@ -20,6 +21,8 @@ const usage = `usage:
             [RPC LIMITS] [--db.sync true|false] [--txpool.lifetime DURATION] [--txpool.rejournal DURATION]
             [--poa-block-txs-selection-max-time PERCENT]
   busan init --genesis FILE --datadir DIR
+  busan import --datadir DIR [--genesis FILE] FILE.rlp[.gz]...
+  busan export --datadir DIR [--genesis FILE] FILE.rlp[.gz] [FIRST [LAST]]
   busan run --datadir DIR [--genesis FILE] [--keystore FILE --password FILE]
             [--http.addr HOST] [--http.port PORT] [--http.api LIST] [--http.corsdomain LIST] [--explorer true|false]
             [--p2p.addr HOST] [--p2p.port PORT] [--bootnodes MULTIADDRS] [--allowlist PEER_IDS]
@@ -189,9 +192,14 @@ function consensusFlag(value: string | undefined): 'clique' | 'qbft' {
 async function dev(flags: Flags): Promise<NodeConfig> {
   const accounts = devAccounts()
   const sealer = accounts[0]
+  const dataDir = resolve(flags.datadir ?? join(repoRoot, '.data/dev'))
+  const genesis = await devChainGenesis(consensusFlag(flags.consensus), integerFlag(flags.period, 'period', { max: Math.floor(MAX_DURATION_MS / 1000) }) ?? 2, sealer.address)
+  // Kept as `init` keeps it, so `busan export --datadir` (and `run`) find the chain's genesis.
+  await mkdir(dataDir, { recursive: true })
+  await writeFile(join(dataDir, 'genesis.json'), `${JSON.stringify(genesis, null, 2)}\n`)
   return {
-    dataDir: resolve(flags.datadir ?? join(repoRoot, '.data/dev')),
-    genesis: await devChainGenesis(consensusFlag(flags.consensus), integerFlag(flags.period, 'period', { max: Math.floor(MAX_DURATION_MS / 1000) }) ?? 2, sealer.address),
+    dataDir,
+    genesis,
     signer: { address: hexToBytes(sealer.address as `0x${string}`), privateKey: hexToBytes(sealer.privateKey as `0x${string}`) },
     http: httpConfig(flags, DEV_NAMESPACES, true),
     rpc: rpcLimits(flags),
@@ -265,6 +273,56 @@ async function init(flags: Flags): Promise<void> {
   process.stdout.write(`${JSON.stringify({ dataDir, chainId: genesis.config.chainId })}\n`)
 }
 
+/**
+ * The data directory and genesis of `import` and `export`. A new directory is initialised
+ * from --genesis for an import (its copy kept, as `init` keeps it); an export needs a chain.
+ */
+async function chainFileCommand(flags: Flags, creating: boolean): Promise<ChainFileCommand> {
+  if (flags.datadir === undefined) fail('--datadir DIR is required')
+  const dataDir = resolve(flags.datadir)
+  const exists = existsSync(join(dataDir, 'chaindata'))
+  if (!exists && !creating) fail(`${dataDir} holds no chain (no chaindata/)`)
+  const genesis = await runGenesis(flags, dataDir)
+  if (!existsSync(join(dataDir, 'genesis.json'))) {
+    await mkdir(dataDir, { recursive: true })
+    await writeFile(join(dataDir, 'genesis.json'), `${JSON.stringify(genesis, null, 2)}\n`)
+  }
+  return { dataDir, genesis, logLevel: flags['log-level'] as LogLevel }
+}
+
+/** Runs an import or export; a bad file, block or data directory is one line on stderr and exit code 1. */
+async function chainFileTask(task: () => Promise<unknown>): Promise<void> {
+  try {
+    const result = await task()
+    if (typeof result === 'number') process.stdout.write(`${JSON.stringify({ exported: result })}\n`)
+  } catch (error) {
+    const message = (error as Error).message
+    process.stderr.write(`${error instanceof ChainFileError ? message : `cannot use the data directory: ${message}`}\n`)
+    process.exit(1)
+  }
+}
+
+async function importCommand(flags: Flags, files: string[]): Promise<void> {
+  if (files.length === 0) fail('import: name one or more chain files')
+  for (const file of files) if (!existsSync(file)) fail(`${file}: no such file`)
+  const command = await chainFileCommand(flags, true)
+  await chainFileTask(() => runImport(command, files))
+}
+
+async function exportCommand(flags: Flags, args: string[]): Promise<void> {
+  const [file, first, last, extra] = args
+  if (file === undefined || extra !== undefined) fail('export: name the file to write, then optionally the first and last block numbers')
+  const blockNumber = (value: string | undefined, name: string) => {
+    if (value === undefined) return undefined
+    if (!/^\d+$/.test(value)) fail(`export: ${name} must be a block number in decimal digits, got ${value}`)
+    return BigInt(value)
+  }
+  const from = blockNumber(first, 'FIRST') ?? 0n
+  const to = blockNumber(last, 'LAST')
+  const command = await chainFileCommand(flags, false)
+  await chainFileTask(() => runExport(command, resolve(file), from, to))
+}
+
 /** Writes a geth-compatible (v3, scrypt) keystore file for the key; prints address and path. */
 async function saveKeystore(flags: Flags, wallet: Wallet): Promise<void> {
   const dir = flags['keystore-dir'] ?? fail('--keystore-dir DIR is required')
@@ -288,6 +346,8 @@ async function main(): Promise<void> {
     return saveKeystore(flags, new Wallet((await readFile(keyFile, 'utf8')).trim()))
   }
   if (command === 'init') return init(flags)
+  if (command === 'import') return importCommand(flags, positionals.slice(1))
+  if (command === 'export') return exportCommand(flags, positionals.slice(1))
   const config = command === 'dev' ? await dev(flags) : command === 'run' ? await run(flags) : fail(`unknown command: ${command ?? '(none)'}`)
   const node = await startNode(config)
   let signals = 0

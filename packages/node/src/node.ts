@@ -64,16 +64,38 @@ export interface RunningNode {
   stop(): Promise<void>
 }
 
-/** Writes the genesis block into a new data directory (`busan init`). */
-export async function initDataDir(dataDir: string, genesis: GenesisFile): Promise<void> {
+/**
+ * Opens a data directory's database and chain on `genesis`, writing the genesis block when
+ * the directory is new: what `init`, `import`, `export` and the node share. Throws when the
+ * directory holds another genesis or another process has it open (RocksDB's lock).
+ */
+export async function openChain(dataDir: string, genesis: GenesisFile, options: { logger: Logger; metrics?: Registry; syncWrites?: boolean }) {
   const kv = await KeyValueStore.open(join(dataDir, 'chaindata'))
   try {
     const common = createChainCommon(genesis)
     const trieStore = new TrieNodeStore(kv)
-    await Chain.open({ kv, common, genesis, engine: createConsensus(genesis, kv, trieStore, common).engine, trieStore, logger: createLogger('warn'), metrics: null })
-  } finally {
+    const consensus = createConsensus(genesis, kv, trieStore, common)
+    const chain = await Chain.open({
+      kv,
+      common,
+      genesis,
+      engine: consensus.engine,
+      trieStore,
+      logger: options.logger.child({ module: 'chain' }),
+      metrics: options.metrics === undefined ? null : new ChainMetrics(options.metrics),
+      syncWrites: options.syncWrites,
+    })
+    return { kv, common, consensus, chain }
+  } catch (error) {
     await kv.close()
+    throw error
   }
+}
+
+/** Writes the genesis block into a new data directory (`busan init`). */
+export async function initDataDir(dataDir: string, genesis: GenesisFile): Promise<void> {
+  const { kv } = await openChain(dataDir, genesis, { logger: createLogger('warn') })
+  await kv.close()
 }
 
 /** The composition root: builds every part in order and hands each exactly what it needs. */
@@ -90,21 +112,8 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
 
-  const kv = await KeyValueStore.open(join(config.dataDir, 'chaindata'))
+  const { kv, common, consensus, chain } = await openChain(config.dataDir, config.genesis, { logger, metrics: registry, syncWrites: config.dbSync ?? config.signer !== undefined })
   registerDbMetrics(kv, registry)
-  const common = createChainCommon(config.genesis)
-  const trieStore = new TrieNodeStore(kv)
-  const consensus = createConsensus(config.genesis, kv, trieStore, common)
-  const chain = await Chain.open({
-    kv,
-    common,
-    genesis: config.genesis,
-    engine: consensus.engine,
-    trieStore,
-    logger: logger.child({ module: 'chain' }),
-    metrics: new ChainMetrics(registry),
-    syncWrites: config.dbSync ?? config.signer !== undefined,
-  })
   const workers = new RpcWorkerPool(
     { dbHandle: kv.handle, genesis: config.genesis, portableCrypto: true },
     { threads: config.rpc?.workers, maxQueue: config.rpc?.workQueue },
