@@ -291,6 +291,32 @@ describe('bad input never crashes the node', () => {
     )
   })
 
+  it('ids are echoed byte for byte (JSON-RPC 2.0: the same id; geth copies the raw id), over HTTP and WebSocket', async () => {
+    // Each id as written in the request; JSON.parse would turn the first into 9007199254740992.
+    const ids = ['9007199254740993', '1e3', '1.0', '-0', '123456789012345678901234567890', '"\\u0041b"', '7', '"x"', 'null']
+    for (const id of ids) {
+      const { text } = await e.post(`{"jsonrpc":"2.0","id":${id},"method":"eth_chainId"}`)
+      assert.equal(text, `{"jsonrpc":"2.0","id":${id},"result":"0x7a69"}`)
+    }
+    const batch = await e.post(`[${ids.map((id) => `{"jsonrpc":"2.0","id":${id},"method":"no_such_method"}`).join(',')}]`)
+    assert.deepEqual(
+      [...batch.text.matchAll(/"id":(.*?),"error"/g)].map((match) => match[1]),
+      ids,
+    )
+    // An "id" inside the parameters is a parameter, whatever it looks like.
+    const inner = await e.post('{"jsonrpc":"2.0","id":9007199254740993,"method":"eth_call","params":[{"to":"0x0000000000000000000000000000000000000001","id":1e3},"latest"]}')
+    assert.match(inner.text, /^\{"jsonrpc":"2\.0","id":9007199254740993,/)
+    const socket = new WebSocket(e.node.wsUrl)
+    await new Promise((resolve, reject) => {
+      socket.addEventListener('open', resolve, { once: true })
+      socket.addEventListener('error', reject, { once: true })
+    })
+    const answer = new Promise<string>((resolve) => socket.addEventListener('message', (event) => resolve(String(event.data)), { once: true }))
+    socket.send('{"jsonrpc":"2.0","id":18446744073709551617,"method":"net_version"}')
+    assert.equal(await answer, '{"jsonrpc":"2.0","id":18446744073709551617,"result":"31337"}')
+    socket.close()
+  })
+
   it('an oversized body: HTTP 413 with a JSON-RPC error, announced or streamed', async () => {
     // Announced: a Content-Length over the limit is refused before any of the body is sent.
     const announced = await postEarly(e.node.rpcUrl, { 'content-length': 6 * 1024 * 1024 }, async (request) => {

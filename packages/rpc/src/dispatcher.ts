@@ -5,13 +5,15 @@ import type { Logger } from 'pino'
 import type { HandlerContext, MethodSpec, MethodTable } from './context.ts'
 import { ErrorCode, errorObjectOf, internalError, invalidParams, invalidRequest, methodNotFound, parseError, RpcError, type ErrorObject } from './errors.ts'
 import { ParamError, type Param } from './params.ts'
+import { isRawId, parseRequest, type RawJsonId } from './request-id.ts'
 
 export type Outcome = 'success' | 'error' | 'internal_error'
 
 /** Called once per executed call (not for malformed requests). `method` is "unknown" for unknown methods. */
 export type CallObserver = (method: string, outcome: Outcome, seconds: number) => void
 
-type Id = string | number | null
+/** A request's id; a RawJsonId when its JSON text would not survive a parse (request-id.ts). */
+type Id = string | number | RawJsonId | null
 
 interface Response {
   jsonrpc: '2.0'
@@ -89,7 +91,7 @@ export class Dispatcher {
   async handle(text: string, ctx: HandlerContext): Promise<string | undefined> {
     let message: unknown
     try {
-      message = JSON.parse(text)
+      message = parseRequest(text)
     } catch {
       return JSON.stringify(errorResponse(null, parseError()))
     }
@@ -187,7 +189,7 @@ function yieldToEventLoop(): Promise<void> {
 }
 
 function validId(id: unknown): boolean {
-  return id === null || typeof id === 'string' || typeof id === 'number'
+  return id === null || typeof id === 'string' || typeof id === 'number' || isRawId(id)
 }
 
 /** The id a batch item would be answered with, or undefined for notifications. */
