@@ -77,6 +77,36 @@ describe('chain, net and web3 methods', () => {
   })
 })
 
+describe('fees and modules', () => {
+  it('eth_baseFee is the next block\'s base fee by EIP-1559\'s formula; eth_blobBaseFee EIP-4844\'s at the head\'s excess blob gas', async () => {
+    const head = await e.rpc('eth_getBlockByNumber', ['latest', false])
+    const [baseFee, gasUsed, gasLimit] = [BigInt(head.baseFeePerGas), BigInt(head.gasUsed), BigInt(head.gasLimit)]
+    // EIP-1559: target = limit / 2 (elasticity 2), change bounded by 1/8.
+    const target = gasLimit / 2n
+    const next =
+      gasUsed === target ? baseFee
+      : gasUsed > target ? baseFee + (((baseFee * (gasUsed - target)) / target / 8n) > 1n ? (baseFee * (gasUsed - target)) / target / 8n : 1n)
+      : baseFee - (baseFee * (target - gasUsed)) / target / 8n
+    assert.equal(await e.rpc('eth_baseFee'), ethers.toQuantity(next))
+    // EIP-4844's fake_exponential(MIN_BASE_FEE_PER_BLOB_GAS = 1, excess, Prague's update fraction 5007716, EIP-7691).
+    const fakeExponential = (factor: bigint, numerator: bigint, denominator: bigint) => {
+      let [i, output, accum] = [1n, 0n, factor * denominator]
+      while (accum > 0n) {
+        output += accum
+        accum = (accum * numerator) / (denominator * i)
+        i++
+      }
+      return output / denominator
+    }
+    assert.equal(await e.rpc('eth_blobBaseFee'), ethers.toQuantity(fakeExponential(1n, BigInt(head.excessBlobGas), 5_007_716n)))
+  })
+
+  it('rpc_modules lists the namespaces served, and rpc, at version 1.0 (geth)', async () => {
+    const dev = ['admin', 'clique', 'debug', 'erigon', 'eth', 'net', 'ots', 'rpc', 'txpool', 'web3']
+    assert.deepEqual(await e.rpc('rpc_modules'), Object.fromEntries(dev.map((name) => [name, '1.0'])))
+  })
+})
+
 describe('txpool while transactions wait', () => {
   const sender = () => e.wallets[5]
   let nonce: number

@@ -112,6 +112,27 @@ describe('a deployed storage contract', () => {
     assert.equal(await e.provider.getTransactionCount(deployer.address, setBlock), 3)
   })
 
+  it('eth_getStorageValues: many slots of many accounts at one block (execution-apis), geth\'s limits', async () => {
+    const other = e.wallets[8].address
+    const before = ethers.toQuantity(setBlock - 1)
+    // The values the contract's own code wrote (42 at deploy, 100 by set, 777 at items[7]).
+    assert.deepEqual(await e.rpc('eth_getStorageValues', [{ [address]: ['0x0', itemSlot(7n), '0x2', '0x5'], [other]: [ethers.ZeroHash] }, 'latest']), {
+      [address.toLowerCase()]: [word(100), word(777), ethers.zeroPadValue(deployer.address.toLowerCase(), 32), ethers.ZeroHash],
+      [other.toLowerCase()]: [ethers.ZeroHash],
+    })
+    assert.deepEqual(await e.rpc('eth_getStorageValues', [{ [address]: ['0x0'] }, before]), { [address.toLowerCase()]: [word(42)] })
+    // The block defaults to latest.
+    assert.deepEqual(await e.rpc('eth_getStorageValues', [{ [address]: ['0x0'] }]), { [address.toLowerCase()]: [word(100)] })
+    const empty = await rpcError(() => e.rpc('eth_getStorageValues', [{}, 'latest']))
+    assert.deepEqual([empty.code, empty.message], [-32602, 'empty request'])
+    const tooMany = await rpcError(() => e.rpc('eth_getStorageValues', [{ [address]: Array.from({ length: 600 }, (_, i) => ethers.toQuantity(i)), [other]: Array.from({ length: 425 }, (_, i) => ethers.toQuantity(i)) }, 'latest']))
+    assert.deepEqual([tooMany.code, tooMany.message], [-38026, 'too many slots (max 1024)'])
+    const badAddress = await rpcError(() => e.rpc('eth_getStorageValues', [{ '0x1234': ['0x0'] }, 'latest']))
+    assert.equal(badAddress.code, -32602)
+    const missing = await rpcError(() => e.rpc('eth_getStorageValues', [{ [address]: ['0x0'] }, '0xfffff']))
+    assert.equal(missing.message, 'header not found')
+  })
+
   it('eth_getProof: account proof verifies against the block state root; storage proof gives the value', async () => {
     const slot1 = itemSlot(7n)
     const block = await e.rpc('eth_getBlockByNumber', [ethers.toQuantity(setBlock), false])

@@ -468,3 +468,22 @@ export const filterCriteria: Decoder<FilterCriteria> = {
     return criteria
   },
 }
+
+/**
+ * eth_getStorageValues' requests: an object from address to the storage keys to read there
+ * (geth's map[common.Address][]common.Hash; keys up to 32 bytes, as eth_getStorageAt takes
+ * them). Entries keep the request's order; an address given twice (in another case) keeps the
+ * last, as a Go map does.
+ */
+export const storageRequests: Decoder<{ address: Uint8Array; keys: StorageKey[] }[]> = {
+  goType: 'map[common.Address][]common.Hash',
+  decode(value, field) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw typeError(jsonKind(value), this.goType, field)
+    const byAddress = new Map<string, { address: Uint8Array; keys: StorageKey[] }>()
+    for (const [key, keys] of Object.entries(value)) {
+      const decoded = address.decode(key, field)
+      byAddress.set(key.toLowerCase(), { address: decoded, keys: arrayOf(storageKey).decode(keys, field) })
+    }
+    return [...byAddress.values()]
+  },
+}

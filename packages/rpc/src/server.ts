@@ -14,6 +14,7 @@ import { serveExplorer } from './explorer-route.ts'
 import { ErrorCode } from './errors.ts'
 import { FilterManager } from './filter-manager.ts'
 import { GasPriceOracle } from './methods/eth/fee.ts'
+import { rpcMethods } from './methods/rpc.ts'
 import { allMethods } from './methods/index.ts'
 import { resolveOptions, type RpcOptions } from './options.ts'
 import { SubscriptionHub, type SocketLike } from './subscriptions.ts'
@@ -162,7 +163,8 @@ export function buildRpcServer(backend: RpcBackend, options: RpcOptions = {}, de
       return opts.namespaces.includes(namespace) && hasBackend(namespace)
     }),
   )
-  const dispatcher = new Dispatcher(served, { maxBatchSize: opts.maxBatchSize, maxBatchResponseBytes: opts.maxBatchResponseBytes }, log, observe)
+  const namespaces = [...new Set(Object.keys(served).map((name) => name.slice(0, name.indexOf('_'))))]
+  const dispatcher = new Dispatcher({ ...served, ...rpcMethods(namespaces) }, { maxBatchSize: opts.maxBatchSize, maxBatchResponseBytes: opts.maxBatchResponseBytes }, log, observe)
   const services: HandlerContext = { backend, options: opts, filters, gasOracle: new GasPriceOracle(backend, opts.gasPriceOracle), logger: log }
 
   const app = Fastify({
@@ -227,7 +229,7 @@ export function buildRpcServer(backend: RpcBackend, options: RpcOptions = {}, de
   })
   app.register(websocket, {
     options: { maxPayload: opts.wsMaxMessageBytes },
-    // A client's protocol error (ws has closed the socket already) is not the node's fault: one
+    // A client's protocol error (ws is closing the socket already) is not the node's fault: one
     // line, no stack, and only the oversized message at warn. A handler's own failure is.
     errorHandler: (error: Error & { code?: string }, socket: { terminate(): void }, request: FastifyRequest) => {
       if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
@@ -235,7 +237,10 @@ export function buildRpcServer(backend: RpcBackend, options: RpcOptions = {}, de
       } else if (error.code?.startsWith('WS_ERR_') === true || error.code === 'ECONNRESET') {
         log.debug({ remoteAddress: request.socket.remoteAddress, code: error.code, reason: error.message }, 'websocket protocol error; connection closed')
       } else log.error({ err: error }, 'websocket handler failed')
-      socket.terminate()
+      // ws has sent its close frame for a protocol error (1009 for an oversized message) and
+      // drops the socket once the client answers or after its close timeout: terminating now
+      // could reset the connection before the client reads why (it would see 1006).
+      if (error.code?.startsWith('WS_ERR_') !== true) socket.terminate()
     },
   })
 

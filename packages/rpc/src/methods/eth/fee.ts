@@ -145,6 +145,12 @@ function checkPercentiles(percentiles: number[], max: number): void {
 export const feeMethods: MethodTable = {
   eth_maxPriorityFeePerGas: method([], async (ctx) => quantity(await ctx.gasOracle.suggestTip())),
 
+  /** execution-apis eth_baseFee: the base fee of the next block (EIP-1559), in wei. */
+  eth_baseFee: method([], (ctx) => quantity(ctx.backend.chain.latest().block.header.calcNextBaseFee())),
+
+  /** geth's eth_blobBaseFee: the blob base fee (EIP-4844) at the head's excess blob gas, in wei. */
+  eth_blobBaseFee: method([], (ctx) => quantity(ctx.backend.chain.latest().block.header.getBlobGasPrice())),
+
   eth_gasPrice: method([], async (ctx) => {
     const tip = await ctx.gasOracle.suggestTip()
     return quantity(tip + (ctx.backend.chain.latest().block.header.baseFeePerGas ?? 0n))
