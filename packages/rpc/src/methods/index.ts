@@ -2,6 +2,7 @@
 import type { MethodTable } from '../context.ts'
 import { blockMethods } from './eth/block.ts'
 import { callMethods } from './eth/call.ts'
+import { configMethods } from './eth/config.ts'
 import { feeMethods } from './eth/fee.ts'
 import { filterMethods } from './eth/filter.ts'
 import { receiptMethods } from './eth/receipt.ts'
@@ -24,6 +25,7 @@ export const allMethods: MethodTable = {
   ...stateMethods,
   ...callMethods,
   ...feeMethods,
+  ...configMethods,
   ...filterMethods,
   ...subscribeMethods,
   ...netMethods,
