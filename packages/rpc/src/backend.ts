@@ -58,6 +58,8 @@ export interface TransactionView {
   sender: Uint8Array
   blockHash?: Uint8Array
   blockNumber?: bigint
+  /** Timestamp of the including block, in seconds (the transaction's `blockTimestamp`). */
+  blockTimestamp?: bigint
   index?: number
   /** Base fee of the including block, for `gasPrice` of EIP-1559 transactions. */
   blockBaseFee?: bigint

@@ -57,24 +57,15 @@ export function formatHeader(header: BlockHeader, hash: Uint8Array): JsonObject 
   return out
 }
 
-/** eth_getBlockBy*: header fields plus size, totalDifficulty, transactions (hashes or objects), uncles, withdrawals. */
+/**
+ * eth_getBlockBy*: header fields plus size, transactions (hashes or objects), uncles,
+ * withdrawals. No totalDifficulty: the execution-apis block schema has none and geth dropped it.
+ */
 export function formatBlock(view: BlockView, fullTransactions: boolean): JsonObject {
   const { block } = view
   const out = formatHeader(block.header, view.hash)
   out.size = quantity(view.size)
-  out.totalDifficulty = quantity(view.totalDifficulty)
-  out.transactions = block.transactions.map((tx, i) =>
-    fullTransactions
-      ? formatTransaction(tx, {
-          hash: tx.hash(),
-          sender: view.senders[i],
-          blockHash: view.hash,
-          blockNumber: block.header.number,
-          index: i,
-          blockBaseFee: block.header.baseFeePerGas,
-        })
-      : hex(tx.hash()),
-  )
+  out.transactions = block.transactions.map((tx, i) => (fullTransactions ? formatTransaction(tx, placementInBlock(view, i)) : hex(tx.hash())))
   out.uncles = block.uncleHeaders.map((u) => hex(u.hash()))
   if (block.withdrawals !== undefined) {
     out.withdrawals = block.withdrawals.map((w) => ({
@@ -113,6 +104,13 @@ interface AnyTx {
 /** Where a transaction sits: a TransactionView without the transaction itself. */
 export type TxPlacement = Omit<TransactionView, 'tx'>
 
+/** Where the block's transaction `index` sits. */
+export function placementInBlock(view: BlockView, index: number): TxPlacement {
+  const { header } = view.block
+  const tx = view.block.transactions[index]
+  return { hash: tx.hash(), sender: view.senders[index], blockHash: view.hash, blockNumber: header.number, blockTimestamp: header.timestamp, index, blockBaseFee: header.baseFeePerGas }
+}
+
 /** geth's RPCTransaction. A pending EIP-1559 transaction reports maxFeePerGas as gasPrice, as geth. */
 export function formatTransaction(transaction: TypedTransaction, at: TxPlacement): JsonObject {
   const tx = transaction as unknown as AnyTx
@@ -129,6 +127,8 @@ export function formatTransaction(transaction: TypedTransaction, at: TxPlacement
   const out: JsonObject = {
     blockHash: mined ? hex(at.blockHash as Uint8Array) : null,
     blockNumber: mined && at.blockNumber !== undefined ? quantity(at.blockNumber) : null,
+    // geth (and the execution-apis schema) give mined transactions their block's timestamp.
+    ...(mined && at.blockTimestamp !== undefined ? { blockTimestamp: quantity(at.blockTimestamp) } : {}),
     from: hex(at.sender),
     gas: quantity(tx.gasLimit),
     gasPrice: quantity(gasPrice),

@@ -81,7 +81,6 @@ export interface BlockJson {
   excessBlobGas?: string
   parentBeaconBlockRoot?: string
   requestsHash?: string
-  totalDifficulty: string
   transactions: string[]
 }
 

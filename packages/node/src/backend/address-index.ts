@@ -20,7 +20,7 @@ export function addressIndexBackend(chain: Chain, views: NodeChainBackend): Addr
         const tx = found.transactions[index]
         const receipt = deriveReceipt(view, store.receipts(view.hash) ?? [], index)
         if (tx === undefined || receipt === undefined) continue
-        transactions.push({ tx, hash: tx.hash(), sender: view.senders[index], blockHash: view.hash, blockNumber: number, index, blockBaseFee: found.header.baseFeePerGas })
+        transactions.push({ tx, hash: tx.hash(), sender: view.senders[index], blockHash: view.hash, blockNumber: number, blockTimestamp: found.header.timestamp, index, blockBaseFee: found.header.baseFeePerGas })
         receipts.push(receipt)
       }
       return { transactions, receipts, exhausted }

@@ -87,7 +87,7 @@ export class NodeChainBackend implements ChainBackend {
     if (block === undefined) return undefined
     const view = this.view(block)
     const tx = block.transactions[location.index]
-    return { tx, hash, sender: view.senders[location.index], blockHash: view.hash, blockNumber: block.header.number, index: location.index, blockBaseFee: block.header.baseFeePerGas }
+    return { tx, hash, sender: view.senders[location.index], blockHash: view.hash, blockNumber: block.header.number, blockTimestamp: block.header.timestamp, index: location.index, blockBaseFee: block.header.baseFeePerGas }
   }
 
   /** On an RPC worker thread: a full block's receipts can hold a hundred thousand logs. */

@@ -59,7 +59,8 @@ async function blockDetails(ctx: HandlerContext, view: BlockView): Promise<objec
   const totalFees = receipts.reduce((sum, receipt) => sum + receipt.gasUsed * receipt.effectiveGasPrice, 0n)
   const { transactions: _transactions, ...block } = formatBlock(view, false)
   return {
-    block: { ...block, logsBloom: null, transactionCount: view.block.transactions.length },
+    // Erigon's blocks (the ots_ API's model) still carry totalDifficulty, and Otterscan shows it.
+    block: { ...block, totalDifficulty: quantity(view.totalDifficulty), logsBloom: null, transactionCount: view.block.transactions.length },
     // A proof-of-authority chain issues nothing: no block or uncle rewards.
     issuance: { blockReward: '0x0', uncleReward: '0x0', issuance: '0x0' },
     totalFees: quantity(totalFees),
@@ -118,7 +119,7 @@ export const otsMethods: MethodTable = {
       // Only the selector of each call's input, and receipts without logs: the page stays small.
       const transactions = (full.transactions as Record<string, unknown>[]).slice(start, end).map((tx) => ({ ...tx, input: String(tx.input).slice(0, 10) }))
       return {
-        fullblock: { ...full, transactions, transactionCount: view.block.transactions.length },
+        fullblock: { ...full, totalDifficulty: quantity(view.totalDifficulty), transactions, transactionCount: view.block.transactions.length },
         receipts: all.slice(start, end).map((receipt) => ({ ...formatReceipt(receipt), logs: null, logsBloom: null, timestamp: quantity(view.block.header.timestamp) })),
       }
     },

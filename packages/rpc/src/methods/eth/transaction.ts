@@ -1,20 +1,12 @@
 // Transactions: submission and lookup.
 import type { BlockView } from '../../backend.ts'
 import { method, resolveBlock, type MethodTable } from '../../context.ts'
-import { formatTransaction, formatTransactionView, hex, type JsonObject } from '../../format.ts'
+import { formatTransaction, formatTransactionView, hex, placementInBlock, type JsonObject } from '../../format.ts'
 import { blockTag, bytes, hash, index, required } from '../../params.ts'
 
 function transactionAt(view: BlockView | undefined, i: number): JsonObject | null {
   if (view === undefined || i >= view.block.transactions.length) return null
-  const tx = view.block.transactions[i]
-  return formatTransaction(tx, {
-    hash: tx.hash(),
-    sender: view.senders[i],
-    blockHash: view.hash,
-    blockNumber: view.block.header.number,
-    index: i,
-    blockBaseFee: view.block.header.baseFeePerGas,
-  })
+  return formatTransaction(view.block.transactions[i], placementInBlock(view, i))
 }
 
 export const transactionMethods: MethodTable = {
