@@ -110,14 +110,21 @@ describe('reverts', () => {
     assert.equal(err.data, '0x')
   })
 
-  it('halts answer -32000 with the reason: out of gas, invalid opcode', async () => {
+  it('halts answer -32000 with geth\'s text (core/vm/errors.go): out of gas, invalid opcode, stack underflow, bad jump', async () => {
     const oog = await rpcError(() => e.rpc('eth_call', [{ to: S, data: store.interface.encodeFunctionData('set', [5n]), gas: '0x5a3c' }]))
     assert.equal(oog.code, -32000)
     assert.equal(oog.message, 'out of gas')
-    // Code 0xfe: INVALID, as a contract creation's init code.
-    const invalid = await rpcError(() => e.rpc('eth_call', [{ data: '0xfe' }]))
-    assert.equal(invalid.code, -32000)
-    assert.match(invalid.message, /invalid opcode/)
+    // Each as a contract creation's init code, with geth's message for it.
+    const halts: [string, string][] = [
+      ['0xfe', 'invalid opcode: INVALID'], // the designated INVALID
+      ['0x0c', 'invalid opcode: opcode 0xc not defined'], // an undefined opcode
+      ['0x600001', 'stack underflow (1 <=> 2)'], // PUSH1 0, ADD: one item where ADD needs two
+      ['0x600056', 'invalid jump destination'], // PUSH1 0, JUMP to a non-JUMPDEST
+    ]
+    for (const [code, message] of halts) {
+      const error = await rpcError(() => e.rpc('eth_call', [{ data: code }]))
+      assert.deepEqual([error.code, error.message], [-32000, message], code)
+    }
   })
 
   it('a reverted transaction is mined with status 0 and its writes undone', async () => {
@@ -255,9 +262,20 @@ describe('eth_createAccessList', () => {
 
   it('a reverting call reports the error beside the list', async () => {
     const result = await e.rpc('eth_createAccessList', [{ from: caller.address, to: R, data: reverter.interface.encodeFunctionData('bump', [true]) }])
-    assert.equal(typeof result.error, 'string')
-    assert.match(result.error, /revert/)
+    assert.equal(result.error, 'execution reverted')
     assert.ok(BigInt(result.gasUsed) > 21_000n)
+  })
+
+  it('a reverting creation: geth\'s answer (the execution-apis example: the created contract\'s slot listed, not its address alone)', async () => {
+    // Init code: SSTORE(0x81, 0x80), then REVERT(0x80, 0x80). Expected values are geth's answer for this request.
+    const from = '0x7f554713be84160fdf0178cc8df86f5aabd33397'
+    const result = await e.rpc('eth_createAccessList', [{ from, gas: '0x186A0', data: '0x608060806080608155fd' }, 'latest'])
+    const created = ethers.getCreateAddress({ from, nonce: await e.provider.getTransactionCount(from) }).toLowerCase()
+    assert.deepEqual(result, {
+      accessList: [{ address: created, storageKeys: ['0x0000000000000000000000000000000000000000000000000000000000000081'] }],
+      error: 'execution reverted',
+      gasUsed: '0x12eba',
+    })
   })
 })
 

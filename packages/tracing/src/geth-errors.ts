@@ -17,6 +17,8 @@ const GETH_TEXT: Record<string, string> = {
   'value out of range': 'return data out of bounds',
 }
 
+const INVALID_JUMP = 'invalid JUMP'
+
 /** geth's name of an opcode byte that is not defined ("opcode 0xc not defined"), or INVALID for 0xfe. */
 export function undefinedOpcodeName(code: number): string {
   return code === 0xfe ? 'INVALID' : `opcode 0x${code.toString(16)} not defined`
@@ -49,6 +51,8 @@ export function gethErrorText(message: string, at?: { opcode: number; stackLengt
   // EIP-2200: an SSTORE with 2,300 gas or less left fails before its cost is even computed.
   if (message === 'out of gas' && at?.opcode === SSTORE && at.gasLeft !== undefined && at.gasLeft <= SSTORE_SENTRY_GAS) return 'out of gas: not enough gas for reentrancy sentry'
   if (message === 'invalid opcode') return `invalid opcode: ${undefinedOpcodeName(at?.opcode ?? 0xfe)}`
+  // EthereumJS appends where a bad jump happened ("invalid JUMP at <code hash>/<address>:<pc>").
+  if (message.startsWith(`${INVALID_JUMP} at `)) return GETH_TEXT[INVALID_JUMP]
   if (message === 'stack underflow') return at === undefined ? 'stack underflow' : `stack underflow (${at.stackLength} <=> ${stackInputs(at.opcode)})`
   // Only opcodes that grow the stack by one overflow it: geth's limit for them is 1023 items.
   if (message === 'stack overflow') return at === undefined ? 'stack overflow' : `stack limit reached ${at.stackLength} (1023)`

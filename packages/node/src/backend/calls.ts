@@ -6,11 +6,12 @@ import type { Common } from '@ethereumjs/common'
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import { createTx, type TypedTransaction } from '@ethereumjs/tx'
 import { Address, bigIntToUnpaddedBytes, bytesToHex, hexToBytes, toChecksumAddress, type DB, type EOACode7702AuthorizationListBytes } from '@ethereumjs/util'
+import type { InterpreterStep } from '@ethereumjs/evm'
 import { createVM, runTx, type VM } from '@ethereumjs/vm'
 import { createCodeAnalysisCache, createStateTrie, evmBlockchain } from '@busan/chain'
 import { EphemeralTrieStore } from '@busan/db'
 import { ExecutionError, type CallRequest, type CallResult } from '@busan/rpc'
-import { createTracer, TraceLimitError, type TraceOptions, type Tracer } from '@busan/tracing'
+import { createTracer, gethErrorText, TraceLimitError, type TraceOptions, type Tracer } from '@busan/tracing'
 import { CallError, callError } from './call-errors.ts'
 import { runTraced } from './tracing.ts'
 
@@ -190,12 +191,13 @@ export class CallExecutor {
         if (have < want) throw new CallError(`insufficient funds for gas * price + value: address ${toChecksumAddress(bytesToHex(sender))} have ${have} want ${want}`)
       }
       const tx = this.transaction(request, gas, sender)
+      const options = { tx, block, skipNonce: true, skipBalance: !priced, skipBlockGasLimitValidation: true, skipHardForkValidation: true, reportAccessList }
+      let attempt: Attempt
       await stateManager.checkpoint()
       try {
-        const options = { tx, block, skipNonce: true, skipBalance: !priced, skipBlockGasLimitValidation: true, skipHardForkValidation: true, reportAccessList }
         const result = tracer === undefined ? await runTx(vm, options) : await runTraced(vm, tracer, { ...options, sender, coinbase: on.author })
         const exception = result.execResult.exceptionError
-        return {
+        attempt = {
           gasUsed: result.totalGasSpent,
           refund: result.gasRefund ?? 0n,
           returnData: result.execResult.returnValue,
@@ -208,6 +210,12 @@ export class CallExecutor {
       } finally {
         await stateManager.revert()
       }
+      if (attempt.error !== undefined) {
+        // geth's words (core/vm/errors.go); those naming the failing opcode need it found first.
+        const at = STEP_ERRORS.has(attempt.error.message) ? await failingStep(vm, options) : undefined
+        attempt.error.message = gethErrorText(attempt.error.message, at)
+      }
+      return attempt
     }
     return { vm, run, sender }
   }
@@ -263,4 +271,35 @@ export class CallExecutor {
 
 function failure(attempt: Attempt): ExecutionError {
   return new ExecutionError(attempt.error?.kind ?? 'halt', attempt.error?.message ?? 'execution failed', attempt.returnData)
+}
+
+const INVALID = 0xfe
+/** EthereumJS errors whose geth text names the failing opcode or the stack height. */
+const STEP_ERRORS = new Set(['invalid opcode', 'stack underflow', 'stack overflow'])
+
+/**
+ * Runs the call again (in a checkpoint, reverted) watching its top-level steps, and returns the
+ * last: the one that failed. Only for the rare errors whose text needs it (STEP_ERRORS): a
+ * step listener slows every opcode, so calls do not carry one.
+ */
+async function failingStep(vm: VM, options: Parameters<typeof runTx>[1]): Promise<{ opcode: number; stackLength: number } | undefined> {
+  let last: { opcode: number; stackLength: number; pc: number } | undefined
+  const onStep = (step: InterpreterStep) => {
+    if (step.depth === 0) last = { opcode: step.opcode.code, stackLength: step.stack.length, pc: step.pc }
+  }
+  vm.evm.events!.on('step', onStep)
+  await vm.stateManager.checkpoint()
+  try {
+    await runTx(vm, options)
+  } finally {
+    vm.evm.events!.off('step', onStep)
+    await vm.stateManager.revert()
+  }
+  // EthereumJS reports every undefined opcode as INVALID (0xfe); geth names the byte itself.
+  if (last?.opcode === INVALID) {
+    const to = options.tx.to
+    const code = to === undefined ? options.tx.data : await vm.stateManager.getCode(to)
+    last.opcode = code[last.pc] ?? INVALID
+  }
+  return last
 }
