@@ -117,6 +117,38 @@ export interface CallRequest {
   authorizationList?: { chainId: bigint; address: Uint8Array; nonce: bigint; yParity: number; r: bigint; s: bigint }[]
 }
 
+/**
+ * geth's StateOverride for one account (internal/ethapi/override): fields replace the
+ * account's; `state` replaces its whole storage, `stateDiff` the slots named; a precompile
+ * can be moved to another address (`movePrecompileTo`). Slots and values are 32 bytes.
+ */
+export interface AccountOverride {
+  address: Uint8Array
+  nonce?: bigint
+  code?: Uint8Array
+  balance?: bigint
+  state?: [Uint8Array, Uint8Array][]
+  stateDiff?: [Uint8Array, Uint8Array][]
+  movePrecompileTo?: Uint8Array
+}
+
+/** geth's BlockOverrides, as eth_call applies them to the block context it runs in. */
+export interface BlockOverrides {
+  number?: bigint
+  difficulty?: bigint
+  time?: bigint
+  gasLimit?: bigint
+  feeRecipient?: Uint8Array
+  prevRandao?: Uint8Array
+  baseFeePerGas?: bigint
+}
+
+/** What a call runs with besides its request: eth_call's and eth_estimateGas' override parameters. */
+export interface CallOverrides {
+  state?: AccountOverride[]
+  block?: BlockOverrides
+}
+
 export interface CallResult {
   returnData: Uint8Array
   gasUsed: bigint
@@ -175,9 +207,9 @@ export interface ChainBackend {
    * (geth's -32000 messages: insufficient funds, max initcode size exceeded...) and -32005
    * when the node is too busy to take the call.
    */
-  call(request: CallRequest, block: BlockView, options: { gasCap: bigint; withAccessList?: boolean; signal?: AbortSignal }): Promise<CallResult>
+  call(request: CallRequest, block: BlockView, options: { gasCap: bigint; withAccessList?: boolean; overrides?: CallOverrides; signal?: AbortSignal }): Promise<CallResult>
   /** Smallest gas limit with which the call succeeds; throws ExecutionError when it cannot. */
-  estimateGas(request: CallRequest, block: BlockView, options: { gasCap: bigint; signal?: AbortSignal }): Promise<bigint>
+  estimateGas(request: CallRequest, block: BlockView, options: { gasCap: bigint; overrides?: CallOverrides; signal?: AbortSignal }): Promise<bigint>
   /**
    * debug_traceTransaction / debug_traceBlockBy*: re-executes `block` on its parent's state with
    * the tracer `trace` names. JSON text: the trace of the transaction at `txIndex`, or geth's
@@ -190,7 +222,7 @@ export interface ChainBackend {
   /** debug_getBadBlocks: blocks this node refused after executing them, newest first (at most 10). */
   badBlocks(): BlockView[]
   /** debug_traceCall: a call on top of `block`'s state, traced; JSON text. Refusals as `call`. */
-  traceCall(request: CallRequest, block: BlockView, options: { gasCap: bigint; trace: TraceOptions; signal?: AbortSignal }): Promise<string>
+  traceCall(request: CallRequest, block: BlockView, options: { gasCap: bigint; trace: TraceOptions; overrides?: CallOverrides; signal?: AbortSignal }): Promise<string>
 }
 
 export interface PoolContent {

@@ -282,13 +282,13 @@ export const blockTagOrHash: Decoder<BlockSelector> = {
 
 // --- objects ---------------------------------------------------------------------------------
 
-function asObject(value: unknown, goType: string, field?: string): Record<string, unknown> {
+export function asObject(value: unknown, goType: string, field?: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw typeError(jsonKind(value), goType, field)
   return value as Record<string, unknown>
 }
 
 /** A member decoded if present and not null. */
-function member<T>(obj: Record<string, unknown>, key: string, decoder: Decoder<T>, struct: string): T | undefined {
+export function member<T>(obj: Record<string, unknown>, key: string, decoder: Decoder<T>, struct: string): T | undefined {
   const v = obj[key]
   return v === undefined || v === null ? undefined : decoder.decode(v, `${struct}.${key}`)
 }

@@ -10,9 +10,10 @@ import type { InterpreterStep } from '@ethereumjs/evm'
 import { createVM, runTx, type VM } from '@ethereumjs/vm'
 import { createCodeAnalysisCache, createStateTrie, evmBlockchain } from '@busan/chain'
 import { EphemeralTrieStore } from '@busan/db'
-import { ExecutionError, type CallRequest, type CallResult } from '@busan/rpc'
+import { ExecutionError, type AccountOverride, type CallOverrides, type CallRequest, type CallResult } from '@busan/rpc'
 import { createTracer, gethErrorText, TraceLimitError, type TraceOptions, type Tracer } from '@busan/tracing'
 import { CallError, callError } from './call-errors.ts'
+import { applyStateOverrides, overriddenBlock } from './call-overrides.ts'
 import { runTraced } from './tracing.ts'
 
 const PRECOMPILE_MAX = 0x11n
@@ -75,8 +76,9 @@ export class CallExecutor {
     return this.warm
   }
 
-  async call(request: CallRequest, on: CallBlock, options: { gasCap: bigint; withAccessList?: boolean }): Promise<CallResult> {
-    const session = await this.session(on, request)
+  async call(request: CallRequest, block: CallBlock, options: { gasCap: bigint; withAccessList?: boolean; overrides?: CallOverrides }): Promise<CallResult> {
+    const on = overriddenBlock(block, this.context.common, options.overrides?.block)
+    const session = await this.session(on, request, options.overrides?.state)
     const gas = this.gasLimit(request, on, options.gasCap)
     if (!options.withAccessList) {
       const attempt = await session.run(gas, false)
@@ -85,17 +87,18 @@ export class CallExecutor {
     // Two passes as geth's access-list tracer: collect what is touched, then price it.
     const first = await session.run(gas, true)
     const accessList = this.filterAccessList(first.accessList ?? [], request, session.sender)
-    const priced = await this.session(on, { ...request, accessList })
+    const priced = await this.session(on, { ...request, accessList }, options.overrides?.state)
     const second = await priced.run(gas, false)
     return { returnData: second.returnData, gasUsed: second.gasUsed, error: second.error, accessList }
   }
 
-  async estimateGas(request: CallRequest, on: CallBlock, options: { gasCap: bigint }): Promise<bigint> {
-    const session = await this.session(on, request)
+  async estimateGas(request: CallRequest, block: CallBlock, options: { gasCap: bigint; overrides?: CallOverrides }): Promise<bigint> {
+    const on = overriddenBlock(block, this.context.common, options.overrides?.block)
+    const session = await this.session(on, request, options.overrides?.state)
     let hi = this.gasLimit(request, on, options.gasCap)
     const feeCap = request.maxFeePerGas ?? request.gasPrice ?? 0n
     if (feeCap > 0n) {
-      const balance = (await session.vm.stateManager.getAccount(new Address(session.sender)))?.balance ?? 0n
+      const balance = await session.inspect(async (state) => (await state.getAccount(new Address(session.sender)))?.balance ?? 0n)
       const available = balance - (request.value ?? 0n)
       if (available < 0n) throw new CallError('insufficient funds for transfer')
       const allowance = available / feeCap
@@ -103,7 +106,8 @@ export class CallExecutor {
     }
     // A plain transfer to an account without code: 21000 if that works, as geth's estimator.
     if ((request.data === undefined || request.data.length === 0) && request.to !== undefined) {
-      const code = await session.vm.stateManager.getCode(new Address(request.to))
+      const to = request.to
+      const code = await session.inspect((state) => state.getCode(new Address(to)))
       if (code.length === 0) {
         const transfer = await session.run(TX_GAS, false).catch(() => undefined)
         if (transfer !== undefined && transfer.error === undefined) return TX_GAS
@@ -136,8 +140,9 @@ export class CallExecutor {
    * debug_traceCall: the call traced with the tracer `options` names; its JSON text. Throws
    * CallError for what geth refuses before running (fees, funds, malformed call).
    */
-  async trace(request: CallRequest, on: CallBlock, options: { gasCap: bigint; trace: TraceOptions }): Promise<string> {
-    const session = await this.session(on, request)
+  async trace(request: CallRequest, block: CallBlock, options: { gasCap: bigint; trace: TraceOptions; overrides?: CallOverrides }): Promise<string> {
+    const on = overriddenBlock(block, this.context.common, options.overrides?.block)
+    const session = await this.session(on, request, options.overrides?.state)
     const isPrecompile = (address: Uint8Array) => session.vm.evm.getPrecompile?.(new Address(address)) !== undefined
     const tracer = createTracer(options.trace, { firstLogIndex: 0, isPrecompile })
     try {
@@ -166,7 +171,8 @@ export class CallExecutor {
     })
   }
 
-  private async session(on: CallBlock, request: CallRequest) {
+  /** A call's runner on `on`'s state; `accounts` are overridden inside each run's checkpoint. */
+  private async session(on: CallBlock, request: CallRequest, accounts: AccountOverride[] = []) {
     const { common } = this.context
     const { stateManager, vm } = await this.warmState(on.header.stateRoot)
     const priced = (request.gasPrice ?? request.maxFeePerGas ?? 0n) > 0n
@@ -178,23 +184,27 @@ export class CallExecutor {
     const block = new Block(header, [], [], [], { common, params: {} })
     const sender = request.from ?? new Uint8Array(20)
     const feeCap = request.maxFeePerGas ?? request.gasPrice ?? 0n
+    /** The state as the call sees it: overrides applied (within the caller's checkpoint). */
+    const prepare = async (): Promise<() => void> => (accounts.length > 0 ? applyStateOverrides(vm, accounts) : () => {})
     const run = async (gas: bigint, reportAccessList: boolean, tracer?: Tracer): Promise<Attempt> => {
-      // geth's pre-checks, with its messages. EthereumJS's skipBalance would mint what an
-      // unpriced call lacks, value included; geth never pays the value for the caller.
       const baseFee = header.baseFeePerGas ?? 0n
       if (priced && feeCap < baseFee) {
         throw new CallError(`max fee per gas less than block base fee: address ${toChecksumAddress(bytesToHex(sender))}, maxFeePerGas: ${feeCap}, baseFee: ${baseFee}`)
-      }
-      const want = gas * feeCap + (request.value ?? 0n)
-      if (want > 0n) {
-        const have = (await stateManager.getAccount(new Address(sender)))?.balance ?? 0n
-        if (have < want) throw new CallError(`insufficient funds for gas * price + value: address ${toChecksumAddress(bytesToHex(sender))} have ${have} want ${want}`)
       }
       const tx = this.transaction(request, gas, sender)
       const options = { tx, block, skipNonce: true, skipBalance: !priced, skipBlockGasLimitValidation: true, skipHardForkValidation: true, reportAccessList }
       let attempt: Attempt
       await stateManager.checkpoint()
+      let restorePrecompiles = () => {}
       try {
+        restorePrecompiles = await prepare()
+        // geth's pre-check, with its message, on the overridden state. EthereumJS's skipBalance
+        // would mint what an unpriced call lacks, value included; geth never pays the value.
+        const want = gas * feeCap + (request.value ?? 0n)
+        if (want > 0n) {
+          const have = (await stateManager.getAccount(new Address(sender)))?.balance ?? 0n
+          if (have < want) throw new CallError(`insufficient funds for gas * price + value: address ${toChecksumAddress(bytesToHex(sender))} have ${have} want ${want}`)
+        }
         const result = tracer === undefined ? await runTx(vm, options) : await runTraced(vm, tracer, { ...options, sender, coinbase: on.author })
         const exception = result.execResult.exceptionError
         attempt = {
@@ -208,16 +218,29 @@ export class CallExecutor {
         if (error instanceof TraceLimitError) throw error
         throw callError(error, sender)
       } finally {
+        restorePrecompiles()
         await stateManager.revert()
       }
       if (attempt.error !== undefined) {
         // geth's words (core/vm/errors.go); those naming the failing opcode need it found first.
-        const at = STEP_ERRORS.has(attempt.error.message) ? await failingStep(vm, options) : undefined
+        const at = STEP_ERRORS.has(attempt.error.message) ? await failingStep(vm, options, prepare) : undefined
         attempt.error.message = gethErrorText(attempt.error.message, at)
       }
       return attempt
     }
-    return { vm, run, sender }
+    /** Reads the state as the call sees it (overrides applied), then puts it back. */
+    const inspect = async <T>(read: (state: typeof stateManager) => Promise<T>): Promise<T> => {
+      await stateManager.checkpoint()
+      let restore = () => {}
+      try {
+        restore = await prepare()
+        return await read(stateManager)
+      } finally {
+        restore()
+        await stateManager.revert()
+      }
+    }
+    return { vm, run, sender, inspect }
   }
 
   /** The unsigned transaction a call runs as; throws CallError with geth's message when EthereumJS refuses it. */
@@ -282,17 +305,22 @@ const STEP_ERRORS = new Set(['invalid opcode', 'stack underflow', 'stack overflo
  * last: the one that failed. Only for the rare errors whose text needs it (STEP_ERRORS): a
  * step listener slows every opcode, so calls do not carry one.
  */
-async function failingStep(vm: VM, options: Parameters<typeof runTx>[1]): Promise<{ opcode: number; stackLength: number } | undefined> {
+async function failingStep(vm: VM, options: Parameters<typeof runTx>[1], prepare: () => Promise<() => void>): Promise<{ opcode: number; stackLength: number } | undefined> {
   let last: { opcode: number; stackLength: number; pc: number } | undefined
   const onStep = (step: InterpreterStep) => {
     if (step.depth === 0) last = { opcode: step.opcode.code, stackLength: step.stack.length, pc: step.pc }
   }
-  vm.evm.events!.on('step', onStep)
   await vm.stateManager.checkpoint()
+  const restore = await prepare().catch(async (error: unknown) => {
+    await vm.stateManager.revert()
+    throw error
+  })
+  vm.evm.events!.on('step', onStep)
   try {
     await runTx(vm, options)
   } finally {
     vm.evm.events!.off('step', onStep)
+    restore()
     await vm.stateManager.revert()
   }
   // EthereumJS reports every undefined opcode as INVALID (0xfe); geth names the byte itself.

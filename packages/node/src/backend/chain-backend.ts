@@ -2,7 +2,7 @@ import type { Block } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import { bytesToHex, equalsBytes } from '@ethereumjs/util'
 import type { Chain } from '@busan/chain'
-import type { ChainBackend, BlockView, CallRequest, CallResult, LogFilter, LogView, ReceiptView, StateView, TransactionView } from '@busan/rpc'
+import type { ChainBackend, BlockView, CallOverrides, CallRequest, CallResult, LogFilter, LogView, ReceiptView, StateView, TransactionView } from '@busan/rpc'
 import type { TraceOptions } from '@busan/tracing'
 import type { TxPool } from '@busan/txpool'
 import type { RpcWorkerPool } from '../rpc-workers/index.ts'
@@ -141,14 +141,14 @@ export class NodeChainBackend implements ChainBackend {
   }
 
   /** Runs on an RPC worker thread, within the caller's deadline (`signal`). */
-  call(request: CallRequest, view: BlockView, options: { gasCap: bigint; withAccessList?: boolean; signal?: AbortSignal }): Promise<CallResult> {
-    const job = { kind: 'call' as const, request, ...this.callBlock(view), gasCap: options.gasCap, withAccessList: options.withAccessList === true }
+  call(request: CallRequest, view: BlockView, options: { gasCap: bigint; withAccessList?: boolean; overrides?: CallOverrides; signal?: AbortSignal }): Promise<CallResult> {
+    const job = { kind: 'call' as const, request, ...this.callBlock(view), gasCap: options.gasCap, withAccessList: options.withAccessList === true, overrides: options.overrides }
     return this.workers.run(job, options.signal)
   }
 
   /** Runs on an RPC worker thread, within the caller's deadline (`signal`). */
-  estimateGas(request: CallRequest, view: BlockView, options: { gasCap: bigint; signal?: AbortSignal }): Promise<bigint> {
-    return this.workers.run({ kind: 'estimateGas', request, ...this.callBlock(view), gasCap: options.gasCap }, options.signal)
+  estimateGas(request: CallRequest, view: BlockView, options: { gasCap: bigint; overrides?: CallOverrides; signal?: AbortSignal }): Promise<bigint> {
+    return this.workers.run({ kind: 'estimateGas', request, ...this.callBlock(view), gasCap: options.gasCap, overrides: options.overrides }, options.signal)
   }
 
   /** Runs on an RPC worker thread, within the trace's deadline (`signal`). */
@@ -186,8 +186,8 @@ export class NodeChainBackend implements ChainBackend {
   }
 
   /** Runs on an RPC worker thread, within the trace's deadline (`signal`). */
-  traceCall(request: CallRequest, view: BlockView, options: { gasCap: bigint; trace: TraceOptions; signal?: AbortSignal }): Promise<string> {
-    return this.workers.run({ kind: 'traceCall', request, ...this.callBlock(view), gasCap: options.gasCap, trace: options.trace }, options.signal)
+  traceCall(request: CallRequest, view: BlockView, options: { gasCap: bigint; trace: TraceOptions; overrides?: CallOverrides; signal?: AbortSignal }): Promise<string> {
+    return this.workers.run({ kind: 'traceCall', request, ...this.callBlock(view), gasCap: options.gasCap, trace: options.trace, overrides: options.overrides }, options.signal)
   }
 
   private callBlock(view: BlockView): { header: Uint8Array; author: Uint8Array } {

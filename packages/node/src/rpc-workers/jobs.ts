@@ -1,7 +1,7 @@
 // The work the node sends to its RPC worker threads, and what comes back. Everything here
 // crosses a thread boundary by structured clone, so it is plain data: bytes, bigints,
 // strings. Errors travel as `JobFailure` because a cloned Error keeps only its message.
-import type { AccountProof, CallRequest, CallResult, LogFilter, LogView, ReceiptView } from '@busan/rpc'
+import type { AccountProof, CallOverrides, CallRequest, CallResult, LogFilter, LogView, ReceiptView } from '@busan/rpc'
 import type { TraceOptions } from '@busan/tracing'
 
 /** A call on top of a block: the block's RLP-encoded header and its author (COINBASE). */
@@ -11,6 +11,8 @@ interface CallOn {
   author: Uint8Array
   /** Gas limit ceiling (geth --rpc.gascap). */
   gasCap: bigint
+  /** eth_call's state and block overrides. */
+  overrides?: CallOverrides
 }
 
 /** One unit of heavy RPC work, by `kind`. */

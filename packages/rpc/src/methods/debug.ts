@@ -3,14 +3,15 @@
 import { RLP } from '@ethereumjs/rlp'
 import { encodeReceipt } from '@ethereumjs/vm'
 import { parseTraceConfig, type TraceOptions } from '@busan/tracing'
-import type { BlockView } from '../backend.ts'
+import type { BlockView, CallOverrides } from '../backend.ts'
 import { method, resolveBlock, type HandlerContext, type MethodTable } from '../context.ts'
 import { withinDeadline } from '../deadline.ts'
 import { RawJson } from '../dispatcher.ts'
-import { serverError } from '../errors.ts'
+import { invalidParams, serverError } from '../errors.ts'
 import { formatBlock, hex } from '../format.ts'
-import { any, blockTag, blockTagOrHash, bytes, callRequest, hash, optional, required, type BlockSelector } from '../params.ts'
-import { gasCapOf, prepareCall, rejectOverrides } from './eth/call.ts'
+import { ParamError, any, blockTag, blockTagOrHash, bytes, callRequest, hash, optional, required, type BlockSelector } from '../params.ts'
+import { gasCapOf, prepareCall } from './eth/call.ts'
+import { blockOverrides, stateOverrides } from '../overrides.ts'
 
 /** The node's bound on one trace's JSON (struct logs of a long loop grow by ~150 bytes a step). */
 export const MAX_TRACE_BYTES = 64 * 1024 * 1024
@@ -55,6 +56,21 @@ async function traceBlockView(ctx: HandlerContext, view: BlockView, rawConfig: u
   return traced(ctx, trace, view.block.transactions.length, (signal) => ctx.backend.chain.traceBlock(view, trace, { signal }))
 }
 
+/** geth's TraceCallConfig.StateOverrides and BlockOverrides, decoded as eth_call's. */
+function traceCallOverrides(raw: unknown): CallOverrides {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return {}
+  const { stateOverrides: state, blockOverrides: block } = raw as Record<string, unknown>
+  try {
+    return {
+      state: state === undefined || state === null ? undefined : stateOverrides.decode(state, 'TraceCallConfig.StateOverrides'),
+      block: block === undefined || block === null ? undefined : blockOverrides.decode(block, 'TraceCallConfig.BlockOverrides'),
+    }
+  } catch (error) {
+    if (error instanceof ParamError) throw invalidParams(`invalid argument 2: ${error.message}`)
+    throw error
+  }
+}
+
 export const debugMethods: MethodTable = {
   debug_traceTransaction: method([required('txHash', hash), optional('config', any)], async (ctx, txHash, rawConfig) => {
     const trace = config(rawConfig, 1)
@@ -90,15 +106,11 @@ export const debugMethods: MethodTable = {
   debug_traceCall: method(
     [required('transaction', callRequest), optional('block', blockTagOrHash), optional('config', any)],
     async (ctx, decoded, block, rawConfig) => {
-      const callConfig = (rawConfig ?? {}) as Record<string, unknown>
-      if (typeof callConfig === 'object' && callConfig !== null) {
-        rejectOverrides(callConfig.stateOverrides, 'state overrides', 2)
-        rejectOverrides(callConfig.blockOverrides, 'block overrides', 2)
-      }
+      const overrides = traceCallOverrides(rawConfig)
       if (block?.kind === 'tag' && block.tag === 'pending') throw serverError('tracing on top of pending is not supported')
       const trace = config(rawConfig, 2)
       const { request, view } = await prepareCall(ctx, decoded, block)
-      return traced(ctx, trace, 1, (signal) => ctx.backend.chain.traceCall(request, view, { gasCap: gasCapOf(ctx), trace, signal }))
+      return traced(ctx, trace, 1, (signal) => ctx.backend.chain.traceCall(request, view, { gasCap: gasCapOf(ctx), trace, overrides, signal }))
     },
   ),
 

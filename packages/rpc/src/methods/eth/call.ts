@@ -4,7 +4,8 @@ import { LATEST, method, resolveStateBlock, type HandlerContext, type MethodTabl
 import { executionAborted, withinDeadline } from '../../deadline.ts'
 import { ErrorCode, invalidParams, revertError, serverError } from '../../errors.ts'
 import { hex, quantity } from '../../format.ts'
-import { any, blockTagOrHash, callRequest, optional, required, type BlockSelector, type DecodedCallRequest } from '../../params.ts'
+import { blockTagOrHash, callRequest, optional, required, type BlockSelector, type DecodedCallRequest } from '../../params.ts'
+import { blockOverrides, stateOverrides } from '../../overrides.ts'
 
 /** What "uncapped" (rpcGasCap 0) passes to the backend, as geth's math.MaxUint64 / 2. */
 const UNCAPPED = (1n << 63n) - 1n
@@ -41,13 +42,6 @@ function withEvmTimeout<T>(ctx: HandlerContext, work: (signal: AbortSignal | und
   return withinDeadline(ctx, () => executionAborted(ctx.options.callTimeoutMs), work)
 }
 
-/** State and block overrides are not implemented; refusing beats silently ignoring them. */
-export function rejectOverrides(value: unknown, what: string, position: number): void {
-  if (value === undefined) return
-  if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0) return
-  throw invalidParams(`invalid argument ${position}: ${what} are not supported by this node`)
-}
-
 interface ExecutionErrorLike {
   kind: 'revert' | 'halt'
   message: string
@@ -66,12 +60,11 @@ function formatAccessList(list: { address: Uint8Array; storageKeys: Uint8Array[]
 
 export const callMethods: MethodTable = {
   eth_call: method(
-    [required('transaction', callRequest), optional('block', blockTagOrHash), optional('stateOverrides', any), optional('blockOverrides', any)],
-    async (ctx, decoded, block, stateOverrides, blockOverrides) => {
-      rejectOverrides(stateOverrides, 'state overrides', 2)
-      rejectOverrides(blockOverrides, 'block overrides', 3)
+    [required('transaction', callRequest), optional('block', blockTagOrHash), optional('stateOverrides', stateOverrides), optional('blockOverrides', blockOverrides)],
+    async (ctx, decoded, block, state, blockFields) => {
       const { request, view } = await prepareCall(ctx, decoded, block)
-      const result = await withEvmTimeout(ctx, (signal) => ctx.backend.chain.call(request, view, { gasCap: gasCapOf(ctx), signal }))
+      const overrides = { state, block: blockFields }
+      const result = await withEvmTimeout(ctx, (signal) => ctx.backend.chain.call(request, view, { gasCap: gasCapOf(ctx), overrides, signal }))
       if (result.error !== undefined) {
         if (result.error.kind === 'revert') throw revertError(result.returnData)
         throw serverError(result.error.message)
@@ -81,12 +74,12 @@ export const callMethods: MethodTable = {
   ),
 
   eth_estimateGas: method(
-    [required('transaction', callRequest), optional('block', blockTagOrHash), optional('stateOverrides', any)],
-    async (ctx, decoded, block, stateOverrides) => {
-      rejectOverrides(stateOverrides, 'state overrides', 2)
+    [required('transaction', callRequest), optional('block', blockTagOrHash), optional('stateOverrides', stateOverrides), optional('blockOverrides', blockOverrides)],
+    async (ctx, decoded, block, state, blockFields) => {
       const { request, view } = await prepareCall(ctx, decoded, block)
+      const overrides = { state, block: blockFields }
       try {
-        const gas = await withEvmTimeout(ctx, (signal) => ctx.backend.chain.estimateGas(request, view, { gasCap: gasCapOf(ctx), signal }))
+        const gas = await withEvmTimeout(ctx, (signal) => ctx.backend.chain.estimateGas(request, view, { gasCap: gasCapOf(ctx), overrides, signal }))
         return quantity(gas)
       } catch (err) {
         if (isExecutionError(err)) throw err.kind === 'revert' ? revertError(err.returnData) : serverError(err.message)
@@ -100,9 +93,9 @@ export const callMethods: MethodTable = {
     },
   ),
 
-  eth_createAccessList: method([required('transaction', callRequest), optional('block', blockTagOrHash)], async (ctx, decoded, block) => {
+  eth_createAccessList: method([required('transaction', callRequest), optional('block', blockTagOrHash), optional('stateOverrides', stateOverrides)], async (ctx, decoded, block, state) => {
     const { request, view } = await prepareCall(ctx, decoded, block)
-    const result = await withEvmTimeout(ctx, (signal) => ctx.backend.chain.call(request, view, { gasCap: gasCapOf(ctx), withAccessList: true, signal }))
+    const result = await withEvmTimeout(ctx, (signal) => ctx.backend.chain.call(request, view, { gasCap: gasCapOf(ctx), withAccessList: true, overrides: { state }, signal }))
     const out: Record<string, unknown> = { accessList: formatAccessList(result.accessList ?? []) }
     if (result.error !== undefined) out.error = result.error.message
     out.gasUsed = quantity(result.gasUsed)

@@ -1,0 +1,81 @@
+// The override parameters of eth_call, eth_estimateGas and eth_createAccessList, decoded as
+// geth decodes them (internal/ethapi/override: StateOverride and BlockOverrides): viem's
+// `stateOverride`, MetaMask's transaction simulation and Foundry's `cast call --override-*`
+// send them.
+import { bytesToHex, toChecksumAddress } from '@ethereumjs/util'
+import type { AccountOverride, BlockOverrides } from './backend.ts'
+import { serverError } from './errors.ts'
+import { ParamError, address, asObject, bytes, hash, member, quantity, uint64, type Decoder } from './params.ts'
+
+/** Storage as geth's map[common.Hash]common.Hash: 32-byte keys and values, the last of a key given twice winning. */
+function storageMap(value: unknown, field: string): [Uint8Array, Uint8Array][] {
+  const obj = asObject(value, 'map[common.Hash]common.Hash', field)
+  const slots = new Map<string, [Uint8Array, Uint8Array]>()
+  for (const [key, word] of Object.entries(obj)) {
+    const slot = hash.decode(key, field)
+    slots.set(Buffer.from(slot).toString('hex'), [slot, hash.decode(word, field)])
+  }
+  return [...slots.values()]
+}
+
+/**
+ * geth's StateOverride: address -> {nonce, code, balance, state, stateDiff,
+ * movePrecompileToAddress}. Both `state` and `stateDiff` on one account is refused with
+ * geth's message; an address given twice (in another case) keeps the last, as a Go map.
+ */
+export const stateOverrides: Decoder<AccountOverride[]> = {
+  goType: 'override.StateOverride',
+  decode(value, field) {
+    const S = 'OverrideAccount'
+    const accounts = new Map<string, AccountOverride>()
+    for (const [key, entry] of Object.entries(asObject(value, this.goType, field))) {
+      const account: AccountOverride = { address: address.decode(key, field) }
+      const obj = asObject(entry, 'override.OverrideAccount', field)
+      const nonce = member(obj, 'nonce', uint64, S)
+      const code = member(obj, 'code', bytes, S)
+      const balance = member(obj, 'balance', quantity, S)
+      const moveTo = member(obj, 'movePrecompileToAddress', address, S)
+      if (nonce !== undefined) account.nonce = nonce
+      if (code !== undefined) account.code = code
+      if (balance !== undefined) account.balance = balance
+      if (moveTo !== undefined) account.movePrecompileTo = moveTo
+      if (obj.state !== undefined && obj.state !== null) account.state = storageMap(obj.state, `${S}.state`)
+      if (obj.stateDiff !== undefined && obj.stateDiff !== null) account.stateDiff = storageMap(obj.stateDiff, `${S}.stateDiff`)
+      if (account.state !== undefined && account.stateDiff !== undefined) {
+        throw serverError(`account ${toChecksumAddress(bytesToHex(account.address))} has both 'state' and 'stateDiff'`)
+      }
+      accounts.set(key.toLowerCase(), account)
+    }
+    return [...accounts.values()]
+  },
+}
+
+/**
+ * geth's BlockOverrides: number, difficulty, time, gasLimit, feeRecipient, prevRandao,
+ * baseFeePerGas. `beaconRoot` and `withdrawals` are refused with geth's message (they only
+ * mean something to eth_simulateV1); `blobBaseFee` is refused too: the EVM here derives the
+ * blob base fee from the header's excess blob gas and cannot be handed one.
+ */
+export const blockOverrides: Decoder<BlockOverrides> = {
+  goType: '*override.BlockOverrides',
+  decode(value, field) {
+    const S = 'BlockOverrides'
+    const obj = asObject(value, this.goType, field)
+    for (const unsupported of ['beaconRoot', 'withdrawals']) {
+      if (obj[unsupported] !== undefined && obj[unsupported] !== null) throw serverError(`block override "${unsupported}" is not supported for this RPC method`)
+    }
+    if (obj.blobBaseFee !== undefined && obj.blobBaseFee !== null) throw new ParamError('block override "blobBaseFee" is not supported by this node')
+    const overrides: BlockOverrides = {}
+    const set = <K extends keyof BlockOverrides>(key: K, v: BlockOverrides[K] | undefined): void => {
+      if (v !== undefined) overrides[key] = v
+    }
+    set('number', member(obj, 'number', quantity, S))
+    set('difficulty', member(obj, 'difficulty', quantity, S))
+    set('time', member(obj, 'time', uint64, S))
+    set('gasLimit', member(obj, 'gasLimit', uint64, S))
+    set('feeRecipient', member(obj, 'feeRecipient', address, S))
+    set('prevRandao', member(obj, 'prevRandao', hash, S))
+    set('baseFeePerGas', member(obj, 'baseFeePerGas', quantity, S))
+    return overrides
+  },
+}
