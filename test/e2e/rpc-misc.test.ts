@@ -133,6 +133,13 @@ describe('fees and modules', () => {
     assert.deepEqual(Object.keys(config.current.precompiles), [...names].sort())
   })
 
+  it('eth_capabilities: an archive node serves every kind of data from block 0 (execution-apis schema)', async () => {
+    const head = await e.rpc('eth_getBlockByNumber', ['latest', false])
+    const capabilities = await e.rpc('eth_capabilities')
+    const all = { disabled: false, oldestBlock: '0x0' }
+    assert.deepEqual(capabilities, { head: { number: head.number, hash: head.hash }, state: all, tx: all, logs: all, receipts: all, blocks: all, stateproofs: all })
+  })
+
   it('rpc_modules lists the namespaces served, and rpc, at version 1.0 (geth)', async () => {
     const dev = ['admin', 'clique', 'debug', 'erigon', 'eth', 'net', 'ots', 'rpc', 'txpool', 'web3']
     assert.deepEqual(await e.rpc('rpc_modules'), Object.fromEntries(dev.map((name) => [name, '1.0'])))

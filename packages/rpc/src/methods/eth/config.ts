@@ -1,10 +1,11 @@
+// eth_capabilities (execution-apis: what history this node serves, for RPC routers) and
 // eth_config (EIP-7910): the fork the chain runs now, as a client's configuration sees it,
 // so a client or operator can check two nodes agree before the next fork. Read from the same
 // EthereumJS Common that executes blocks, so it cannot drift from the rules applied.
 import type { Common } from '@ethereumjs/common'
 import { getActivePrecompiles } from '@ethereumjs/evm'
 import { method, type MethodTable } from '../../context.ts'
-import { quantity } from '../../format.ts'
+import { hex, quantity } from '../../format.ts'
 
 /** EIP-7910's precompile names (geth's), by address. */
 const PRECOMPILE_NAMES: Record<string, string> = {
@@ -73,7 +74,28 @@ function forkConfig(common: Common, fork: string, genesisHash: Uint8Array, genes
   }
 }
 
+/** What an archive node serves from genesis on, with nothing ever pruned (no deleteStrategy). */
+const FROM_GENESIS = { disabled: false, oldestBlock: '0x0' }
+
 export const configMethods: MethodTable = {
+  /**
+   * execution-apis eth_capabilities: the head and, per kind of data (state, tx, logs,
+   * receipts, blocks, stateproofs), the oldest block served. This node is an archive node
+   * that never prunes: every kind from block 0.
+   */
+  eth_capabilities: method([], (ctx) => {
+    const head = ctx.backend.chain.latest()
+    return {
+      head: { number: quantity(head.block.header.number), hash: hex(head.hash) },
+      state: FROM_GENESIS,
+      tx: FROM_GENESIS,
+      logs: FROM_GENESIS,
+      receipts: FROM_GENESIS,
+      blocks: FROM_GENESIS,
+      stateproofs: FROM_GENESIS,
+    }
+  }),
+
   /**
    * EIP-7910 eth_config: `{current, next, last}`, each `{activationTime, blobSchedule, chainId,
    * forkId, precompiles, systemContracts}` (activationTime 0 for a fork active at genesis;
