@@ -5,7 +5,7 @@
 import { bytesToHex, toChecksumAddress } from '@ethereumjs/util'
 import type { AccountOverride, BlockOverrides } from './backend.ts'
 import { serverError } from './errors.ts'
-import { ParamError, address, asObject, bytes, hash, member, quantity, uint64, type Decoder } from './params.ts'
+import { ParamError, address, asObject, bytes, hash, member, members, quantity, uint64, type Decoder } from './params.ts'
 
 /** Storage as geth's map[common.Hash]common.Hash: 32-byte keys and values, the last of a key given twice winning. */
 function storageMap(value: unknown, field: string): [Uint8Array, Uint8Array][] {
@@ -65,17 +65,10 @@ export const blockOverrides: Decoder<BlockOverrides> = {
       if (obj[unsupported] !== undefined && obj[unsupported] !== null) throw serverError(`block override "${unsupported}" is not supported for this RPC method`)
     }
     if (obj.blobBaseFee !== undefined && obj.blobBaseFee !== null) throw new ParamError('block override "blobBaseFee" is not supported by this node')
-    const overrides: BlockOverrides = {}
-    const set = <K extends keyof BlockOverrides>(key: K, v: BlockOverrides[K] | undefined): void => {
-      if (v !== undefined) overrides[key] = v
-    }
-    set('number', member(obj, 'number', quantity, S))
-    set('difficulty', member(obj, 'difficulty', quantity, S))
-    set('time', member(obj, 'time', uint64, S))
-    set('gasLimit', member(obj, 'gasLimit', uint64, S))
-    set('feeRecipient', member(obj, 'feeRecipient', address, S))
-    set('prevRandao', member(obj, 'prevRandao', hash, S))
-    set('baseFeePerGas', member(obj, 'baseFeePerGas', quantity, S))
-    return overrides
+    return members<BlockOverrides>(
+      obj,
+      { number: quantity, difficulty: quantity, time: uint64, gasLimit: uint64, feeRecipient: address, prevRandao: hash, baseFeePerGas: quantity },
+      S,
+    )
   },
 }

@@ -293,6 +293,16 @@ export function member<T>(obj: Record<string, unknown>, key: string, decoder: De
   return v === undefined || v === null ? undefined : decoder.decode(v, `${struct}.${key}`)
 }
 
+/** The members of `obj` that `decoders` names, each decoded if present and not null; absent ones are left out. */
+export function members<T extends object>(obj: Record<string, unknown>, decoders: { [K in keyof T]-?: Decoder<T[K]> }, struct: string): Partial<T> {
+  const out: Partial<T> = {}
+  for (const key of Object.keys(decoders) as (keyof T & string)[]) {
+    const value = member(obj, key, decoders[key], struct)
+    if (value !== undefined) out[key] = value
+  }
+  return out
+}
+
 type AccessList = NonNullable<CallRequest['accessList']>
 type AuthorizationList = NonNullable<CallRequest['authorizationList']>
 
@@ -344,22 +354,12 @@ export const callRequest: Decoder<DecodedCallRequest> = {
   decode(value, field) {
     const S = 'TransactionArgs'
     const obj = asObject(value, this.goType, field)
-    const request: CallRequest = {}
-    const set = <K extends keyof CallRequest>(key: K, v: CallRequest[K] | undefined): void => {
-      if (v !== undefined) request[key] = v
-    }
-    set('from', member(obj, 'from', address, S))
-    set('to', member(obj, 'to', address, S))
-    set('gas', member(obj, 'gas', uint64, S))
-    set('gasPrice', member(obj, 'gasPrice', quantity, S))
-    set('maxFeePerGas', member(obj, 'maxFeePerGas', quantity, S))
-    set('maxPriorityFeePerGas', member(obj, 'maxPriorityFeePerGas', quantity, S))
-    set('value', member(obj, 'value', quantity, S))
-    set('nonce', member(obj, 'nonce', uint64, S))
+    const scalars = { from: address, to: address, gas: uint64, gasPrice: quantity, maxFeePerGas: quantity, maxPriorityFeePerGas: quantity, value: quantity, nonce: uint64 }
+    const request: CallRequest = members<Pick<CallRequest, keyof typeof scalars>>(obj, scalars, S)
     const input = member(obj, 'input', bytes, S)
     const data = member(obj, 'data', bytes, S)
     // geth: `input` wins; both given and different is an error the handler reports.
-    set('data', input ?? data)
+    if (input !== undefined || data !== undefined) request.data = input ?? data
     const inputDataConflict = input !== undefined && data !== undefined && Buffer.compare(input, data) !== 0
     if (obj.accessList !== undefined && obj.accessList !== null) request.accessList = decodeAccessList(obj.accessList, `${S}.accessList`)
     if (obj.authorizationList !== undefined && obj.authorizationList !== null) {

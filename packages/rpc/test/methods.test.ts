@@ -32,7 +32,7 @@ describe('block and transaction getters', () => {
     assert.equal(block.baseFeePerGas, '0x3b9aca00')
     assert.equal(block.gasLimit, '0x1c9c380')
     assert.equal(block.size, '0x258')
-    assert.equal(block.totalDifficulty, '0x3')
+    assert.equal(block.totalDifficulty, undefined, 'the execution-apis block schema has no totalDifficulty (geth dropped it)')
     assert.deepEqual(block.uncles, [])
     assert.match(block.extraData, /^0x0{194}$/)
     assert.equal(block.miner, `0x${'00'.repeat(20)}`)
@@ -213,7 +213,8 @@ describe('calls', () => {
       'both gasPrice and (maxFeePerGas or maxPriorityFeePerGas) specified',
     )
     assert.equal((await h.call('eth_call', [{ to: ADDR, maxFeePerGas: '0x1', maxPriorityFeePerGas: '0x2' }])).error.message, 'maxFeePerGas (1) < maxPriorityFeePerGas (2)')
-    assert.equal((await h.call('eth_call', [{ to: ADDR }, 'latest', { [ADDR]: { balance: '0x1' } }])).error.code, -32602)
+    assert.equal((await h.call('eth_call', [{ to: ADDR }, 'latest', { [ADDR]: { balance: 'one' } }])).error.code, -32602)
+    assert.equal((await h.call('eth_call', [{ to: ADDR }, 'latest', { [ADDR]: { state: { '0x01': '0x02' } } }])).error.code, -32602, 'storage keys are 32 bytes')
     assert.equal((await h.call('eth_call', [{ to: ADDR }, 'latest', {}])).result, '0x', 'empty overrides are fine')
   })
 
