@@ -225,13 +225,25 @@ describe('eth_estimateGas', () => {
     assert.equal(unpriced.code, -32000)
     assert.equal(unpriced.message, `insufficient funds for gas * price + value: address ${poor} have 0 want 1`)
     const call = await rpcError(() => e.rpc('eth_call', [{ from: poor, to: S, value: '0x2' }, 'latest']))
-    assert.equal(call.message, `insufficient funds for gas * price + value: address ${poor} have 0 want 2`)
+    // eth_call wraps what geth's state transition refuses, naming the gas (the 50M cap by default).
+    assert.equal(call.message, `err: insufficient funds for gas * price + value: address ${poor} have 0 want 2 (supplied gas 50000000)`)
     // A funded caller is fine; a fee cap under the base fee is refused with geth's words.
     assert.equal(await e.rpc('eth_call', [{ from: caller.address, to: e.wallets[9].address, value: '0x2' }, 'latest']), '0x')
     const latest = await e.rpc('eth_getBlockByNumber', ['latest', false])
     const low = await rpcError(() => e.rpc('eth_call', [{ from: caller.address, to: e.wallets[9].address, maxFeePerGas: '0x1' }, 'latest']))
     assert.equal(low.code, -32000)
-    assert.equal(low.message, `max fee per gas less than block base fee: address ${caller.address}, maxFeePerGas: 1, baseFee: ${BigInt(latest.baseFeePerGas)}`)
+    assert.equal(low.message, `err: max fee per gas less than block base fee: address ${caller.address}, maxFeePerGas: 1, baseFee: ${BigInt(latest.baseFeePerGas)} (supplied gas 50000000)`)
+  })
+
+  it('a call from a contract address runs (geth skips EIP-3607\'s sender check for calls); a gas hint under 21000 is no hint to the estimator', async () => {
+    assert.equal(await e.rpc('eth_call', [{ from: S, to: e.wallets[9].address, value: '0x0' }, 'latest']), '0x')
+    assert.equal(await e.rpc('eth_estimateGas', [{ from: S, to: e.wallets[9].address }, 'latest']), '0x5208')
+    // A contract call with a hint below the intrinsic gas: estimated as if no hint were given.
+    const data = store.interface.encodeFunctionData('set', [6n])
+    assert.equal(await e.rpc('eth_estimateGas', [{ from: caller.address, to: S, data, gas: '0x5000' }]), await e.rpc('eth_estimateGas', [{ from: caller.address, to: S, data }]))
+    // A hint from 21000 up under what the call needs: geth's "gas required exceeds allowance".
+    const short = await rpcError(() => e.rpc('eth_estimateGas', [{ from: caller.address, to: S, data: `${data}${'00'.repeat(200)}`, gas: '0x5208' }]))
+    assert.deepEqual([short.code, short.message], [-32000, 'gas required exceeds allowance (21000)'])
   })
 })
 

@@ -80,12 +80,15 @@ describe('hostile input: no request surfaces an internal error', () => {
   })
 
   it('answers what geth answers for init code over the EIP-3860 limit and calls it cannot run', async () => {
-    for (const method of ['eth_call', 'eth_estimateGas']) {
-      const answer = await e.rpcResponse(method, [{ data: TOO_BIG_INITCODE }])
-      assert.deepEqual(answer.error, { code: -32000, message: 'max initcode size exceeded' }, method)
-    }
-    assert.deepEqual((await e.rpcResponse('eth_call', [{ to: ADDRESS, authorizationList: [] }])).error, { code: -32000, message: 'EIP-7702 transaction with empty auth list' })
-    assert.deepEqual((await e.rpcResponse('eth_call', [{ to: ADDRESS, gas: '0x5207' }])).error, { code: -32000, message: 'intrinsic gas too low: have 20999, want 21000' })
+    // geth's core errors; eth_call wraps them as its DoCall does ("err: ... (supplied gas N)"), the estimator does not.
+    const initcode = 'max initcode size exceeded: code size 49153 limit 49152'
+    assert.deepEqual((await e.rpcResponse('eth_call', [{ data: TOO_BIG_INITCODE }])).error, { code: -32000, message: `err: ${initcode} (supplied gas 50000000)` })
+    assert.deepEqual((await e.rpcResponse('eth_estimateGas', [{ data: TOO_BIG_INITCODE }])).error, { code: -32000, message: initcode })
+    assert.deepEqual((await e.rpcResponse('eth_call', [{ to: ADDRESS, authorizationList: [] }])).error, {
+      code: -32000,
+      message: 'err: EIP-7702 transaction with empty auth list (sender 0x0000000000000000000000000000000000000000) (supplied gas 50000000)',
+    })
+    assert.deepEqual((await e.rpcResponse('eth_call', [{ to: ADDRESS, gas: '0x5207' }])).error, { code: -32000, message: 'err: intrinsic gas too low: have 20999, want 21000 (supplied gas 20999)' })
   })
 
   it('closes a WebSocket whose message is over the size limit with 1009 and logs one warn line', async () => {

@@ -6,7 +6,7 @@ import type { Common } from '@ethereumjs/common'
 import { Account, Address, bytesToHex, bytesToUnprefixedHex, toChecksumAddress } from '@ethereumjs/util'
 import type { VM } from '@ethereumjs/vm'
 import type { AccountOverride, BlockOverrides } from '@busan/rpc'
-import { CallError } from './call-errors.ts'
+import { OverrideError } from './call-errors.ts'
 import type { CallBlock } from './calls.ts'
 
 /** `on` with geth's BlockOverrides applied: number, difficulty, time, gas limit, prevRandao (mixHash), base fee, fee recipient. */
@@ -36,8 +36,8 @@ function checksummed(address: Uint8Array): string {
  * Writes the overrides into `vm`'s state (the caller holds a checkpoint and reverts it) and
  * its precompile table; returns what puts the table back. Accounts go in address order, as
  * geth's, so errors are the same: a precompile moved onto an overridden address, a move of
- * what is not a precompile, an account a precompile was moved to (CallError, -32000, geth's
- * words). An overridden precompile address stops being a precompile for the call.
+ * what is not a precompile, an account a precompile was moved to (OverrideError, -32000,
+ * geth's words). An overridden precompile address stops being a precompile for the call.
  */
 export async function applyStateOverrides(vm: VM, accounts: AccountOverride[]): Promise<() => void> {
   const precompiles = vm.evm.precompiles
@@ -52,12 +52,12 @@ export async function applyStateOverrides(vm: VM, accounts: AccountOverride[]): 
     const sorted = [...accounts].sort((a, b) => Buffer.compare(a.address, b.address))
     for (const account of sorted) {
       const key = bytesToUnprefixedHex(account.address)
-      if (movedTo.has(key)) throw new CallError(`account ${checksummed(account.address)} has already been overridden by a precompile`)
+      if (movedTo.has(key)) throw new OverrideError(`account ${checksummed(account.address)} has already been overridden by a precompile`)
       const precompile = original.get(key)
       if (account.movePrecompileTo !== undefined) {
-        if (precompile === undefined) throw new CallError(`account ${checksummed(account.address)} is not a precompile`)
+        if (precompile === undefined) throw new OverrideError(`account ${checksummed(account.address)} is not a precompile`)
         const destination = bytesToUnprefixedHex(account.movePrecompileTo)
-        if (overridden.has(destination)) throw new CallError(`account ${checksummed(account.movePrecompileTo)} is already overridden`)
+        if (overridden.has(destination)) throw new OverrideError(`account ${checksummed(account.movePrecompileTo)} is already overridden`)
         precompiles.set(destination, precompile)
         movedTo.add(destination)
       }

@@ -12,7 +12,7 @@ import { createCodeAnalysisCache, createStateTrie, evmBlockchain } from '@busan/
 import { EphemeralTrieStore } from '@busan/db'
 import { ExecutionError, type AccountOverride, type CallOverrides, type CallRequest, type CallResult } from '@busan/rpc'
 import { createTracer, gethErrorText, TraceLimitError, type TraceOptions, type Tracer } from '@busan/tracing'
-import { CallError, callError } from './call-errors.ts'
+import { CallError, OverrideError, callError } from './call-errors.ts'
 import { applyStateOverrides, overriddenBlock } from './call-overrides.ts'
 import { runTraced } from './tracing.ts'
 
@@ -81,7 +81,11 @@ export class CallExecutor {
     const session = await this.session(on, request, options.overrides?.state)
     const gas = this.gasLimit(request, on, options.gasCap)
     if (!options.withAccessList) {
-      const attempt = await session.run(gas, false)
+      const attempt = await session.run(gas, false).catch((error: unknown) => {
+        // geth's DoCall wraps what its state transition refuses: "err: <reason> (supplied gas N)".
+        if (error instanceof CallError && !(error instanceof OverrideError)) throw new CallError(`err: ${error.message} (supplied gas ${gas})`, error.code)
+        throw error
+      })
       return { returnData: attempt.returnData, gasUsed: attempt.gasUsed, error: attempt.error }
     }
     // Two passes as geth's access-list tracer: collect what is touched, then price it.
@@ -95,7 +99,8 @@ export class CallExecutor {
   async estimateGas(request: CallRequest, block: CallBlock, options: { gasCap: bigint; overrides?: CallOverrides }): Promise<bigint> {
     const on = overriddenBlock(block, this.context.common, options.overrides?.block)
     const session = await this.session(on, request, options.overrides?.state)
-    let hi = this.gasLimit(request, on, options.gasCap)
+    // geth's estimator takes a gas hint only from 21,000 up; a lower one means no hint.
+    let hi = this.gasLimit(request.gas !== undefined && request.gas < TX_GAS ? { ...request, gas: undefined } : request, on, options.gasCap)
     const feeCap = request.maxFeePerGas ?? request.gasPrice ?? 0n
     if (feeCap > 0n) {
       const balance = await session.inspect(async (state) => (await state.getAccount(new Address(session.sender)))?.balance ?? 0n)
@@ -113,7 +118,11 @@ export class CallExecutor {
         if (transfer !== undefined && transfer.error === undefined) return TX_GAS
       }
     }
-    const top = await session.run(hi, false)
+    const top = await session.run(hi, false).catch((error: unknown) => {
+      // geth treats a limit under the intrinsic gas as a failed attempt, not a refusal.
+      if (error instanceof CallError && error.message.startsWith('intrinsic gas too low')) throw new ExecutionError('halt', `gas required exceeds allowance (${hi})`)
+      throw error
+    })
     // geth: out of gas at the highest allowed limit means the cap is too low, not the call wrong.
     if (top.error?.kind === 'halt' && top.error.message === OUT_OF_GAS) throw new ExecutionError('halt', `gas required exceeds allowance (${hi})`)
     if (top.error !== undefined) throw failure(top)
@@ -192,7 +201,8 @@ export class CallExecutor {
         throw new CallError(`max fee per gas less than block base fee: address ${toChecksumAddress(bytesToHex(sender))}, maxFeePerGas: ${feeCap}, baseFee: ${baseFee}`)
       }
       const tx = this.transaction(request, gas, sender)
-      const options = { tx, block, skipNonce: true, skipBalance: !priced, skipBlockGasLimitValidation: true, skipHardForkValidation: true, reportAccessList }
+      // geth's calls skip the sender's code check (SkipTransactionChecks): a call may come from a contract.
+      const options = { tx, block, skipNonce: true, skipBalance: !priced, skipBlockGasLimitValidation: true, skipHardForkValidation: true, skipSenderCodeCheck: true, reportAccessList }
       let attempt: Attempt
       await stateManager.checkpoint()
       let restorePrecompiles = () => {}
@@ -215,7 +225,7 @@ export class CallExecutor {
           accessList: result.accessList?.map((item) => ({ address: hexToBytes(item.address as `0x${string}`), storageKeys: item.storageKeys.map((key) => hexToBytes(key as `0x${string}`)) })),
         }
       } catch (error) {
-        if (error instanceof TraceLimitError) throw error
+        if (error instanceof TraceLimitError || error instanceof CallError) throw error
         throw callError(error, sender)
       } finally {
         restorePrecompiles()
