@@ -41,12 +41,30 @@ describe('the city explorer in Chromium', { timeout: 180_000 }, () => {
   })
 
   it('home: the chain id, the latest blocks and transactions, the sealer', async () => {
+    const posts: string[] = []
+    const onRequest = (request: { method(): string; postData(): string | null }) => {
+      if (request.method() === 'POST') posts.push(request.postData() ?? '')
+    }
+    page.on('request', onRequest)
     await open('/', 'home')
+    page.off('request', onRequest)
+    // The reads the page asks for at once go as JSON-RPC batches, not one HTTP request each.
+    const batched = posts.filter((body) => body.startsWith('[')).map((body) => (JSON.parse(body) as unknown[]).length)
+    assert.ok(batched.some((calls) => calls >= 5), `batches of ${batched.join(', ')} calls in ${posts.length} requests`)
     assert.equal(await text('#chain-id'), '31337')
     const blocks = await page.locator('#latest-blocks tr').count()
     assert.equal(blocks, Math.min(10, Number(sent.overdraw.blockNumber) + 1))
     assert.ok((await page.locator('#latest-transactions a[href*="/tx/"]').count()) >= 5, 'the five transactions sent')
     assert.match((await text('ul.sealers')) ?? '', /0xf39fd6/i, 'dev account #0 seals')
+  })
+
+  it('hashed assets are cached for good, the page itself revalidated', async () => {
+    const html = await fetch(`${e.node.rpcUrl}/explorer/`)
+    assert.equal(html.headers.get('cache-control'), 'no-cache')
+    const script = /src="(\/explorer\/assets\/[^"]+\.js)"/.exec(await html.text())![1]
+    const asset = await fetch(`${e.node.rpcUrl}${script}`)
+    assert.equal(asset.status, 200)
+    assert.equal(asset.headers.get('cache-control'), 'public, max-age=31536000, immutable')
   })
 
   it('block: its number, transaction count and the transaction in it', async () => {

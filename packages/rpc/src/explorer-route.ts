@@ -14,7 +14,17 @@ export function serveExplorer(app: FastifyInstance, root: string): void {
         const [path, query] = request.url.split(/\?(.*)/s, 2)
         if (path.includes('//')) return reply.redirect(path.replace(/\/{2,}/g, '/') + (query === undefined ? '' : `?${query}`), 301)
       })
-      await scope.register(fastifyStatic, { root, prefix: '/', wildcard: true, index: 'index.html' })
+      await scope.register(fastifyStatic, {
+        root,
+        prefix: '/',
+        wildcard: true,
+        index: 'index.html',
+        // Vite names assets by their content hash: a browser keeps them and never asks again.
+        // index.html names the current ones, so it is checked on every visit.
+        setHeaders: (reply, path) => {
+          reply.header('cache-control', /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache')
+        },
+      })
       // Not-found handlers belong to a prefix: this one answers only under /explorer/.
       scope.setNotFoundHandler((request, reply) => (request.method === 'GET' ? reply.type('text/html').sendFile('index.html') : reply.code(404).send()))
     },
