@@ -11,7 +11,7 @@ import type { LogView } from './backend.ts'
 import { FILTER_NOT_FOUND, invalidParams, limitExceeded, serverError } from './errors.ts'
 import { inRange, logMatches } from './filters.ts'
 import { formatLog, hex, type JsonObject } from './format.ts'
-import type { FilterCriteria } from './params.ts'
+import type { FilterCriteria } from './param-objects.ts'
 
 /** geth's rpc.NewID: 16 random bytes as a quantity (no leading zeros). */
 export function newId(): string {

@@ -6,7 +6,7 @@ import { resolveBlockNumber } from './context.ts'
 import { requestTimedOut, withinDeadline } from './deadline.ts'
 import { invalidParams, limitExceeded, serverError } from './errors.ts'
 import { formatLog, type JsonObject } from './format.ts'
-import type { FilterCriteria } from './params.ts'
+import type { FilterCriteria } from './param-objects.ts'
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false

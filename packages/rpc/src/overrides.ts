@@ -5,7 +5,8 @@
 import { bytesToHex, toChecksumAddress } from '@ethereumjs/util'
 import type { AccountOverride, BlockOverrides } from './backend.ts'
 import { serverError } from './errors.ts'
-import { ParamError, address, asObject, bytes, hash, member, members, quantity, uint64, type Decoder } from './params.ts'
+import { ParamError, address, bytes, hash, quantity, uint64, type Decoder } from './params.ts'
+import { asObject, member, members } from './param-objects.ts'
 
 /** Storage as geth's map[common.Hash]common.Hash: 32-byte keys and values, the last of a key given twice winning. */
 function storageMap(value: unknown, field: string): [Uint8Array, Uint8Array][] {

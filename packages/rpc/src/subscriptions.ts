@@ -8,7 +8,7 @@ import { limitExceeded } from './errors.ts'
 import { newId } from './filter-manager.ts'
 import { logMatches } from './filters.ts'
 import { formatHeader, formatLog, formatTransactionView, hex } from './format.ts'
-import type { FilterCriteria } from './params.ts'
+import type { FilterCriteria } from './param-objects.ts'
 
 /** The part of a ws WebSocket the hub uses. */
 export interface SocketLike {

@@ -1,7 +1,8 @@
 // Parameter validation: every type's decoder and its geth-style -32602 message, through HTTP.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { blockTagOrHash, callRequest, filterCriteria, hexOrDecimal, ParamError } from '../src/params.ts'
+import { blockTagOrHash, hexOrDecimal, ParamError } from '../src/params.ts'
+import { callRequest, filterCriteria } from '../src/param-objects.ts'
 import { createHarness, type Harness } from './helpers.ts'
 
 const ADDR = '0x1111111111111111111111111111111111111111'

@@ -4,7 +4,8 @@ import { LATEST, method, resolveStateBlock, type HandlerContext, type MethodTabl
 import { executionAborted, withinDeadline } from '../../deadline.ts'
 import { ErrorCode, invalidParams, revertError, serverError } from '../../errors.ts'
 import { hex, quantity } from '../../format.ts'
-import { blockTagOrHash, callRequest, optional, required, type BlockSelector, type DecodedCallRequest } from '../../params.ts'
+import { blockTagOrHash, optional, required, type BlockSelector } from '../../params.ts'
+import { callRequest, type DecodedCallRequest } from '../../param-objects.ts'
 import { blockOverrides, stateOverrides } from '../../overrides.ts'
 
 /** What "uncapped" (rpcGasCap 0) passes to the backend, as geth's math.MaxUint64 / 2. */

@@ -4,7 +4,8 @@ import { method, type HandlerContext, type MethodTable } from '../../context.ts'
 import { limitExceeded } from '../../errors.ts'
 import { logsInRange, queryLogs } from '../../filters.ts'
 import { formatLog, type JsonObject } from '../../format.ts'
-import { filterCriteria, required, string } from '../../params.ts'
+import { required, string } from '../../params.ts'
+import { filterCriteria } from '../../param-objects.ts'
 
 export const filterMethods: MethodTable = {
   eth_getLogs: method([required('filter', filterCriteria)], (ctx, criteria) => queryLogs(ctx, criteria)),

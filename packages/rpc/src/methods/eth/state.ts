@@ -4,7 +4,8 @@ import { requestTimedOut, withinDeadline } from '../../deadline.ts'
 import { LATEST, method, resolveStateBlock, type MethodTable } from '../../context.ts'
 import { bytesQuantity, hex, quantity } from '../../format.ts'
 import { RpcError, invalidParams } from '../../errors.ts'
-import { address, arrayOf, blockTagOrHash, optional, required, storageKey, storageRequests } from '../../params.ts'
+import { address, arrayOf, blockTagOrHash, optional, required, storageKey } from '../../params.ts'
+import { storageRequests } from '../../param-objects.ts'
 
 /** geth answers eth_getProof with at most this many storage keys. */
 const MAX_PROOF_KEYS = 1024

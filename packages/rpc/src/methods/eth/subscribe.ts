@@ -1,7 +1,8 @@
 // eth_subscribe / eth_unsubscribe, WebSocket only.
 import { method, type MethodTable } from '../../context.ts'
 import { ErrorCode, invalidParams, RpcError, serverError } from '../../errors.ts'
-import { any, bool, filterCriteria, optional, ParamError, required, string } from '../../params.ts'
+import { any, bool, optional, ParamError, required, string } from '../../params.ts'
+import { filterCriteria } from '../../param-objects.ts'
 
 function decodeOption<T>(decode: () => T): T {
   try {
