@@ -114,6 +114,9 @@ describe('state overrides', () => {
     assert.equal(shortKey.error?.code, -32602)
     const beacon = await ours.reply('eth_call', [{ to: store }, 'latest', {}, { beaconRoot: slot(1) }])
     assert.deepEqual(beacon.error, { code: -32000, message: 'block override "beaconRoot" is not supported for this RPC method' })
+    // A halt in overridden code is named from that code (geth: the undefined opcode's byte).
+    const halt = await ours.reply('eth_call', [{ to: Y }, 'latest', { [Y]: { code: '0x600c0c' } }])
+    assert.deepEqual(halt.error, { code: -32000, message: 'invalid opcode: opcode 0xc not defined' })
     // The node still answers.
     assert.equal(await ours.call('eth_chainId'), '0x7a69')
   })

@@ -99,7 +99,8 @@ const PROGRESS_INTERVAL_MS = 5000
  */
 export async function importChain(chain: Chain, files: string[], logger: Logger, signal?: AbortSignal): Promise<ImportProgress> {
   const progress: ImportProgress = { imported: 0, skipped: 0, transactions: 0, gas: 0n }
-  const totalBytes = (await Promise.all(files.map((file) => stat(file)))).reduce((sum, info) => sum + info.size, 0)
+  const sizes = await Promise.all(files.map(async (file) => (await stat(file)).size))
+  const totalBytes = sizes.reduce((sum, size) => sum + size, 0)
   let bytesBefore = 0
   let bytesRead = 0
   const started = performance.now()
@@ -125,7 +126,7 @@ export async function importChain(chain: Chain, files: string[], logger: Logger,
       final ? 'imported chain' : 'importing chain',
     )
   }
-  for (const file of files) {
+  for (const [fileIndex, file] of files.entries()) {
     let position = 0
     let last: Block | undefined
     // One block imports while the next is decoded and its senders recovered (the chain
@@ -172,7 +173,7 @@ export async function importChain(chain: Chain, files: string[], logger: Logger,
       if (error instanceof ChainFileError) throw error
       throw new ChainFileError(`${file}: item ${position + 1}: ${(error as Error).message}`)
     }
-    bytesBefore += (await stat(file)).size
+    bytesBefore += sizes[fileIndex]
     bytesRead = 0
   }
   report(chain.head, true)

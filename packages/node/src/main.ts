@@ -195,8 +195,7 @@ async function dev(flags: Flags): Promise<NodeConfig> {
   const dataDir = resolve(flags.datadir ?? join(repoRoot, '.data/dev'))
   const genesis = await devChainGenesis(consensusFlag(flags.consensus), integerFlag(flags.period, 'period', { max: Math.floor(MAX_DURATION_MS / 1000) }) ?? 2, sealer.address)
   // Kept as `init` keeps it, so `busan export --datadir` (and `run`) find the chain's genesis.
-  await mkdir(dataDir, { recursive: true })
-  await writeFile(join(dataDir, 'genesis.json'), `${JSON.stringify(genesis, null, 2)}\n`)
+  await keepGenesis(dataDir, genesis)
   return {
     dataDir,
     genesis,
@@ -222,6 +221,12 @@ async function unlock(keystorePath: string, passwordPath: string | undefined): P
     fail(`cannot unlock ${keystorePath}: ${error.message.replace(/ \(argument=.*$/, '')}`),
   )
   return { address: hexToBytes(wallet.address as `0x${string}`), privateKey: hexToBytes(wallet.privateKey as `0x${string}`) }
+}
+
+/** Keeps the chain's genesis in DIR/genesis.json, where `run`, `import` and `export` look for it. */
+async function keepGenesis(dataDir: string, genesis: GenesisFile): Promise<void> {
+  await mkdir(dataDir, { recursive: true })
+  await writeFile(join(dataDir, 'genesis.json'), `${JSON.stringify(genesis, null, 2)}\n`)
 }
 
 /** Reads and checks a genesis file; a missing, unreadable or invalid one is a usage error naming the problem. */
@@ -269,7 +274,7 @@ async function init(flags: Flags): Promise<void> {
   await mkdir(dataDir, { recursive: true })
   // A genesis the engines refuse (e.g. a QBFT extraData that does not decode) is the operator's to fix.
   await initDataDir(dataDir, genesis).catch((error: Error) => fail(`cannot initialise ${dataDir}: invalid genesis: ${error.message}`))
-  await writeFile(join(dataDir, 'genesis.json'), `${JSON.stringify(genesis, null, 2)}\n`)
+  await keepGenesis(dataDir, genesis)
   process.stdout.write(`${JSON.stringify({ dataDir, chainId: genesis.config.chainId })}\n`)
 }
 
@@ -283,10 +288,7 @@ async function chainFileCommand(flags: Flags, creating: boolean): Promise<ChainF
   const exists = existsSync(join(dataDir, 'chaindata'))
   if (!exists && !creating) fail(`${dataDir} holds no chain (no chaindata/)`)
   const genesis = await runGenesis(flags, dataDir)
-  if (!existsSync(join(dataDir, 'genesis.json'))) {
-    await mkdir(dataDir, { recursive: true })
-    await writeFile(join(dataDir, 'genesis.json'), `${JSON.stringify(genesis, null, 2)}\n`)
-  }
+  if (!existsSync(join(dataDir, 'genesis.json'))) await keepGenesis(dataDir, genesis)
   return { dataDir, genesis, logLevel: flags['log-level'] as LogLevel }
 }
 

@@ -120,7 +120,7 @@ export interface CallRequest {
 /**
  * geth's StateOverride for one account (internal/ethapi/override): fields replace the
  * account's; `state` replaces its whole storage, `stateDiff` the slots named; a precompile
- * can be moved to another address (`movePrecompileTo`). Slots and values are 32 bytes.
+ * can be moved to another address (`movePrecompileToAddress`). Slots and values are 32 bytes.
  */
 export interface AccountOverride {
   address: Uint8Array
@@ -129,7 +129,7 @@ export interface AccountOverride {
   balance?: bigint
   state?: [Uint8Array, Uint8Array][]
   stateDiff?: [Uint8Array, Uint8Array][]
-  movePrecompileTo?: Uint8Array
+  movePrecompileToAddress?: Uint8Array
 }
 
 /** geth's BlockOverrides, as eth_call applies them to the block context it runs in. */

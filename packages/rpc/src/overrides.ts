@@ -6,7 +6,7 @@ import { bytesToHex, toChecksumAddress } from '@ethereumjs/util'
 import type { AccountOverride, BlockOverrides } from './backend.ts'
 import { serverError } from './errors.ts'
 import { ParamError, address, bytes, hash, quantity, uint64, type Decoder } from './params.ts'
-import { asObject, member, members } from './param-objects.ts'
+import { asObject, members } from './param-objects.ts'
 
 /** Storage as geth's map[common.Hash]common.Hash: 32-byte keys and values, the last of a key given twice winning. */
 function storageMap(value: unknown, field: string): [Uint8Array, Uint8Array][] {
@@ -30,16 +30,11 @@ export const stateOverrides: Decoder<AccountOverride[]> = {
     const S = 'OverrideAccount'
     const accounts = new Map<string, AccountOverride>()
     for (const [key, entry] of Object.entries(asObject(value, this.goType, field))) {
-      const account: AccountOverride = { address: address.decode(key, field) }
       const obj = asObject(entry, 'override.OverrideAccount', field)
-      const nonce = member(obj, 'nonce', uint64, S)
-      const code = member(obj, 'code', bytes, S)
-      const balance = member(obj, 'balance', quantity, S)
-      const moveTo = member(obj, 'movePrecompileToAddress', address, S)
-      if (nonce !== undefined) account.nonce = nonce
-      if (code !== undefined) account.code = code
-      if (balance !== undefined) account.balance = balance
-      if (moveTo !== undefined) account.movePrecompileTo = moveTo
+      const account: AccountOverride = {
+        address: address.decode(key, field),
+        ...members<Omit<AccountOverride, 'address' | 'state' | 'stateDiff'>>(obj, { nonce: uint64, code: bytes, balance: quantity, movePrecompileToAddress: address }, S),
+      }
       if (obj.state !== undefined && obj.state !== null) account.state = storageMap(obj.state, `${S}.state`)
       if (obj.stateDiff !== undefined && obj.stateDiff !== null) account.stateDiff = storageMap(obj.stateDiff, `${S}.stateDiff`)
       if (account.state !== undefined && account.stateDiff !== undefined) {

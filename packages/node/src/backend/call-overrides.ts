@@ -54,10 +54,10 @@ export async function applyStateOverrides(vm: VM, accounts: AccountOverride[]): 
       const key = bytesToUnprefixedHex(account.address)
       if (movedTo.has(key)) throw new OverrideError(`account ${checksummed(account.address)} has already been overridden by a precompile`)
       const precompile = original.get(key)
-      if (account.movePrecompileTo !== undefined) {
+      if (account.movePrecompileToAddress !== undefined) {
         if (precompile === undefined) throw new OverrideError(`account ${checksummed(account.address)} is not a precompile`)
-        const destination = bytesToUnprefixedHex(account.movePrecompileTo)
-        if (overridden.has(destination)) throw new OverrideError(`account ${checksummed(account.movePrecompileTo)} is already overridden`)
+        const destination = bytesToUnprefixedHex(account.movePrecompileToAddress)
+        if (overridden.has(destination)) throw new OverrideError(`account ${checksummed(account.movePrecompileToAddress)} is already overridden`)
         precompiles.set(destination, precompile)
         movedTo.add(destination)
       }

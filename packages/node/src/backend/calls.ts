@@ -193,8 +193,18 @@ export class CallExecutor {
     const block = new Block(header, [], [], [], { common, params: {} })
     const sender = request.from ?? new Uint8Array(20)
     const feeCap = request.maxFeePerGas ?? request.gasPrice ?? 0n
-    /** The state as the call sees it: overrides applied (within the caller's checkpoint). */
-    const prepare = async (): Promise<() => void> => (accounts.length > 0 ? applyStateOverrides(vm, accounts) : () => {})
+    /** Runs `work` on the state as the call sees it (overrides applied, in a checkpoint), then puts the state back. */
+    const overridden = async <T>(work: () => Promise<T>): Promise<T> => {
+      await stateManager.checkpoint()
+      let restorePrecompiles = () => {}
+      try {
+        if (accounts.length > 0) restorePrecompiles = await applyStateOverrides(vm, accounts)
+        return await work()
+      } finally {
+        restorePrecompiles()
+        await stateManager.revert()
+      }
+    }
     const run = async (gas: bigint, reportAccessList: boolean, tracer?: Tracer): Promise<Attempt> => {
       const baseFee = header.baseFeePerGas ?? 0n
       if (priced && feeCap < baseFee) {
@@ -204,52 +214,38 @@ export class CallExecutor {
       // geth's calls skip the sender's code check (SkipTransactionChecks): a call may come from a contract.
       const options = { tx, block, skipNonce: true, skipBalance: !priced, skipBlockGasLimitValidation: true, skipHardForkValidation: true, skipSenderCodeCheck: true, reportAccessList }
       let attempt: Attempt
-      await stateManager.checkpoint()
-      let restorePrecompiles = () => {}
       try {
-        restorePrecompiles = await prepare()
-        // geth's pre-check, with its message, on the overridden state. EthereumJS's skipBalance
-        // would mint what an unpriced call lacks, value included; geth never pays the value.
-        const want = gas * feeCap + (request.value ?? 0n)
-        if (want > 0n) {
-          const have = (await stateManager.getAccount(new Address(sender)))?.balance ?? 0n
-          if (have < want) throw new CallError(`insufficient funds for gas * price + value: address ${toChecksumAddress(bytesToHex(sender))} have ${have} want ${want}`)
-        }
-        const result = tracer === undefined ? await runTx(vm, options) : await runTraced(vm, tracer, { ...options, sender, coinbase: on.author })
-        const exception = result.execResult.exceptionError
-        attempt = {
-          gasUsed: result.totalGasSpent,
-          refund: result.gasRefund ?? 0n,
-          returnData: result.execResult.returnValue,
-          error: exception === undefined ? undefined : { kind: exception.error === 'revert' ? 'revert' : 'halt', message: exception.error },
-          accessList: result.accessList?.map((item) => ({ address: hexToBytes(item.address as `0x${string}`), storageKeys: item.storageKeys.map((key) => hexToBytes(key as `0x${string}`)) })),
-        }
+        attempt = await overridden<Attempt>(async () => {
+          // geth's pre-check, with its message, on the overridden state. EthereumJS's skipBalance
+          // would mint what an unpriced call lacks, value included; geth never pays the value.
+          const want = gas * feeCap + (request.value ?? 0n)
+          if (want > 0n) {
+            const have = (await stateManager.getAccount(new Address(sender)))?.balance ?? 0n
+            if (have < want) throw new CallError(`insufficient funds for gas * price + value: address ${toChecksumAddress(bytesToHex(sender))} have ${have} want ${want}`)
+          }
+          const result = tracer === undefined ? await runTx(vm, options) : await runTraced(vm, tracer, { ...options, sender, coinbase: on.author })
+          const exception = result.execResult.exceptionError
+          return {
+            gasUsed: result.totalGasSpent,
+            refund: result.gasRefund ?? 0n,
+            returnData: result.execResult.returnValue,
+            error: exception === undefined ? undefined : { kind: exception.error === 'revert' ? 'revert' : 'halt', message: exception.error },
+            accessList: result.accessList?.map((item) => ({ address: hexToBytes(item.address as `0x${string}`), storageKeys: item.storageKeys.map((key) => hexToBytes(key as `0x${string}`)) })),
+          }
+        })
       } catch (error) {
         if (error instanceof TraceLimitError || error instanceof CallError) throw error
         throw callError(error, sender)
-      } finally {
-        restorePrecompiles()
-        await stateManager.revert()
       }
       if (attempt.error !== undefined) {
         // geth's words (core/vm/errors.go); those naming the failing opcode need it found first.
-        const at = STEP_ERRORS.has(attempt.error.message) ? await failingStep(vm, options, prepare) : undefined
+        const at = STEP_ERRORS.has(attempt.error.message) ? await overridden(() => failingStep(vm, options)) : undefined
         attempt.error.message = gethErrorText(attempt.error.message, at)
       }
       return attempt
     }
     /** Reads the state as the call sees it (overrides applied), then puts it back. */
-    const inspect = async <T>(read: (state: typeof stateManager) => Promise<T>): Promise<T> => {
-      await stateManager.checkpoint()
-      let restore = () => {}
-      try {
-        restore = await prepare()
-        return await read(stateManager)
-      } finally {
-        restore()
-        await stateManager.revert()
-      }
-    }
+    const inspect = <T>(read: (state: typeof stateManager) => Promise<T>): Promise<T> => overridden(() => read(stateManager))
     return { vm, run, sender, inspect }
   }
 
@@ -311,27 +307,20 @@ const INVALID = 0xfe
 const STEP_ERRORS = new Set(['invalid opcode', 'stack underflow', 'stack overflow'])
 
 /**
- * Runs the call again (in a checkpoint, reverted) watching its top-level steps, and returns the
- * last: the one that failed. Only for the rare errors whose text needs it (STEP_ERRORS): a
- * step listener slows every opcode, so calls do not carry one.
+ * Runs the call again watching its top-level steps (the caller provides the state, reverted
+ * after), and returns the last: the one that failed. Only for the rare errors whose text needs
+ * it (STEP_ERRORS): a step listener slows every opcode, so calls do not carry one.
  */
-async function failingStep(vm: VM, options: Parameters<typeof runTx>[1], prepare: () => Promise<() => void>): Promise<{ opcode: number; stackLength: number } | undefined> {
+async function failingStep(vm: VM, options: Parameters<typeof runTx>[1]): Promise<{ opcode: number; stackLength: number } | undefined> {
   let last: { opcode: number; stackLength: number; pc: number } | undefined
   const onStep = (step: InterpreterStep) => {
     if (step.depth === 0) last = { opcode: step.opcode.code, stackLength: step.stack.length, pc: step.pc }
   }
-  await vm.stateManager.checkpoint()
-  const restore = await prepare().catch(async (error: unknown) => {
-    await vm.stateManager.revert()
-    throw error
-  })
   vm.evm.events!.on('step', onStep)
   try {
     await runTx(vm, options)
   } finally {
     vm.evm.events!.off('step', onStep)
-    restore()
-    await vm.stateManager.revert()
   }
   // EthereumJS reports every undefined opcode as INVALID (0xfe); geth names the byte itself.
   if (last?.opcode === INVALID) {
