@@ -1,7 +1,8 @@
 // The genesis file is geth's format (config + alloc), so operators can reuse what they know,
-// with Besu's `config.qbft` section for QBFT networks. Busan Chain runs every fork through
-// Prague from block 0; fork fields in `config` other than chainId, clique, qbft and
-// transitions are ignored.
+// with Besu's `config.qbft` section for QBFT networks. geth's fork fields (block numbers and
+// times, `blobSchedule`) set the fork schedule (common.ts); a Clique or QBFT genesis without
+// them runs every fork through Prague from block 0. A genesis with `ethash` or no consensus
+// section describes a chain the node imports and serves but does not produce blocks for.
 import { readFile } from 'node:fs/promises'
 import { parseQbftConfig, parseQbftTransitions, type QbftConfig, type QbftTransition } from './qbft-config.ts'
 
@@ -27,6 +28,10 @@ export interface GenesisFile {
     /** QBFT (Besu's section; any key case, `xemptyblockperiodseconds` accepted). */
     qbft?: Partial<QbftConfig> & Record<string, unknown>
     transitions?: { qbft?: QbftTransition[] }
+    /** A proof-of-work chain (import and serve only; seals are not checked, see docs/operators.md). */
+    ethash?: Record<string, unknown>
+    /** geth's fork blocks and times (`homesteadBlock`, ..., `shanghaiTime`, ...), `blobSchedule`, `terminalTotalDifficulty`. */
+    [forkField: string]: unknown
   }
   timestamp?: string
   /** QBFT genesis: the Istanbul digest (0x6374...6365) as Besu writes it; zero otherwise. */
@@ -38,6 +43,8 @@ export interface GenesisFile {
   gasLimit: string
   difficulty?: string
   baseFeePerGas?: string
+  excessBlobGas?: string
+  blobGasUsed?: string
   alloc: Record<string, GenesisAccount>
 }
 
@@ -57,7 +64,6 @@ export function validateGenesis(genesis: GenesisFile): void {
   if (!Number.isSafeInteger(genesis.config?.chainId) || genesis.config.chainId <= 0) problems.push('config.chainId must be a positive integer')
   const clique = genesis.config?.clique
   const qbft = genesis.config?.qbft
-  if (clique === undefined && qbft === undefined) problems.push('config.clique or config.qbft is required')
   if (clique !== undefined) {
     if (!Number.isInteger(clique.period) || clique.period < 0) problems.push('config.clique.period must be a non-negative integer')
     if (!Number.isInteger(clique.epoch) || clique.epoch <= 0) problems.push('config.clique.epoch must be a positive integer')
@@ -71,8 +77,18 @@ export function validateGenesis(genesis: GenesisFile): void {
     if (genesis.config.transitions?.qbft !== undefined) genesis.config.transitions.qbft = transitions
     if (!/^0x([0-9a-fA-F]{2})+$/.test(genesis.extraData ?? '')) problems.push('extraData must be hex bytes (QBFT: RLP [vanity, validators, vote, round, seals])')
   } else if (genesis.config?.transitions?.qbft !== undefined) problems.push('config.transitions.qbft needs config.qbft')
+  for (const [field, value] of Object.entries(genesis.config ?? {})) {
+    if (/(Block|Time)$/.test(field) && value !== null && (!Number.isSafeInteger(value) || (value as number) < 0)) problems.push(`config.${field} must be a non-negative integer`)
+  }
+  if (!/^0x([0-9a-fA-F]{2})*$/.test(genesis.extraData ?? '0x')) problems.push('extraData must be hex bytes')
+  if (genesis.gasLimit === undefined) problems.push('gasLimit is required')
   if (genesis.alloc === undefined || typeof genesis.alloc !== 'object') problems.push('alloc is required')
   if (problems.length > 0) throw new Error(`invalid genesis: ${problems.join('; ')}`)
+}
+
+/** Whether the genesis names a proof-of-authority engine (Clique or QBFT) that this node can seal with. */
+export function isProofOfAuthority(genesis: GenesisFile): boolean {
+  return genesis.config.clique !== undefined || genesis.config.qbft !== undefined
 }
 
 /** The QBFT settings of a validated genesis (defaults filled in), or undefined on a Clique-only chain. */

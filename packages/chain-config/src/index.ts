@@ -1,4 +1,4 @@
-export { createChainCommon, HARDFORK, INITIAL_BASE_FEE } from './common.ts'
+export { commonAt, createChainCommon, hasForkSchedule, HARDFORK, INITIAL_BASE_FEE } from './common.ts'
 export {
   keccak256,
   nativeCrypto,
@@ -8,7 +8,7 @@ export {
   recoveryId,
   signDigest,
 } from './crypto.ts'
-export { qbftConfigOf, readGenesisFile, validateGenesis } from './genesis.ts'
+export { isProofOfAuthority, qbftConfigOf, readGenesisFile, validateGenesis } from './genesis.ts'
 export { QBFT_DEFAULTS } from './qbft-config.ts'
 export type { QbftConfig, QbftTransition } from './qbft-config.ts'
 export type { CliqueConfig, GenesisAccount, GenesisFile } from './genesis.ts'

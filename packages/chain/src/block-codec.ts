@@ -19,9 +19,13 @@ export function headerHashRule(genesis: GenesisFile): HeaderHashRule {
   }
 }
 
-/** A block from its RLP, hashed by `rule`; throws on malformed input. */
+/**
+ * A block from its RLP, decoded under the fork in force at its own number and timestamp (a
+ * pre-London header has no base fee, a legacy-only block no typed transactions), hashed by
+ * `rule`; throws on malformed input.
+ */
 export function decodeBlock(rlp: Uint8Array, common: Common, rule: HeaderHashRule): Block {
-  const block = createBlockFromRLP(rlp, { common, params: {} })
+  const block = createBlockFromRLP(rlp, { common, params: {}, setHardfork: true })
   rule(block.header)
   return block
 }

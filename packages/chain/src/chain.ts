@@ -273,6 +273,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
         receiptTrie: built.outcome.receiptsRoot,
         logsBloom: built.outcome.logsBloom,
         gasUsed: built.outcome.gasUsed,
+        requestsHash: built.outcome.requestsHash,
       },
       { common: this.common, params: {} },
     )
@@ -321,7 +322,10 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
       const imported = { block, senders, receipts: outcome.receipts, calls: outcome.calls }
       const td = (this.store.totalDifficulty(parent.hash()) ?? 0n) + block.header.difficulty
       const headTd = this.store.totalDifficulty(this.current.hash()) ?? 0n
-      if (preferred({ totalDifficulty: td, hash }, { totalDifficulty: headTd, hash: this.current.hash() })) {
+      // A proof-of-stake block carries no difficulty: one that extends the head becomes the head,
+      // as geth's import does after the merge (there is no beacon client to choose otherwise).
+      const extendsHeadAfterMerge = block.header.difficulty === 0n && equalsBytes(parent.hash(), this.current.hash())
+      if (extendsHeadAfterMerge || preferred({ totalDifficulty: td, hash }, { totalDifficulty: headTd, hash: this.current.hash() })) {
         await this.commit(imported, parent, options.sealedHere === true)
         if (options.sealedHere === true) this.noteProduced(block, started)
         else this.metrics?.observeBlock(block, performance.now() - started)

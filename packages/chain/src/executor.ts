@@ -1,10 +1,25 @@
-import { Block, createBlockHeader, type BlockHeader, type HeaderData } from '@ethereumjs/block'
+import { Block, createBlockHeader, genRequestsRoot, type BlockHeader, type HeaderData } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import { MerklePatriciaTrie } from '@ethereumjs/mpt'
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import type { TypedTransaction } from '@ethereumjs/tx'
-import { ValueEncoding, equalsBytes, type DB } from '@ethereumjs/util'
-import { Bloom, createVM, encodeReceipt, runTx, type PostByzantiumTxReceipt, type VM } from '@ethereumjs/vm'
+import { ValueEncoding, equalsBytes, toType, TypeOutput, type DB } from '@ethereumjs/util'
+import {
+  accumulateParentBeaconBlockRoot,
+  accumulateParentBlockHash,
+  accumulateRequests,
+  assignBlockRewards,
+  assignWithdrawals,
+  Bloom,
+  createVM,
+  encodeReceipt,
+  runTx,
+  type PostByzantiumTxReceipt,
+  type PreByzantiumTxReceipt,
+  type RunTxResult,
+  type VM,
+} from '@ethereumjs/vm'
+import { sha256 } from '@noble/hashes/sha2.js'
 import type { TrieNodeStore } from '@busan/db'
 import { attachTracer } from '@busan/tracing'
 import { CallCollector, type TxCalls } from './address-index.ts'
@@ -21,6 +36,8 @@ export interface ExecutionOutcome {
   receipts: StoredReceipt[]
   /** Per transaction, the addresses its call frames touched and what it created (for the address index). */
   calls: TxCalls[]
+  /** EIP-7685 requests commitment (from Prague), undefined before. */
+  requestsHash?: Uint8Array
 }
 
 /** What block producers need from the pool: whether anything is waiting, and a cursor over it. */
@@ -120,6 +137,11 @@ export function createStateTrie(db: DB<string, Uint8Array>, common: Common, root
  * transaction with the running gas total, then receipts trie, bloom and state root once.
  * (The stock BlockBuilder rebuilds the block on every added transaction: quadratic.)
  *
+ * Each block runs under the fork in force at its number and timestamp, with the block-level
+ * steps of that fork in EthereumJS's order and with its functions (runBlock's): the EIP-4788
+ * and EIP-2935 system calls before the transactions; withdrawals (EIP-4895), proof-of-work
+ * miner and ommer rewards (an `ethash` chain before the merge) and EIP-7685 requests after them.
+ *
  * Transactions run against an execution header whose coinbase is the block's author, so
  * fees go to the Clique signer and COINBASE answers it, as in geth.
  */
@@ -144,7 +166,9 @@ export class BlockExecutor {
    * every call's code again, as unpatched EthereumJS does (the test that proves the cache
    * changes nothing runs blocks both ways).
    */
-  static async create(common: Common, trieStore: TrieNodeStore, headStateRoot: Uint8Array, options: { analysisCache?: boolean } = {}): Promise<BlockExecutor> {
+  static async create(chainCommon: Common, trieStore: TrieNodeStore, headStateRoot: Uint8Array, options: { analysisCache?: boolean } = {}): Promise<BlockExecutor> {
+    // A copy of its own: the executor moves it from fork to fork, and the EVM follows its events.
+    const common = chainCommon.copy()
     const stateManager = new MerkleStateManager({ trie: createStateTrie(trieStore, common, headStateRoot), common, caches: new Caches() })
     let executor: BlockExecutor | undefined
     const codeAnalysisCache = options.analysisCache === false ? undefined : createCodeAnalysisCache()
@@ -168,7 +192,7 @@ export class BlockExecutor {
   ): Promise<BuiltBlockBody> {
     const transactions: TypedTransaction[] = []
     const senders: Uint8Array[] = []
-    const outcome = await this.run(parent, headerData, author, ancestorHash, async (execute, gasLeft) => {
+    const outcome = await this.run(parent, headerData, author, ancestorHash, undefined, async (execute, gasLeft) => {
       while (gasLeft() >= TX_GAS) {
         const next = source.next()
         if (next === undefined) break
@@ -194,7 +218,7 @@ export class BlockExecutor {
 
   /** Executes an existing block strictly: any invalid transaction makes the block invalid. */
   async execute(block: Block, parent: BlockHeader, author: Uint8Array, ancestorHash: BlockHashLookup): Promise<{ senders: Uint8Array[]; outcome: ExecutionOutcome }> {
-    const outcome = await this.run(parent, block.header.toJSON(), author, ancestorHash, async (execute) => {
+    const outcome = await this.run(parent, block.header.toJSON(), author, ancestorHash, block, async (execute) => {
       for (const [index, tx] of block.transactions.entries()) {
         try {
           await execute(tx)
@@ -210,14 +234,17 @@ export class BlockExecutor {
    * Runs `body` in a block on `parent`'s state: `execute` runs one transaction (throwing,
    * with the state untouched, when it is invalid) and records its receipt; afterwards the
    * receipts root, bloom and state root are computed once. Any failure abandons the block.
+   * `block` is the block being executed (its withdrawals and ommers), undefined when building.
    */
   private async run(
     parent: BlockHeader,
     headerData: HeaderData,
     author: Uint8Array,
     ancestorHash: BlockHashLookup,
+    block: Block | undefined,
     body: (execute: (tx: TypedTransaction) => Promise<void>, gasLeft: () => bigint) => Promise<void>,
   ): Promise<ExecutionOutcome> {
+    this.common.setHardforkBy({ blockNumber: parent.number + 1n, timestamp: toType(headerData.timestamp ?? 0, TypeOutput.BigInt) })
     const executionBlock = this.executionBlock(headerData, author)
     this.ancestorHash = ancestorHash
     await this.begin(parent.stateRoot)
@@ -239,23 +266,49 @@ export class BlockExecutor {
       }
       calls.push(collector.take(tx.getSenderAddress().bytes))
       gasUsed += result.totalGasSpent
-      const stored: StoredReceipt = { status: (result.receipt as PostByzantiumTxReceipt).status, cumulativeGasUsed: gasUsed, logs: result.receipt.logs as StoredReceipt['logs'] }
+      const stored = storedReceipt(result, gasUsed)
       receipts.push(stored)
-      encodedReceipts.push(encodeReceipt({ status: stored.status, cumulativeBlockGasUsed: gasUsed, bitvector: result.receipt.bitvector, logs: stored.logs }, tx.type))
+      encodedReceipts.push(encodeReceipt({ status: stored.status, stateRoot: stored.root, cumulativeBlockGasUsed: gasUsed, bitvector: result.receipt.bitvector, logs: stored.logs }, tx.type))
       bloom.or(new Bloom(result.receipt.bitvector, this.common))
       if (receipts.length % YIELD_EVERY_TXS === 0) await yieldToEventLoop()
     }
     try {
+      await this.beforeTransactions(executionBlock.header)
       await body(execute, () => executionBlock.header.gasLimit - gasUsed)
+      const requestsHash = await this.afterTransactions(block, executionBlock.header, receipts)
       await this.stateManager.commit()
       const stateRoot = await this.stateManager.getStateRoot()
-      return { gasUsed, stateRoot, receiptsRoot: orderedTrieRoot(encodedReceipts), logsBloom: bloom.bitvector, receipts, calls }
+      return { gasUsed, stateRoot, receiptsRoot: orderedTrieRoot(encodedReceipts), logsBloom: bloom.bitvector, receipts, calls, requestsHash }
     } catch (error) {
       await this.abandon(parent.stateRoot)
       throw error
     } finally {
       detach()
     }
+  }
+
+  /** The system calls before a block's transactions: the parent beacon root (EIP-4788), the parent hash (EIP-2935). */
+  private async beforeTransactions(header: BlockHeader): Promise<void> {
+    if (this.common.isActivatedEIP(4788)) await accumulateParentBeaconBlockRoot(this.vm, header.parentBeaconBlockRoot!, header.timestamp)
+    if (this.common.isActivatedEIP(2935)) await accumulateParentBlockHash(this.vm, header.number, header.parentHash)
+  }
+
+  /**
+   * What follows a block's transactions: withdrawals (EIP-4895), proof-of-work rewards (a chain
+   * whose consensus at this fork is ethash, as EthereumJS's runBlock decides), and the EIP-7685
+   * requests (deposits from the logs, the EIP-7002 and EIP-7251 system calls), whose commitment
+   * it returns.
+   */
+  private async afterTransactions(block: Block | undefined, header: BlockHeader, receipts: StoredReceipt[]): Promise<Uint8Array | undefined> {
+    if (block !== undefined && this.common.isActivatedEIP(4895)) {
+      await assignWithdrawals(this.vm, block)
+      await this.vm.evm.journal.cleanup()
+    }
+    if (block !== undefined && this.common.consensusType() === 'pow' && this.common.consensusAlgorithm() === 'ethash') await assignBlockRewards(this.vm, block)
+    if (!this.common.isActivatedEIP(7685)) return undefined
+    const logs = receipts.map((receipt) => ({ receipt: { logs: receipt.logs } })) as unknown as RunTxResult[]
+    const requests = await accumulateRequests(this.vm, logs, header.gasLimit)
+    return genRequestsRoot(requests, this.common.customCrypto.sha256 ?? sha256)
   }
 
   /** Forgets the state of a block that will not be committed, back to `root`. */
@@ -266,7 +319,7 @@ export class BlockExecutor {
 
   private executionBlock(headerData: HeaderData, author: Uint8Array): Block {
     const header = createBlockHeader({ ...headerData, coinbase: author }, { common: this.common, params: {} })
-    return new Block(header, [], [], [], { common: this.common, params: {} })
+    return new Block(header, [], [], this.common.isActivatedEIP(4895) ? [] : undefined, { common: this.common, params: {} })
   }
 
   private async begin(parentRoot: Uint8Array): Promise<void> {
@@ -275,6 +328,14 @@ export class BlockExecutor {
     if (!equalsBytes(current, parentRoot)) await this.stateManager.setStateRoot(parentRoot, true)
     await this.stateManager.checkpoint()
   }
+}
+
+/** What the store keeps of a transaction's receipt: the post-state root before Byzantium (EIP-658), the status from it. */
+function storedReceipt(result: RunTxResult, cumulativeGasUsed: bigint): StoredReceipt {
+  const logs = result.receipt.logs as StoredReceipt['logs']
+  const root = (result.receipt as PreByzantiumTxReceipt).stateRoot
+  if (root !== undefined) return { status: 1, root, cumulativeGasUsed, logs }
+  return { status: (result.receipt as PostByzantiumTxReceipt).status, cumulativeGasUsed, logs }
 }
 
 /** The blockchain view the EVM needs for BLOCKHASH, over a canonical-hash lookup. */

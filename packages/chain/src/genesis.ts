@@ -2,15 +2,21 @@ import { Block, createBlockHeader } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import { Account, Address, bytesToHex, equalsBytes, hexToBytes, setLengthLeft } from '@ethereumjs/util'
-import type { GenesisFile } from '@busan/chain-config'
-import { INITIAL_BASE_FEE } from '@busan/chain-config'
+import { commonAt, INITIAL_BASE_FEE, type GenesisFile } from '@busan/chain-config'
 import { createStateTrie } from './executor.ts'
 import type { TrieNodeStore } from '@busan/db'
 
 const hex = (value: string) => hexToBytes(value as `0x${string}`)
 
-/** Writes the genesis allocation into the state trie (staged) and returns the genesis block. */
-export async function buildGenesisBlock(genesis: GenesisFile, common: Common, trieStore: TrieNodeStore): Promise<Block> {
+/**
+ * Writes the genesis allocation into the state trie (staged) and returns the genesis block,
+ * with the header fields of the forks active at block 0, as geth's `Genesis.ToBlock`: a base fee
+ * from London (the file's, else 1 gwei), the empty withdrawals root from Shanghai, blob gas and a
+ * zero beacon root from Cancun, the empty requests hash from Prague. So its hash is geth's.
+ */
+export async function buildGenesisBlock(genesis: GenesisFile, chainCommon: Common, trieStore: TrieNodeStore): Promise<Block> {
+  const timestamp = BigInt(genesis.timestamp ?? '0x0')
+  const common = commonAt(chainCommon, 0n, timestamp)
   const stateManager = new MerkleStateManager({ trie: createStateTrie(trieStore, common), common, caches: new Caches() })
   const addresses = Object.keys(genesis.alloc).sort()
   for (const addressHex of addresses) {
@@ -29,8 +35,10 @@ export async function buildGenesisBlock(genesis: GenesisFile, common: Common, tr
       gasLimit: BigInt(genesis.gasLimit),
       difficulty: BigInt(genesis.difficulty ?? '0x1'),
       extraData: hex(genesis.extraData),
-      timestamp: BigInt(genesis.timestamp ?? '0x0'),
-      baseFeePerGas: BigInt(genesis.baseFeePerGas ?? INITIAL_BASE_FEE),
+      timestamp,
+      baseFeePerGas: common.isActivatedEIP(1559) ? BigInt(genesis.baseFeePerGas ?? INITIAL_BASE_FEE) : undefined,
+      excessBlobGas: common.isActivatedEIP(4844) && genesis.excessBlobGas !== undefined ? BigInt(genesis.excessBlobGas) : undefined,
+      blobGasUsed: common.isActivatedEIP(4844) && genesis.blobGasUsed !== undefined ? BigInt(genesis.blobGasUsed) : undefined,
       mixHash: genesis.mixHash === undefined ? undefined : hex(genesis.mixHash),
       nonce: genesis.nonce === undefined ? undefined : setLengthLeft(hex(genesis.nonce), 8),
       coinbase: genesis.coinbase === undefined ? undefined : hex(genesis.coinbase),
@@ -38,7 +46,7 @@ export async function buildGenesisBlock(genesis: GenesisFile, common: Common, tr
     },
     { common, params: {} },
   )
-  return new Block(header, [], [], [], { common, params: {} })
+  return new Block(header, [], [], common.isActivatedEIP(4895) ? [] : undefined, { common, params: {} })
 }
 
 export function assertSameGenesis(stored: Uint8Array, built: Block): void {

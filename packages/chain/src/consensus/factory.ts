@@ -1,6 +1,8 @@
-// The consensus engine a genesis file asks for: Clique (config.clique), QBFT (config.qbft), or
+// The consensus engine a genesis file asks for: Clique (config.clique), QBFT (config.qbft),
 // Clique up to `qbft.startblock - 1` and QBFT from there (a network moving to finality without
-// a new genesis). The composition root gets an engine from here and nothing else decides.
+// a new genesis), or, for a genesis with neither (`ethash`, or none), the import-only engine of
+// a proof-of-work / proof-of-stake chain. The composition root gets an engine from here and
+// nothing else decides.
 import type { Block, BlockHeader } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import { qbftConfigOf, type GenesisFile } from '@busan/chain-config'
@@ -8,6 +10,7 @@ import type { KeyValueStore, TrieNodeStore, WriteBatch } from '@busan/db'
 import type { ExecutionOutcome } from '../executor.ts'
 import { validatorContractReader } from '../system-call.ts'
 import { CliqueEngine } from './clique/engine.ts'
+import { EthashImportEngine } from './ethash/engine.ts'
 import type { ConsensusEngine } from './interface.ts'
 import { QbftEngine } from './qbft/engine.ts'
 
@@ -33,7 +36,7 @@ export function createConsensus(genesis: GenesisFile, kv: KeyValueStore, trieSto
   if (clique !== undefined && qbft !== undefined) return { engine: new ScheduledEngine(clique, qbft), clique, qbft }
   if (qbft !== undefined) return { engine: qbft, qbft }
   if (clique !== undefined) return { engine: clique, clique }
-  throw new Error('invalid genesis: config.clique or config.qbft is required')
+  return { engine: new EthashImportEngine() }
 }
 
 /** Clique before QBFT's first block, QBFT from it: each header goes to the engine of its number. */

@@ -23,6 +23,9 @@ export function verifyExecutionOutcome(header: BlockHeader, outcome: ExecutionOu
   if (!equalsBytes(outcome.receiptsRoot, header.receiptTrie)) throw new BlockError('invalid receipts root', `have ${bytesToHex(outcome.receiptsRoot)} want ${bytesToHex(header.receiptTrie)}`)
   if (!equalsBytes(outcome.logsBloom, header.logsBloom)) throw new BlockError('invalid bloom', 'logs bloom mismatch')
   if (!equalsBytes(outcome.stateRoot, header.stateRoot)) throw new BlockError('invalid state root', `have ${bytesToHex(outcome.stateRoot)} want ${bytesToHex(header.stateRoot)}`)
+  if (outcome.requestsHash !== undefined && header.requestsHash !== undefined && !equalsBytes(outcome.requestsHash, header.requestsHash)) {
+    throw new BlockError('invalid requests hash', `have ${bytesToHex(outcome.requestsHash)} want ${bytesToHex(header.requestsHash)}`)
+  }
 }
 
 /** EIP-1559 gas limit bounds: within 1/1024 of the parent's, and at least 5,000. */
