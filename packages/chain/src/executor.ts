@@ -273,7 +273,7 @@ export class BlockExecutor {
       if (receipts.length % YIELD_EVERY_TXS === 0) await yieldToEventLoop()
     }
     try {
-      await this.beforeTransactions(executionBlock.header)
+      await applySystemCallsBeforeTransactions(this.vm, executionBlock.header)
       await body(execute, () => executionBlock.header.gasLimit - gasUsed)
       const requestsHash = await this.afterTransactions(block, executionBlock.header, receipts)
       await this.stateManager.commit()
@@ -285,12 +285,6 @@ export class BlockExecutor {
     } finally {
       detach()
     }
-  }
-
-  /** The system calls before a block's transactions: the parent beacon root (EIP-4788), the parent hash (EIP-2935). */
-  private async beforeTransactions(header: BlockHeader): Promise<void> {
-    if (this.common.isActivatedEIP(4788)) await accumulateParentBeaconBlockRoot(this.vm, header.parentBeaconBlockRoot!, header.timestamp)
-    if (this.common.isActivatedEIP(2935)) await accumulateParentBlockHash(this.vm, header.number, header.parentHash)
   }
 
   /**
@@ -328,6 +322,16 @@ export class BlockExecutor {
     if (!equalsBytes(current, parentRoot)) await this.stateManager.setStateRoot(parentRoot, true)
     await this.stateManager.checkpoint()
   }
+}
+
+/**
+ * The system calls before a block's transactions, in `vm` (whose Common is at the block's
+ * fork): the parent beacon root (EIP-4788, from Cancun), the parent hash (EIP-2935, from
+ * Prague). Each is a no-op while its contract has no code (a chain without the predeploys).
+ */
+export async function applySystemCallsBeforeTransactions(vm: VM, header: BlockHeader): Promise<void> {
+  if (vm.common.isActivatedEIP(4788)) await accumulateParentBeaconBlockRoot(vm, header.parentBeaconBlockRoot!, header.timestamp)
+  if (vm.common.isActivatedEIP(2935)) await accumulateParentBlockHash(vm, header.number, header.parentHash)
 }
 
 /** What the store keeps of a transaction's receipt: the post-state root before Byzantium (EIP-658), the status from it. */

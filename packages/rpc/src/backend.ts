@@ -45,7 +45,12 @@ export interface ReceiptView {
   gasUsed: bigint
   effectiveGasPrice: bigint
   status: 0 | 1
-  /** EIP-2718 type (0 legacy, 1 access list, 2 EIP-1559, 4 EIP-7702). */
+  /** Before Byzantium: the post-transaction state root, given instead of a status (EIP-658). */
+  root?: Uint8Array
+  /** Blob transactions (EIP-4844): blob gas used and the block's blob base fee, in wei. */
+  blobGasUsed?: bigint
+  blobGasPrice?: bigint
+  /** EIP-2718 type (0 legacy, 1 access list, 2 EIP-1559, 3 blob, 4 EIP-7702). */
   type: number
   logsBloom: Uint8Array
   logs: LogView[]

@@ -98,7 +98,8 @@ interface AnyTx {
   chainId?: bigint
   accessList?: [Uint8Array, Uint8Array[]][]
   authorizationList?: Uint8Array[][]
-  blobVersionedHashes?: Uint8Array[]
+  /** EthereumJS keeps them as 0x strings. */
+  blobVersionedHashes?: string[]
 }
 
 /** Where a transaction sits: a TransactionView without the transaction itself. */
@@ -153,7 +154,7 @@ export function formatTransaction(transaction: TypedTransaction, at: TxPlacement
     out.accessList = (tx.accessList ?? []).map(([addr, keys]) => ({ address: hex(addr), storageKeys: keys.map(hex) }))
     out.chainId = quantity(tx.chainId ?? 0n)
   }
-  if (tx.blobVersionedHashes !== undefined) out.blobVersionedHashes = tx.blobVersionedHashes.map(hex)
+  if (tx.blobVersionedHashes !== undefined) out.blobVersionedHashes = tx.blobVersionedHashes.map((hash) => hash.toLowerCase())
   if (tx.authorizationList !== undefined) {
     out.authorizationList = tx.authorizationList.map(([chainId, addr, nonce, yParity, r, s]) => ({
       chainId: bytesQuantity(chainId),
@@ -196,8 +197,9 @@ export function formatLog(log: LogView, removed = log.removed): JsonObject {
   }
 }
 
+/** geth's receipt fields: `root` instead of `status` before Byzantium, blob gas for blob transactions. */
 export function formatReceipt(r: ReceiptView): JsonObject {
-  return {
+  const out: JsonObject = {
     blockHash: hex(r.blockHash),
     blockNumber: quantity(r.blockNumber),
     transactionHash: hex(r.transactionHash),
@@ -211,6 +213,10 @@ export function formatReceipt(r: ReceiptView): JsonObject {
     logsBloom: hex(r.logsBloom),
     type: quantity(r.type),
     effectiveGasPrice: quantity(r.effectiveGasPrice),
-    status: quantity(r.status),
   }
+  if (r.root !== undefined) out.root = hex(r.root)
+  else out.status = quantity(r.status)
+  if (r.blobGasUsed !== undefined) out.blobGasUsed = quantity(r.blobGasUsed)
+  if (r.blobGasPrice !== undefined) out.blobGasPrice = quantity(r.blobGasPrice)
+  return out
 }

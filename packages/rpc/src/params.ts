@@ -3,6 +3,7 @@
 // e.g. "invalid argument 0: hex string has length 2, want 40 for common.Address". The
 // `goType` names are geth's Go types: tooling and people already know those messages.
 import type { CallRequest } from './backend.ts'
+import { invalidParams } from './errors.ts'
 
 /** A decoding failure; the dispatcher prefixes "invalid argument N: ". */
 export class ParamError extends Error {
@@ -212,7 +213,10 @@ export function arrayOf<T>(item: Decoder<T>, maxItems?: number): Decoder<T[]> {
 /** Any JSON value, passed through (for parameters a handler inspects itself). */
 export const any: Decoder<unknown> = { goType: 'interface {}', decode: (value) => value }
 
-/** A storage slot as geth's decodeHash takes it: hex, 0x optional, at most 32 bytes. */
+/**
+ * A storage slot as geth's decodeHash takes it: hex, 0x optional, at most 32 bytes. geth decodes
+ * it in the handler, so its errors are -32602 with the raw input quoted and no "invalid argument N".
+ */
 export interface StorageKey {
   key: Uint8Array // left-padded to 32 bytes
   inputLength: number
@@ -223,8 +227,8 @@ export const storageKey: Decoder<StorageKey> = {
     if (typeof value !== 'string') throw typeError(jsonKind(value), 'string', field)
     let digits = has0x(value) ? value.slice(2) : value
     if (digits.length % 2 === 1) digits = `0${digits}`
-    if (!HEX_RE.test(digits)) throw new ParamError('unable to decode storage key: hex string invalid')
-    if (digits.length > 64) throw new ParamError('unable to decode storage key: hex string too long, want at most 32 bytes')
+    if (!HEX_RE.test(digits)) throw invalidParams(`invalid hex in storage key: ${JSON.stringify(value)}`)
+    if (digits.length > 64) throw invalidParams(`storage key too long (want at most 32 bytes): ${JSON.stringify(value)}`)
     return { key: hexBytes(digits.padStart(64, '0')), inputLength: digits.length / 2 }
   },
 }

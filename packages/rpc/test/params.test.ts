@@ -129,8 +129,8 @@ describe('parameter validation', () => {
   })
 
   it('storage key', async () => {
-    assert.equal(await invalid('eth_getStorageAt', [ADDR, `0x${'1'.repeat(66)}`, 'latest']), 'invalid argument 1: unable to decode storage key: hex string too long, want at most 32 bytes')
-    assert.equal(await invalid('eth_getStorageAt', [ADDR, '0xzz', 'latest']), 'invalid argument 1: unable to decode storage key: hex string invalid')
+    assert.equal(await invalid('eth_getStorageAt', [ADDR, `0x${'1'.repeat(66)}`, 'latest']), `storage key too long (want at most 32 bytes): "0x${'1'.repeat(66)}"`)
+    assert.equal(await invalid('eth_getStorageAt', [ADDR, '0xzz', 'latest']), 'invalid hex in storage key: "0xzz"')
     // Short keys, with or without 0x, are accepted as geth accepts them.
     assert.equal((await h.call('eth_getStorageAt', [ADDR, '0x0', 'latest'])).result, `0x${'01'.repeat(32)}`)
     assert.equal((await h.call('eth_getStorageAt', [ADDR, '1'])).result, `0x${'01'.repeat(32)}`)

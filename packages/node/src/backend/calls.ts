@@ -9,6 +9,7 @@ import { Address, bigIntToUnpaddedBytes, bytesToHex, hexToBytes, toChecksumAddre
 import type { InterpreterStep } from '@ethereumjs/evm'
 import { createVM, runTx, type VM } from '@ethereumjs/vm'
 import { createCodeAnalysisCache, createStateTrie, evmBlockchain } from '@busan/chain'
+import { commonAt } from '@busan/chain-config'
 import { EphemeralTrieStore } from '@busan/db'
 import { ExecutionError, type AccountOverride, type CallOverrides, type CallRequest, type CallResult } from '@busan/rpc'
 import { createTracer, gethErrorText, TraceLimitError, type TraceOptions, type Tracer } from '@busan/tracing'
@@ -66,18 +67,23 @@ export class CallExecutor {
    * Calls never change them: each run is checkpointed and reverted, and a worker thread runs
    * one job at a time.
    */
-  private async warmState(stateRoot: Uint8Array): Promise<WarmState> {
-    const root = bytesToHex(stateRoot)
+  private async warmState(stateRoot: Uint8Array, common: Common): Promise<WarmState> {
+    const root = `${bytesToHex(stateRoot)}@${common.hardfork()}`
     if (this.warm?.stateRoot === root) return this.warm
-    const { common, trieStore } = this.context
+    const { trieStore } = this.context
     const stateManager = new MerkleStateManager({ trie: createStateTrie(new EphemeralTrieStore(trieStore), common, stateRoot), common, caches: new Caches() })
     const vm = await createVM({ common, stateManager, blockchain: evmBlockchain(this.context.blockHash), params: {}, evmOpts: { params: {}, codeAnalysisCache: this.codeAnalysisCache } })
     this.warm = { stateRoot: root, stateManager, vm }
     return this.warm
   }
 
+  /** The chain's Common at the fork of `header` (a call runs under the rules of the block it reads, as geth's). */
+  private forkOf(header: BlockHeader): Common {
+    return commonAt(this.context.common, header.number, header.timestamp)
+  }
+
   async call(request: CallRequest, block: CallBlock, options: { gasCap: bigint; withAccessList?: boolean; overrides?: CallOverrides }): Promise<CallResult> {
-    const on = overriddenBlock(block, this.context.common, options.overrides?.block)
+    const on = overriddenBlock(block, this.forkOf(block.header), options.overrides?.block)
     const session = await this.session(on, request, options.overrides?.state)
     const gas = this.gasLimit(request, on, options.gasCap)
     if (!options.withAccessList) {
@@ -97,7 +103,7 @@ export class CallExecutor {
   }
 
   async estimateGas(request: CallRequest, block: CallBlock, options: { gasCap: bigint; overrides?: CallOverrides }): Promise<bigint> {
-    const on = overriddenBlock(block, this.context.common, options.overrides?.block)
+    const on = overriddenBlock(block, this.forkOf(block.header), options.overrides?.block)
     const session = await this.session(on, request, options.overrides?.state)
     // geth's estimator takes a gas hint only from 21,000 up; a lower one means no hint.
     let hi = this.gasLimit(request.gas !== undefined && request.gas < TX_GAS ? { ...request, gas: undefined } : request, on, options.gasCap)
@@ -150,7 +156,7 @@ export class CallExecutor {
    * CallError for what geth refuses before running (fees, funds, malformed call).
    */
   async trace(request: CallRequest, block: CallBlock, options: { gasCap: bigint; trace: TraceOptions; overrides?: CallOverrides }): Promise<string> {
-    const on = overriddenBlock(block, this.context.common, options.overrides?.block)
+    const on = overriddenBlock(block, this.forkOf(block.header), options.overrides?.block)
     const session = await this.session(on, request, options.overrides?.state)
     const isPrecompile = (address: Uint8Array) => session.vm.evm.getPrecompile?.(new Address(address)) !== undefined
     const tracer = createTracer(options.trace, { firstLogIndex: 0, isPrecompile })
@@ -164,9 +170,20 @@ export class CallExecutor {
     return tracer.result()
   }
 
+  /**
+   * The call's gas: the request's, else the RPC gas cap (else the block's limit), never above
+   * the cap, and without a request's own gas never above the fork's transaction gas cap
+   * (EIP-7825, from Osaka), as geth's defaults.
+   */
   private gasLimit(request: CallRequest, on: CallBlock, gasCap: bigint): bigint {
-    const requested = request.gas ?? (gasCap > 0n ? gasCap : on.header.gasLimit)
-    return gasCap > 0n && requested > gasCap ? gasCap : requested
+    let limit = request.gas ?? (gasCap > 0n ? gasCap : on.header.gasLimit)
+    if (gasCap > 0n && limit > gasCap) limit = gasCap
+    const common = this.forkOf(on.header)
+    if (request.gas === undefined && common.isActivatedEIP(7825)) {
+      const txCap = common.param('maxTransactionGasLimit')
+      if (limit > txCap) limit = txCap
+    }
+    return limit
   }
 
   private filterAccessList(list: { address: Uint8Array; storageKeys: Uint8Array[] }[], request: CallRequest, sender: Uint8Array) {
@@ -182,15 +199,15 @@ export class CallExecutor {
 
   /** A call's runner on `on`'s state; `accounts` are overridden inside each run's checkpoint. */
   private async session(on: CallBlock, request: CallRequest, accounts: AccountOverride[] = []) {
-    const { common } = this.context
-    const { stateManager, vm } = await this.warmState(on.header.stateRoot)
+    const common = this.forkOf(on.header)
+    const { stateManager, vm } = await this.warmState(on.header.stateRoot, common)
     const priced = (request.gasPrice ?? request.maxFeePerGas ?? 0n) > 0n
     // geth's NoBaseFee: an unpriced call runs with base fee 0 so it cannot fail on fees.
     const header = createBlockHeader(
-      { ...on.header.toJSON(), coinbase: on.author, baseFeePerGas: priced ? on.header.baseFeePerGas : 0n },
+      { ...on.header.toJSON(), coinbase: on.author, baseFeePerGas: priced || !common.isActivatedEIP(1559) ? on.header.baseFeePerGas : 0n },
       { common, params: {} },
     )
-    const block = new Block(header, [], [], [], { common, params: {} })
+    const block = new Block(header, [], [], common.isActivatedEIP(4895) ? [] : undefined, { common, params: {} })
     const sender = request.from ?? new Uint8Array(20)
     const feeCap = request.maxFeePerGas ?? request.gasPrice ?? 0n
     /** Runs `work` on the state as the call sees it (overrides applied, in a checkpoint), then puts the state back. */
@@ -210,7 +227,7 @@ export class CallExecutor {
       if (priced && feeCap < baseFee) {
         throw new CallError(`max fee per gas less than block base fee: address ${toChecksumAddress(bytesToHex(sender))}, maxFeePerGas: ${feeCap}, baseFee: ${baseFee}`)
       }
-      const tx = this.transaction(request, gas, sender)
+      const tx = this.transaction(request, gas, sender, common)
       // geth's calls skip the sender's code check (SkipTransactionChecks): a call may come from a contract.
       const options = { tx, block, skipNonce: true, skipBalance: !priced, skipBlockGasLimitValidation: true, skipHardForkValidation: true, skipSenderCodeCheck: true, reportAccessList }
       let attempt: Attempt
@@ -250,16 +267,16 @@ export class CallExecutor {
   }
 
   /** The unsigned transaction a call runs as; throws CallError with geth's message when EthereumJS refuses it. */
-  private transaction(request: CallRequest, gas: bigint, sender: Uint8Array): TypedTransaction {
+  private transaction(request: CallRequest, gas: bigint, sender: Uint8Array, common: Common): TypedTransaction {
     try {
-      return this.unsignedTransaction(request, gas, sender)
+      return this.unsignedTransaction(request, gas, sender, common)
     } catch (error) {
       throw callError(error, sender)
     }
   }
 
-  private unsignedTransaction(request: CallRequest, gas: bigint, sender: Uint8Array): TypedTransaction {
-    const { common } = this.context
+  /** A set-code transaction with an authorization list, else EIP-1559 (from London), else EIP-2930 or legacy. */
+  private unsignedTransaction(request: CallRequest, gas: bigint, sender: Uint8Array, common: Common): TypedTransaction {
     const base = {
       to: request.to,
       value: request.value ?? 0n,
@@ -290,7 +307,9 @@ export class CallExecutor {
             },
             { common, params: {}, freeze: false },
           )
-        : createTx({ ...base, type: 2, maxFeePerGas, maxPriorityFeePerGas }, { common, params: {}, freeze: false })
+        : common.isActivatedEIP(1559)
+          ? createTx({ ...base, type: 2, maxFeePerGas, maxPriorityFeePerGas }, { common, params: {}, freeze: false })
+          : createTx({ ...base, type: base.accessList !== undefined && common.isActivatedEIP(2930) ? 1 : 0, gasPrice: request.gasPrice ?? 0n }, { common, params: {}, freeze: false })
     // Calls are unsigned: the VM asks the transaction for its sender, so we answer.
     const from = new Address(sender)
     Object.assign(tx, { getSenderAddress: () => from, isSigned: () => true })

@@ -83,6 +83,7 @@ function receiptView(view: StoredBlock, stored: StoredReceipt[], index: number, 
     bloom.add(log.address)
     for (const topic of log.topics) bloom.add(topic)
   }
+  const blobs = (tx as { blobVersionedHashes?: unknown[] }).blobVersionedHashes
   return {
     transactionHash: tx.hash(),
     transactionIndex: index,
@@ -95,6 +96,8 @@ function receiptView(view: StoredBlock, stored: StoredReceipt[], index: number, 
     gasUsed: receipt.cumulativeGasUsed - (index === 0 ? 0n : stored[index - 1].cumulativeGasUsed),
     effectiveGasPrice: effectiveGasPrice(tx, block.header.baseFeePerGas ?? 0n),
     status: receipt.status,
+    ...(receipt.root === undefined ? {} : { root: receipt.root }),
+    ...(blobs === undefined ? {} : { blobGasUsed: BigInt(blobs.length) * block.header.common.param('blobGasPerBlob'), blobGasPrice: block.header.getBlobGasPrice() }),
     type: tx.type,
     logsBloom: bloom.bitvector,
     logs,

@@ -7,7 +7,8 @@ import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { Address, bytesToHex, createContractAddress, eoaCode7702RecoverAuthority, setLengthLeft, type DB, type EOACode7702AuthorizationListBytesItem } from '@ethereumjs/util'
 import { createVM, runTx, type RunTxOpts, type VM } from '@ethereumjs/vm'
-import { createStateTrie, evmBlockchain } from '@busan/chain'
+import { applySystemCallsBeforeTransactions, createStateTrie, evmBlockchain } from '@busan/chain'
+import { commonAt } from '@busan/chain-config'
 import { EphemeralTrieStore } from '@busan/db'
 import { attachTracer, createTracer, TraceLimitError, type StateReader, type TraceContext, type TraceOptions, type Tracer } from '@busan/tracing'
 import { CallError, callError } from './call-errors.ts'
@@ -67,16 +68,19 @@ export async function runTraced(vm: VM, tracer: Tracer, options: RunTxOpts & { t
  * fails the whole replay (the block is not valid on this state).
  */
 export async function replayBlock<T extends Tracer>(
-  common: Common,
+  chainCommon: Common,
   trieStore: DB<string, Uint8Array>,
   target: BlockToTrace,
   tracerFor: (index: number, context: TraceContext) => T | undefined,
   last = target.block.transactions.length - 1,
 ) {
+  const common = commonAt(chainCommon, target.block.header.number, target.block.header.timestamp)
   const stateManager = new MerkleStateManager({ trie: createStateTrie(new EphemeralTrieStore(trieStore), common, target.parentStateRoot), common, caches: new Caches() })
   const vm = await createVM({ common, stateManager, blockchain: evmBlockchain(target.blockHash), params: {}, evmOpts: { params: {} } })
   const header = executionHeader(target.block.header, target.author, common)
-  const block = new Block(header, [], [], [], { common, params: {} })
+  const block = new Block(header, [], [], common.isActivatedEIP(4895) ? [] : undefined, { common, params: {} })
+  // The block's own system calls come first, as in its execution (their state is the transactions').
+  await applySystemCallsBeforeTransactions(vm, header)
   const isPrecompile = (address: Uint8Array) => vm.evm.getPrecompile?.(new Address(address)) !== undefined
   const traced: { index: number; txHash: string; tracer: T }[] = []
   let blockGasUsed = 0n

@@ -31,7 +31,7 @@ async function execute(job: Job): Promise<JobResults[JobKind]> {
     case 'call':
     case 'estimateGas':
     case 'traceCall': {
-      const on = { header: createBlockHeaderFromRLP(job.header, { common, params: {} }), author: job.author }
+      const on = { header: createBlockHeaderFromRLP(job.header, { common, params: {}, setHardfork: true }), author: job.author }
       if (job.kind === 'estimateGas') return calls.estimateGas(job.request, on, { gasCap: job.gasCap, overrides: job.overrides })
       if (job.kind === 'traceCall') return calls.trace(job.request, on, { gasCap: job.gasCap, trace: job.trace, overrides: job.overrides })
       return calls.call(job.request, on, { gasCap: job.gasCap, withAccessList: job.withAccessList, overrides: job.overrides })

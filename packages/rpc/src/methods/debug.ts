@@ -129,12 +129,13 @@ export const debugMethods: MethodTable = {
     const view = await rawTarget(ctx, selector)
     if (view === undefined) return null
     const receipts = await withinDeadline(ctx, () => serverError('request timed out'), (signal) => ctx.backend.chain.receipts(view, signal))
-    // EIP-2718 receipt encoding: the type byte, then RLP [status, cumulativeGasUsed, bloom, logs].
+    // EIP-2718 receipt encoding: the type byte, then RLP [status or pre-Byzantium root, cumulativeGasUsed, bloom, logs].
     return receipts.map((receipt) =>
       hex(
         encodeReceipt(
           {
             status: receipt.status,
+            stateRoot: receipt.root,
             cumulativeBlockGasUsed: receipt.cumulativeGasUsed,
             bitvector: receipt.logsBloom,
             logs: receipt.logs.map((log) => [log.address, log.topics, log.data]),
