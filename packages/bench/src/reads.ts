@@ -94,7 +94,7 @@ export async function measureReads(options: { seconds: number; rounds: number })
   const figures: ReadFigures[] = []
   for (let round = 0; round < options.rounds; round++) {
     for (const node of ['busan', 'anvil'] as const) {
-      const started = node === 'busan' ? await startBusan(0) : await startAnvilProcess(['--hardfork', 'prague'])
+      const started = node === 'busan' ? await startBusan(0) : await startAnvilProcess(['--hardfork', 'osaka'])
       const url = 'rpcUrl' in started ? started.rpcUrl : started.url
       try {
         const deployer: Sender = { key: Buffer.from(devAccounts()[1].privateKey.slice(2), 'hex'), address: devAccounts()[1].address, nonce: 0n }

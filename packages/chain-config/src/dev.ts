@@ -11,6 +11,37 @@ export const DEV_ACCOUNT_COUNT = 10
 export const DEV_ACCOUNT_BALANCE = 10_000n * 10n ** 18n
 export const DEV_GAS_LIMIT = 60_000_000n
 
+/**
+ * The fork schedule of the city's chains (the dev chain, the devnet): every fork through Osaka
+ * from genesis, in geth's genesis fields, with mainnet's blob parameters (EIP-7840's
+ * `blobSchedule`). Osaka brings EIP-7951's secp256r1 precompile (B-Pass passkeys verified on
+ * chain) and EIP-7825's per-transaction gas cap. Never Paris: a proof-of-authority chain has no merge.
+ */
+export const CITY_FORK_SCHEDULE = {
+  homesteadBlock: 0,
+  eip150Block: 0,
+  eip155Block: 0,
+  eip158Block: 0,
+  byzantiumBlock: 0,
+  constantinopleBlock: 0,
+  petersburgBlock: 0,
+  istanbulBlock: 0,
+  muirGlacierBlock: 0,
+  berlinBlock: 0,
+  londonBlock: 0,
+  arrowGlacierBlock: 0,
+  grayGlacierBlock: 0,
+  shanghaiTime: 0,
+  cancunTime: 0,
+  pragueTime: 0,
+  osakaTime: 0,
+  blobSchedule: {
+    cancun: { target: 3, max: 6, baseFeeUpdateFraction: 3338477 },
+    prague: { target: 6, max: 9, baseFeeUpdateFraction: 5007716 },
+    osaka: { target: 6, max: 9, baseFeeUpdateFraction: 5007716 },
+  },
+}
+
 export interface DevAccount {
   address: string
   privateKey: string
@@ -59,7 +90,7 @@ export function devGenesis(options: DevGenesisOptions = {}): GenesisFile {
   const accounts = options.accounts ?? devAccounts()
   const alloc: GenesisFile['alloc'] = {}
   for (const account of accounts) alloc[account.address.toLowerCase()] = { balance: `0x${DEV_ACCOUNT_BALANCE.toString(16)}` }
-  const base: GenesisFile = { config: { chainId: DEV_CHAIN_ID }, timestamp: '0x0', extraData: '0x', gasLimit: `0x${DEV_GAS_LIMIT.toString(16)}`, difficulty: '0x1', alloc }
+  const base: GenesisFile = { config: { chainId: DEV_CHAIN_ID, ...CITY_FORK_SCHEDULE }, timestamp: '0x0', extraData: '0x', gasLimit: `0x${DEV_GAS_LIMIT.toString(16)}`, difficulty: '0x1', alloc }
   return withConsensus(base, { consensus: options.consensus ?? 'clique', period: options.period ?? 2, validators: options.validators ?? [accounts[0].address] })
 }
 

@@ -13,6 +13,7 @@ export { QBFT_DEFAULTS } from './qbft-config.ts'
 export type { QbftConfig, QbftTransition } from './qbft-config.ts'
 export type { CliqueConfig, GenesisAccount, GenesisFile } from './genesis.ts'
 export {
+  CITY_FORK_SCHEDULE,
   cliqueGenesisExtraData,
   DEV_ACCOUNT_BALANCE,
   DEV_CHAIN_ID,

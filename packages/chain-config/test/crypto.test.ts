@@ -22,10 +22,11 @@ test('native signatures verify with the reference curve and recover the signer',
   assert.equal(bytesToHex(publicKeyToAddress(recoverPublicKey(digest, recovery, r, s))), account.address.toLowerCase())
 })
 
-test('the chain Common runs Prague without the merge and seals with native crypto', () => {
+test('the dev chain\'s Common runs Osaka without the merge and seals with native crypto', () => {
   const common = createChainCommon(devGenesis())
-  assert.equal(common.hardfork(), 'prague')
+  assert.equal(common.hardfork(), 'osaka')
   assert.equal(common.isActivatedEIP(7702), true)
+  assert.equal(common.isActivatedEIP(7951), true, 'secp256r1 precompile')
   assert.equal(common.isActivatedEIP(4399), false, 'DIFFICULTY stays DIFFICULTY on a Clique chain')
   assert.equal(common.chainId(), 31337n)
   assert.equal(common.customCrypto.keccak256, keccak256)

@@ -16,6 +16,8 @@ export const TxPoolErrorReason = {
   NonceMax: 'nonce-max',
   InvalidSender: 'invalid-sender',
   GasLimit: 'gas-limit',
+  /** Above the fork's per-transaction gas cap (EIP-7825, from Osaka). */
+  GasLimitTooHigh: 'gas-limit-too-high',
   TipAboveFeeCap: 'tip-above-fee-cap',
   IntrinsicGas: 'intrinsic-gas',
   FloorDataGas: 'floor-data-gas',
@@ -49,6 +51,7 @@ export const gethErrorText: Readonly<Record<TxPoolErrorReason, string>> = Object
   'nonce-max': 'nonce has max value',
   'invalid-sender': 'invalid sender',
   'gas-limit': 'exceeds block gas limit',
+  'gas-limit-too-high': 'transaction gas limit too high',
   'tip-above-fee-cap': 'max priority fee per gas higher than max fee per gas',
   'intrinsic-gas': 'intrinsic gas too low',
   'floor-data-gas': 'insufficient gas for floor data gas cost',

@@ -44,6 +44,8 @@ export class TxPool {
 
   private readonly decodeContext: DecodeContext
   private readonly floorActive: boolean
+  /** EIP-7825's per-transaction gas cap (Osaka), undefined before it. */
+  private readonly txGasCap: bigint | undefined
   private readonly logger: Logger
   private readonly metrics: PoolMetrics | null
   private readonly head: HeadState
@@ -61,6 +63,7 @@ export class TxPool {
       allowUnprotected: this.options.allowUnprotected,
     }
     this.floorActive = init.common.isActivatedEIP(7623)
+    this.txGasCap = init.common.isActivatedEIP(7825) ? init.common.param('maxTransactionGasLimit') : undefined
     this.metrics = init.metrics === null ? null : new PoolMetrics(init.metrics, () => this.status())
     this.pools = new SubPools(this.options, this.head, this.metrics)
   }
@@ -77,7 +80,7 @@ export class TxPool {
       hashHex = id.hashHex
       if (this.pools.byHash.has(id.hashHex)) throw new TxPoolError(R.AlreadyKnown)
       const decoded = decodeRaw(id.raw, id.hash, id.hashHex, this.decodeContext)
-      checkGasLimit(decoded.tx, this.head.head)
+      checkGasLimit(decoded.tx, this.head.head, this.txGasCap)
       const sender = recoverSender(decoded)
       const fields: Identified = { tx: decoded.tx, raw: decoded.raw, hash: decoded.hash, hashHex: decoded.hashHex, sender, senderHex: toHex(sender) }
       return await this.admit(fields, false, origin.local === true)
@@ -182,7 +185,7 @@ export class TxPool {
       const id = inspectTransaction(tx, this.decodeContext, reorg || this.options.allowUnprotected)
       hashHex = id.hashHex
       if (this.pools.byHash.has(id.hashHex)) throw new TxPoolError(R.AlreadyKnown)
-      checkGasLimit(tx, this.head.head)
+      checkGasLimit(tx, this.head.head, this.txGasCap)
       const { feeCap, tipCap } = feeCaps(tx)
       if (tipCap > feeCap) throw new TxPoolError(R.TipAboveFeeCap, `maxPriorityFeePerGas: ${tipCap}, maxFeePerGas: ${feeCap}`)
       return await this.admit({ tx, raw: id.raw, hash: id.hash, hashHex: id.hashHex, sender: id.sender, senderHex: toHex(id.sender) }, reorg, false)

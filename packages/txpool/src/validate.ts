@@ -7,9 +7,13 @@ import { TxPoolError, TxPoolErrorReason as R } from './errors.ts'
 import type { HeadContext } from './interface.ts'
 import type { TxPoolOptions } from './options.ts'
 
-/** The transaction's gas limit fits a block (geth: exceeds block gas limit). */
-export function checkGasLimit(tx: TypedTransaction, head: HeadContext): void {
+/**
+ * The transaction's gas limit fits a block (geth: exceeds block gas limit) and the fork's
+ * per-transaction cap `txGasCap` when there is one (EIP-7825: geth's "transaction gas limit too high").
+ */
+export function checkGasLimit(tx: TypedTransaction, head: HeadContext, txGasCap: bigint | undefined): void {
   if (tx.gasLimit > head.gasLimit) throw new TxPoolError(R.GasLimit, `gas ${tx.gasLimit}, block gas limit ${head.gasLimit}`)
+  if (txGasCap !== undefined && tx.gasLimit > txGasCap) throw new TxPoolError(R.GasLimitTooHigh, `cap ${txGasCap}, tx ${tx.gasLimit}`)
 }
 
 /**

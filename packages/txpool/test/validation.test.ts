@@ -117,7 +117,7 @@ describe('decoding', () => {
     await rejects(pool.addRaw(big.serialize()), 'oversized-data', 'oversized data: transaction size')
     await rejects(pool.add(big), 'oversized-data', 'oversized data')
     const { pool: defaults } = makePool()
-    const huge = tx1559(0, { data: new Uint8Array(129 * 1024).fill(1), gasLimit: 59_000_000n })
+    const huge = tx1559(0, { data: new Uint8Array(129 * 1024).fill(1), gasLimit: 16_000_000n })
     await rejects(defaults.addRaw(huge.serialize()), 'oversized-data', `oversized data: transaction size ${huge.serialize().length}, limit 131072`)
   })
 })
@@ -127,6 +127,14 @@ describe('stateless rules', () => {
     const { pool } = makePool({ head: { gasLimit: 1_000_000n } })
     await rejects(pool.addRaw(tx1559(0, { gasLimit: 1_000_001n }).serialize()), 'gas-limit', 'exceeds block gas limit')
     await pool.addRaw(tx1559(0, { gasLimit: 1_000_000n }).serialize())
+  })
+
+  it('rejects a gas limit above EIP-7825\'s per-transaction cap of 2^24 (the dev chain runs Osaka)', async () => {
+    const { pool } = makePool({ head: { gasLimit: 60_000_000n } })
+    // Signed by hand: EthereumJS itself refuses to build it under Osaka's rules.
+    const over = rawSigned1559(0, { tip: GWEI, feeCap: 3n * GWEI, gasLimit: 2n ** 24n + 1n })
+    await rejects(pool.addRaw(over), 'gas-limit-too-high', `transaction gas limit too high: cap ${2n ** 24n}, tx ${2n ** 24n + 1n}`)
+    await pool.addRaw(tx1559(0, { gasLimit: 2n ** 24n }).serialize())
   })
 
   it('rejects gas below intrinsic gas', async () => {

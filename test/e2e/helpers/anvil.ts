@@ -14,10 +14,10 @@ export interface Anvil {
 
 /**
  * Starts anvil on a free port with the dev chain's accounts (the same mnemonic, chain id
- * 31337) under Prague rules, recording opcode steps so struct-log traces are available.
+ * 31337) under Osaka rules (the dev chain's), recording opcode steps so struct-log traces are available.
  */
 export async function startAnvil(extraArgs: string[] = []): Promise<Anvil> {
-  const { url, stop } = await startAnvilProcess(['--hardfork', 'prague', '--steps-tracing', ...extraArgs])
+  const { url, stop } = await startAnvilProcess(['--hardfork', 'osaka', '--steps-tracing', ...extraArgs])
   const provider = new ethers.JsonRpcProvider(url, undefined, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 })
   let id = 1
   const rpc = async <T>(method: string, params: unknown[] = []): Promise<T> => {
