@@ -102,5 +102,17 @@ if (!existsSync(join(testsDir, 'chain.rlp'))) {
       const problems = checkDeviations(results, deviations)
       assert.equal(problems.length, 0, `the replay differs from scripts/execution-apis/deviations.json:\n${problems.join('\n')}`)
     })
+
+    it('exports the imported chain and imports the export to the same head', async (t) => {
+      if (!imported) return t.skip('the import failed')
+      await node?.stop() // export opens the data directory itself
+      node = undefined
+      const exported = join(dataDir, 'exported.rlp')
+      await exec(process.execPath, [mainScript, 'export', '--datadir', dataDir, exported], { timeout: 300_000 })
+      const again = join(dataDir, 'reimported')
+      const { stdout } = await exec(process.execPath, [mainScript, 'import', '--datadir', again, '--genesis', genesis, exported], { timeout: 300_000, maxBuffer: 64 << 20 })
+      assert.match(stdout, new RegExp(`"msg":"imported chain"`))
+      assert.ok(stdout.includes(`"hash":"${head}"`), `the re-import ends at ${head}:\n${stdout}`)
+    })
   })
 }
