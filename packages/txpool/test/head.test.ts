@@ -4,7 +4,7 @@ import { describe, it } from 'node:test'
 import { createLegacyTx } from '@ethereumjs/tx'
 import { RLP } from '@ethereumjs/rlp'
 import type { DropReason, PoolAccount, PooledTransaction, PoolStateReader } from '../src/index.ts'
-import { BASE_FEE, BLOCK_GAS_LIMIT, ETH, GWEI, MapState, addressHex, addresses, common, head, makePool, rawUnprotectedLegacy, rejects, tx1559 } from './helpers.ts'
+import { BASE_FEE, ETH, GWEI, MapState, addressHex, addresses, common, head, makePool, rawUnprotectedLegacy, rejects, tx1559 } from './helpers.ts'
 
 function record(pool: ReturnType<typeof makePool>['pool']) {
   const pending: PooledTransaction[] = []
@@ -185,7 +185,8 @@ describe('onNewHead', () => {
 
 describe('readd', () => {
   it('puts back reorged transactions and ignores the ones that no longer fit', async () => {
-    const { pool, state } = makePool()
+    // Blocks of 10M gas: a transaction over the block limit stays under Osaka's 2^24 cap.
+    const { pool, state } = makePool({ head: { gasLimit: 10_000_000n } })
     const known = tx1559(1)
     await pool.addRaw(known.serialize())
     state.set(2, { nonce: 5n })
@@ -194,7 +195,7 @@ describe('readd', () => {
       underBaseFee, // kept despite the base fee, as geth does for reorged transactions
       known, // already known
       tx1559(2, { nonce: 1n }), // mined on the new chain
-      tx1559(3, { gasLimit: BLOCK_GAS_LIMIT + 1n }), // no longer fits a block
+      tx1559(3, { gasLimit: 10_000_001n }), // no longer fits a block
     ])
     assert.deepEqual(pool.status(), { pending: 2, queued: 0 })
     assert.equal(pool.content().pending.get(addressHex[0])!.get(0n)!.hashHex, `0x${Buffer.from(underBaseFee.hash()).toString('hex')}`)
