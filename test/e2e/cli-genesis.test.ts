@@ -58,5 +58,20 @@ test('refuses a QBFT extraData that does not decode or names no validator', asyn
 
 test('refuses a file that is not a genesis at all', async () => {
   await refused('{ not json', /genesis-\d+\.json: .*JSON/)
-  await refused({ config: { chainId: 5 }, extraData: '0x', gasLimit: '0x1', alloc: {} }, /config\.clique or config\.qbft is required/)
+  await refused({ config: {}, extraData: '0x', gasLimit: '0x1', alloc: {} }, /config\.chainId must be a positive integer/)
+  await refused({ config: { chainId: 5, londonBlock: -1 }, extraData: '0x', gasLimit: '0x1', alloc: {} }, /config\.londonBlock must be a non-negative integer/)
+  await refused({ config: { chainId: 5, eip155Block: 2, eip158Block: 3 }, extraData: '0x', gasLimit: '0x1', alloc: {} }, /config\.eip155Block and config\.eip158Block must be equal/)
+})
+
+test('accepts a geth proof-of-work genesis to import and serve, and refuses to seal on it', async () => {
+  const ethash = { config: { chainId: 5, homesteadBlock: 0, londonBlock: 2, ethash: {} }, difficulty: '0x20000', extraData: '0x', gasLimit: '0x1c9c380', alloc: {} }
+  const { stdout } = await init(ethash)
+  assert.equal(JSON.parse(stdout).chainId, 5)
+  const path = join(dir, 'ethash.json')
+  writeFileSync(path, JSON.stringify(ethash))
+  await assert.rejects(exec(process.execPath, [mainScript, 'run', '--genesis', path, '--datadir', join(dir, 'ethash-run'), '--keystore', join(dir, 'none.json')], { timeout: 60_000 }), (error: { code: number; stderr: string }) => {
+    assert.equal(error.code, 2, error.stderr)
+    assert.match(error.stderr, /--keystore: the genesis names no proof-of-authority engine \(config\.clique or config\.qbft\)/)
+    return true
+  })
 })

@@ -44,7 +44,7 @@ function defaultHardforks(): ChainConfig['hardforks'] {
  * DIFFICULTY and headers keep PoA rules, as on geth's Clique and Besu's QBFT networks.
  */
 function gethScheduleChain(genesis: GenesisFile): ChainConfig {
-  const parsed = parseGethGenesis({ difficulty: '0x1', nonce: '0x0', ...genesis } as unknown as GethGenesis) as unknown as ChainConfig & { hardfork?: string }
+  const parsed = parseGethGenesis({ difficulty: '0x1', nonce: '0x0', timestamp: '0x0', ...genesis } as unknown as GethGenesis) as unknown as ChainConfig & { hardfork?: string }
   if (isProofOfAuthority(genesis)) parsed.hardforks = parsed.hardforks.filter((fork) => fork.name !== Hardfork.Paris && fork.name !== Hardfork.MergeNetsplitBlock)
   delete parsed.hardfork
   // parseGethGenesis gives each blobSchedule fork its blob gas per block, but from BPO1 on

@@ -80,6 +80,7 @@ export function validateGenesis(genesis: GenesisFile): void {
   for (const [field, value] of Object.entries(genesis.config ?? {})) {
     if (/(Block|Time)$/.test(field) && value !== null && (!Number.isSafeInteger(value) || (value as number) < 0)) problems.push(`config.${field} must be a non-negative integer`)
   }
+  if (genesis.config?.eip155Block !== genesis.config?.eip158Block) problems.push('config.eip155Block and config.eip158Block must be equal (Spurious Dragon is one fork here, as in EthereumJS)')
   if (!/^0x([0-9a-fA-F]{2})*$/.test(genesis.extraData ?? '0x')) problems.push('extraData must be hex bytes')
   if (genesis.gasLimit === undefined) problems.push('gasLimit is required')
   if (genesis.alloc === undefined || typeof genesis.alloc !== 'object') problems.push('alloc is required')

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Wallet } from 'ethers'
 import { hexToBytes } from '@ethereumjs/util'
-import { devAccounts, devGenesis, readGenesisFile, withConsensus, type GenesisFile } from '@busan/chain-config'
+import { devAccounts, devGenesis, isProofOfAuthority, readGenesisFile, withConsensus, type GenesisFile } from '@busan/chain-config'
 import { parseGoDuration } from '@busan/tracing'
 import type { NodeConfig, SignerKey } from './config.ts'
 import type { LogLevel } from './logger.ts'
@@ -245,9 +245,13 @@ async function runGenesis(flags: Flags, dataDir: string): Promise<GenesisFile> {
 async function run(flags: Flags): Promise<NodeConfig> {
   if (flags.datadir === undefined) fail('--datadir DIR is required')
   const dataDir = resolve(flags.datadir)
+  const genesis = await runGenesis(flags, dataDir)
+  if (flags.keystore !== undefined && !isProofOfAuthority(genesis)) {
+    fail('--keystore: the genesis names no proof-of-authority engine (config.clique or config.qbft); this node imports and serves such a chain but cannot seal it')
+  }
   return {
     dataDir,
-    genesis: await runGenesis(flags, dataDir),
+    genesis,
     signer: flags.keystore === undefined ? undefined : await unlock(flags.keystore, flags.password),
     http: httpConfig(flags, RUN_NAMESPACES, false),
     rpc: rpcLimits(flags),
