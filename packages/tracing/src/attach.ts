@@ -2,9 +2,9 @@
 // afterMessage) for one transaction, translating them into geth's hook calls: frame types,
 // callers and error texts as geth reports them.
 import type { EVMResult, InterpreterStep, Message } from '@ethereumjs/evm'
-import { hexToBytes, type Address } from '@ethereumjs/util'
+import { bigIntToBytes, hexToBytes, setLengthLeft, type Address } from '@ethereumjs/util'
 import { failsBeforeStep, gethErrorText, undefinedOpcodeName } from './geth-errors.ts'
-import type { FrameStart, FrameType, OpcodeStep, Tracer } from './tracer.ts'
+import type { FrameStart, FrameType, LogEvent, OpcodeStep, Tracer } from './tracer.ts'
 
 /** One entry of the EVM's opcode table (EthereumJS's internal `_opcodeMap`). */
 interface OpcodeEntry {
@@ -140,6 +140,7 @@ export function attachTracer(evm: TraceableEvm, tracer: Tracer, top: { sender: U
       tracer.onEnter?.({ depth, type: 'SELFDESTRUCT', from, to: beneficiary, input: EMPTY, gas: 0n, value })
       tracer.onExit?.({ depth, output: EMPTY, gasUsed: 0n, error: undefined, reverted: false })
     }
+    if (tracer.onLog !== undefined) hooks.log = (log) => tracer.onLog?.(log)
     hooks.failedCall = (start, error) => {
       // geth opens the frame before its depth and balance checks: it enters and fails at once.
       const parent = frames.at(-1)
@@ -161,6 +162,7 @@ export function attachTracer(evm: TraceableEvm, tracer: Tracer, top: { sender: U
     if (hooks !== undefined) {
       hooks.selfdestruct = undefined
       hooks.failedCall = undefined
+      hooks.log = undefined
     }
     if (failure !== undefined) throw failure
   }
@@ -175,7 +177,11 @@ type FailedCallListener = (start: FrameStart, error: string) => void
 interface OpcodeHooks {
   selfdestruct?: SelfdestructListener
   failedCall?: FailedCallListener
+  log?: (log: LogEvent) => void
 }
+
+const LOG0 = 0xa0
+const LOG4 = 0xa4
 
 const CALL = 0xf1
 const CALLCODE = 0xf2
@@ -211,6 +217,7 @@ function opcodeHooks(evm: TraceableEvm): OpcodeHooks | undefined {
     const copy = [...table]
     copy[SELFDESTRUCT] = wrapSelfdestruct(table[SELFDESTRUCT], hooks)
     for (const opcode of [CALL, CALLCODE]) if (table[opcode] !== undefined) copy[opcode] = wrapCall(opcode, table[opcode], hooks)
+    for (let opcode = LOG0; opcode <= LOG4; opcode++) if (table[opcode] !== undefined) copy[opcode] = wrapLog(opcode - LOG0, table[opcode], hooks)
     for (const opcode of [SELFDESTRUCT, CALL, CALLCODE]) if (copy[opcode] !== undefined) wrappedEntries.add(copy[opcode])
     owner._opcodeMap = copy
   }
@@ -263,6 +270,21 @@ function wrapCall(opcode: number, original: OpcodeEntry, hooks: OpcodeHooks): Op
             }
       await original.opHandler(runState, common)
       if (start !== undefined && error !== undefined) listener(start, error)
+    },
+  }
+}
+
+/** LOG0-LOG4, telling the listener of each log the handler emitted (it throws when the LOG fails). */
+function wrapLog(topicCount: number, original: OpcodeEntry, hooks: OpcodeHooks): OpcodeEntry {
+  return {
+    ...original,
+    opHandler: async (runState: OpcodeRunState, common: unknown) => {
+      const listener = hooks.log
+      if (listener === undefined) return original.opHandler(runState, common)
+      const [offset, length, ...topics] = runState.stack.peek(2 + topicCount)
+      await original.opHandler(runState, common)
+      const data = length === 0n ? EMPTY : runState.memory.read(Number(offset), Number(length)).slice()
+      listener({ address: runState.interpreter.getAddress().bytes, topics: topics.map((topic) => setLengthLeft(bigIntToBytes(topic), 32)), data })
     },
   }
 }

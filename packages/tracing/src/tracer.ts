@@ -37,6 +37,13 @@ export interface FrameEnd {
   reverted: boolean
 }
 
+/** A log a LOG0-LOG4 emitted (geth OnLog): the emitting contract, topics (32 bytes each) and data. */
+export interface LogEvent {
+  address: Uint8Array
+  topics: Uint8Array[]
+  data: Uint8Array
+}
+
 /** One opcode about to run (geth OnOpcode), with the EthereumJS step it came from. */
 export interface OpcodeStep {
   step: InterpreterStep
@@ -99,6 +106,8 @@ export interface Tracer {
   onEnter?(frame: FrameStart): void
   onExit?(frame: FrameEnd): void
   onOpcode?(step: OpcodeStep): Promise<void> | void
+  /** A LOG that succeeded, in order with the frames around it (it is undone if its frame reverts). */
+  onLog?(log: LogEvent): void
   onTxEnd?(end: TxEnd): Promise<void> | void
   /** The result as JSON text, in the shape geth's tracer of the same name gives. */
   result(): string

@@ -71,13 +71,16 @@ export async function applyStateOverrides(vm: VM, accounts: AccountOverride[]): 
   return restore
 }
 
+/** Writes what `override` sets, and only that: an override that only moves a precompile leaves the account as it is (absent stays absent, as geth's). */
 async function overrideAccount(vm: VM, override: AccountOverride): Promise<void> {
   const state = vm.stateManager
   const address = new Address(override.address)
-  const account = (await state.getAccount(address)) ?? new Account()
-  if (override.nonce !== undefined) account.nonce = override.nonce
-  if (override.balance !== undefined) account.balance = override.balance
-  await state.putAccount(address, account)
+  if (override.nonce !== undefined || override.balance !== undefined) {
+    const account = (await state.getAccount(address)) ?? new Account()
+    if (override.nonce !== undefined) account.nonce = override.nonce
+    if (override.balance !== undefined) account.balance = override.balance
+    await state.putAccount(address, account)
+  }
   if (override.code !== undefined) await state.putCode(address, override.code)
   if (override.state !== undefined) {
     await state.clearStorage(address)
