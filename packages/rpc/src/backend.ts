@@ -6,6 +6,7 @@ import type { Block } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import type { TraceOptions } from '@busan/tracing'
+import type { SimulatedBlock, SimulateRequest } from './backend-simulate.ts'
 
 /** A block as stored, with what formatting needs and the block alone does not give. */
 export interface BlockView {
@@ -228,6 +229,12 @@ export interface ChainBackend {
   badBlocks(): BlockView[]
   /** debug_traceCall: a call on top of `block`'s state, traced; JSON text. Refusals as `call`. */
   traceCall(request: CallRequest, block: BlockView, options: { gasCap: bigint; trace: TraceOptions; overrides?: CallOverrides; signal?: AbortSignal }): Promise<string>
+  /**
+   * eth_simulateV1: `request`'s blocks run in order on top of `block`'s state, never persisted.
+   * `gasCap` bounds the gas of all calls together (0 = none). Throws coded errors with geth's
+   * codes (-38010...-38026, -32000, -32603) for what the simulation refuses; `signal` stops it.
+   */
+  simulate(request: SimulateRequest, block: BlockView, options: { gasCap: bigint; signal?: AbortSignal }): Promise<SimulatedBlock[]>
 }
 
 export interface PoolContent {

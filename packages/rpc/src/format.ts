@@ -67,21 +67,19 @@ export function formatBlock(view: BlockView, fullTransactions: boolean): JsonObj
   out.size = quantity(view.size)
   out.transactions = block.transactions.map((tx, i) => (fullTransactions ? formatTransaction(tx, placementInBlock(view, i)) : hex(tx.hash())))
   out.uncles = block.uncleHeaders.map((u) => hex(u.hash()))
-  if (block.withdrawals !== undefined) {
-    out.withdrawals = block.withdrawals.map((w) => ({
-      index: quantity(w.index),
-      validatorIndex: quantity(w.validatorIndex),
-      address: hex(w.address.bytes),
-      amount: quantity(w.amount),
-    }))
-  }
+  if (block.withdrawals !== undefined) out.withdrawals = formatWithdrawals(block.withdrawals.map((w) => ({ ...w, address: w.address.bytes })))
   return out
+}
+
+/** A block's withdrawals (EIP-4895), `amount` in gwei. */
+export function formatWithdrawals(withdrawals: { index: bigint; validatorIndex: bigint; address: Uint8Array; amount: bigint }[]): JsonObject[] {
+  return withdrawals.map((w) => ({ index: quantity(w.index), validatorIndex: quantity(w.validatorIndex), address: hex(w.address), amount: quantity(w.amount) }))
 }
 
 // --- transactions ------------------------------------------------------------------------------
 
-/** The fields of every transaction type, read loosely. */
-interface AnyTx {
+/** The fields of every transaction type, read loosely (EthereumJS's names). */
+export interface AnyTx {
   type: number
   nonce: bigint
   gasLimit: bigint
@@ -113,7 +111,7 @@ export function placementInBlock(view: BlockView, index: number): TxPlacement {
 }
 
 /** geth's RPCTransaction. A pending EIP-1559 transaction reports maxFeePerGas as gasPrice, as geth. */
-export function formatTransaction(transaction: TypedTransaction, at: TxPlacement): JsonObject {
+export function formatTransaction(transaction: TypedTransaction | AnyTx, at: TxPlacement): JsonObject {
   const tx = transaction as unknown as AnyTx
   const mined = at.blockHash !== undefined
   const dynamicFee = tx.maxFeePerGas !== undefined && tx.maxPriorityFeePerGas !== undefined

@@ -4,8 +4,9 @@
 // send them.
 import { bytesToHex, toChecksumAddress } from '@ethereumjs/util'
 import type { AccountOverride, BlockOverrides } from './backend.ts'
+import type { SimulateBlockOverrides, WithdrawalData } from './backend-simulate.ts'
 import { serverError } from './errors.ts'
-import { ParamError, address, bytes, hash, quantity, uint64, type Decoder } from './params.ts'
+import { ParamError, address, arrayOf, bytes, hash, quantity, uint64, type Decoder } from './params.ts'
 import { asObject, members } from './param-objects.ts'
 
 /** Storage as geth's map[common.Hash]common.Hash: 32-byte keys and values, the last of a key given twice winning. */
@@ -46,6 +47,15 @@ export const stateOverrides: Decoder<AccountOverride[]> = {
   },
 }
 
+/** The members of geth's BlockOverrides that eth_call applies. */
+function blockOverrideFields(obj: Record<string, unknown>): BlockOverrides {
+  return members<BlockOverrides>(
+    obj,
+    { number: quantity, difficulty: quantity, time: uint64, gasLimit: uint64, feeRecipient: address, prevRandao: hash, baseFeePerGas: quantity },
+    'BlockOverrides',
+  )
+}
+
 /**
  * geth's BlockOverrides: number, difficulty, time, gasLimit, feeRecipient, prevRandao,
  * baseFeePerGas. `beaconRoot` and `withdrawals` are refused with geth's message (they only
@@ -55,16 +65,32 @@ export const stateOverrides: Decoder<AccountOverride[]> = {
 export const blockOverrides: Decoder<BlockOverrides> = {
   goType: '*override.BlockOverrides',
   decode(value, field) {
-    const S = 'BlockOverrides'
     const obj = asObject(value, this.goType, field)
     for (const unsupported of ['beaconRoot', 'withdrawals']) {
       if (obj[unsupported] !== undefined && obj[unsupported] !== null) throw serverError(`block override "${unsupported}" is not supported for this RPC method`)
     }
     if (obj.blobBaseFee !== undefined && obj.blobBaseFee !== null) throw new ParamError('block override "blobBaseFee" is not supported by this node')
-    return members<BlockOverrides>(
-      obj,
-      { number: quantity, difficulty: quantity, time: uint64, gasLimit: uint64, feeRecipient: address, prevRandao: hash, baseFeePerGas: quantity },
-      S,
-    )
+    return blockOverrideFields(obj)
+  },
+}
+
+const withdrawal: Decoder<WithdrawalData> = {
+  goType: '*types.Withdrawal',
+  decode(value, field) {
+    const obj = asObject(value, this.goType, field)
+    for (const key of ['index', 'validatorIndex', 'address', 'amount']) {
+      if (obj[key] === undefined || obj[key] === null) throw new ParamError(`missing required field '${key}' for Withdrawal`)
+    }
+    return members<WithdrawalData>(obj, { index: uint64, validatorIndex: uint64, address, amount: uint64 }, 'Withdrawal') as WithdrawalData
+  },
+}
+
+/** eth_simulateV1's BlockOverrides: eth_call's members and `blobBaseFee`, `beaconRoot`, `withdrawals`. */
+export const simulateBlockOverrides: Decoder<SimulateBlockOverrides> = {
+  goType: '*override.BlockOverrides',
+  decode(value, field) {
+    const obj = asObject(value, this.goType, field)
+    const extra = members<Pick<SimulateBlockOverrides, 'blobBaseFee' | 'beaconRoot' | 'withdrawals'>>(obj, { blobBaseFee: quantity, beaconRoot: hash, withdrawals: arrayOf(withdrawal) }, 'BlockOverrides')
+    return { ...blockOverrideFields(obj), ...extra }
   },
 }

@@ -173,6 +173,7 @@ export function createTestBackend(): TestBackend {
       traceBlock: async () => Promise.reject(new Error('no tracing in the RPC unit tests')),
       traceRawBlock: async () => Promise.reject(new Error('no tracing in the RPC unit tests')),
       traceCall: async () => Promise.reject(new Error('no tracing in the RPC unit tests')),
+      simulate: async () => Promise.reject(new Error('no simulation in the RPC unit tests')),
       badBlocks: () => [],
     },
     // The address index is tested over a real node (test/e2e/ots-*).

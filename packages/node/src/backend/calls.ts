@@ -296,14 +296,7 @@ export class CallExecutor {
               type: 4,
               maxFeePerGas,
               maxPriorityFeePerGas,
-              authorizationList: request.authorizationList.map((a) => [
-                bigIntToUnpaddedBytes(a.chainId),
-                a.address,
-                bigIntToUnpaddedBytes(a.nonce),
-                bigIntToUnpaddedBytes(BigInt(a.yParity)),
-                bigIntToUnpaddedBytes(a.r),
-                bigIntToUnpaddedBytes(a.s),
-              ]) as EOACode7702AuthorizationListBytes,
+              authorizationList: authorizationListBytes(request.authorizationList),
             },
             { common, params: {}, freeze: false },
           )
@@ -315,6 +308,18 @@ export class CallExecutor {
     Object.assign(tx, { getSenderAddress: () => from, isSigned: () => true })
     return tx
   }
+}
+
+/** A request's EIP-7702 authorizations as EthereumJS builds a set-code transaction from them. */
+export function authorizationListBytes(list: NonNullable<CallRequest['authorizationList']>): EOACode7702AuthorizationListBytes {
+  return list.map((a) => [
+    bigIntToUnpaddedBytes(a.chainId),
+    a.address,
+    bigIntToUnpaddedBytes(a.nonce),
+    bigIntToUnpaddedBytes(BigInt(a.yParity)),
+    bigIntToUnpaddedBytes(a.r),
+    bigIntToUnpaddedBytes(a.s),
+  ]) as EOACode7702AuthorizationListBytes
 }
 
 function failure(attempt: Attempt): ExecutionError {

@@ -57,8 +57,8 @@ class CodedJobError extends Error {
 
 type Outcome = 'ok' | 'failed' | 'aborted' | 'busy' | 'fault'
 
-/** Jobs that replay whole transactions or blocks (debug_trace*, the address index's rebuild). */
-const REPLAYS: ReadonlySet<JobKind> = new Set(['traceBlock', 'traceCall', 'blockCalls'])
+/** Jobs that replay or build whole transactions or blocks (debug_trace*, eth_simulateV1, the address index's rebuild). */
+const REPLAYS: ReadonlySet<JobKind> = new Set(['traceBlock', 'traceCall', 'blockCalls', 'simulate'])
 
 export class RpcWorkerPool {
   private readonly piscina: Piscina

@@ -6,7 +6,7 @@
 import { workerData } from 'node:worker_threads'
 import { createBlockHeaderFromRLP } from '@ethereumjs/block'
 import { bytesToHex } from '@ethereumjs/util'
-import { CallCollector, ChainStore, decodeBlock, headerHashRule, type TxCalls } from '@busan/chain'
+import { CallCollector, ChainStore, createCodeAnalysisCache, decodeBlock, headerHashRule, type TxCalls } from '@busan/chain'
 import { createChainCommon } from '@busan/chain-config'
 import { KeyValueStore, TrieNodeStore } from '@busan/db'
 import { ExecutionError } from '@busan/rpc'
@@ -14,6 +14,7 @@ import { CallExecutor } from '../backend/calls.ts'
 import { collectLogs } from '../backend/logs.ts'
 import { deriveReceipts } from '../backend/receipts.ts'
 import { TrieStateView } from '../backend/state-view.ts'
+import { simulate } from '../backend/simulate.ts'
 import { replayBlock, traceBlock } from '../backend/tracing.ts'
 import type { Job, JobFailure, JobKind, JobReply, JobResults, TraceBlockJob, WorkerInit } from './jobs.ts'
 
@@ -25,6 +26,7 @@ const store = new ChainStore(kv, common, hashRule)
 // Nothing is ever staged here: calls write into their own throw-away layer over this store.
 const trieStore = new TrieNodeStore(kv)
 const calls = new CallExecutor({ common, trieStore, blockHash: (number) => store.canonicalHash(number) })
+const simulation = { common, trieStore, blockHash: (number: bigint) => store.canonicalHash(number), codeAnalysisCache: createCodeAnalysisCache() }
 
 async function execute(job: Job): Promise<JobResults[JobKind]> {
   switch (job.kind) {
@@ -49,6 +51,10 @@ async function execute(job: Job): Promise<JobResults[JobKind]> {
       return traceStoredOrGiven(job)
     case 'blockCalls':
       return blockCalls(job.blockHash, job.author)
+    case 'simulate': {
+      const header = createBlockHeaderFromRLP(job.header, { common, params: {}, setHardfork: true })
+      return simulate(simulation, job.request, { header, hash: job.hash }, job.gasCap)
+    }
     case 'warmUp':
       return warmUp(job.arrived, job.threads)
   }

@@ -6,6 +6,7 @@ import { configMethods } from './eth/config.ts'
 import { feeMethods } from './eth/fee.ts'
 import { filterMethods } from './eth/filter.ts'
 import { receiptMethods } from './eth/receipt.ts'
+import { simulateMethods } from './eth/simulate.ts'
 import { stateMethods } from './eth/state.ts'
 import { subscribeMethods } from './eth/subscribe.ts'
 import { transactionMethods } from './eth/transaction.ts'
@@ -24,6 +25,7 @@ export const allMethods: MethodTable = {
   ...receiptMethods,
   ...stateMethods,
   ...callMethods,
+  ...simulateMethods,
   ...feeMethods,
   ...configMethods,
   ...filterMethods,

@@ -39,7 +39,7 @@ export async function prepareCall(ctx: HandlerContext, decoded: DecodedCallReque
 }
 
 /** Runs `work` within the message's time budget; past it, geth's "execution aborted (timeout = 5s)". */
-function withEvmTimeout<T>(ctx: HandlerContext, work: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+export function withEvmTimeout<T>(ctx: HandlerContext, work: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
   return withinDeadline(ctx, () => executionAborted(ctx.options.callTimeoutMs), work)
 }
 
