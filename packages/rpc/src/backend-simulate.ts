@@ -2,6 +2,7 @@
 // schemas `BlockStateCall`, `SimulatePayload`, `SimulateResults`): blocks of calls on top of a
 // stored block, each with header and state overrides, run as if they were mined in order.
 import type { AccountOverride, BlockOverrides, CallRequest, LogView } from './backend.ts'
+import type { AnyTx } from './format.ts'
 
 /** A withdrawal (EIP-4895) of a simulated block; `amount` in gwei, as in a block. */
 export interface WithdrawalData {
@@ -64,25 +65,8 @@ export interface SimulatedCallResult {
   error?: { code: number; message: string; data?: Uint8Array }
 }
 
-/** A simulated transaction's fields as they are formatted (EthereumJS's field names), unsigned. */
-export interface SimulatedTransaction {
-  type: number
-  nonce: bigint
-  gasLimit: bigint
-  value: bigint
-  data: Uint8Array
-  to?: { bytes: Uint8Array }
-  gasPrice?: bigint
-  maxFeePerGas?: bigint
-  maxPriorityFeePerGas?: bigint
-  maxFeePerBlobGas?: bigint
-  chainId?: bigint
-  accessList?: [Uint8Array, Uint8Array[]][]
-  authorizationList?: Uint8Array[][]
-  blobVersionedHashes?: string[]
-  hash: Uint8Array
-  sender: Uint8Array
-}
+/** A simulated transaction's fields as they are formatted (EthereumJS's names), unsigned, with its hash and sender. */
+export type SimulatedTransaction = AnyTx & { hash: Uint8Array; sender: Uint8Array }
 
 /** One simulated block: its header (RLP, under its own fork), body and the results of its calls. */
 export interface SimulatedBlock {
