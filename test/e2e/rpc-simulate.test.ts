@@ -309,6 +309,21 @@ describe('eth_simulateV1: bounds and bad input', () => {
     assert.equal(await ours.call('eth_blockNumber'), head)
   })
 
+  it('extreme overrides are simulated, not faults: the largest base fee, a time at 2^64-1, the largest values', async () => {
+    const max = `0x${'f'.repeat(64)}`
+    const fee = await simulate({ blockStateCalls: [{ blockOverrides: { baseFeePerGas: max } }, {}], validation: true })
+    assert.equal(fee[0].baseFeePerGas, max)
+    assert.ok(BigInt(fee[1].baseFeePerGas) < BigInt(max))
+    // A default time after 2^64-1 wraps, as geth's uint64 does.
+    const wrapped = await simulate({ blockStateCalls: [{ blockOverrides: { time: '0xffffffffffffffff' } }, {}] })
+    assert.deepEqual(
+      wrapped.map((b) => b.timestamp),
+      ['0xffffffffffffffff', '0xb'],
+    )
+    const rich = await refusal({ blockStateCalls: [{ stateOverrides: { [A]: { balance: max } }, calls: [{ from: A, to: B, value: max, maxFeePerGas: '0x1' }] }] })
+    assert.equal(rich.error?.code, -38014)
+  })
+
   it('the RPC gas cap bounds all the calls of a request together', async () => {
     // The first call burns the whole cap (50M gas); the next, a block later, is left none.
     const payload = { blockStateCalls: [{ stateOverrides: { [C]: { code: BURN } }, calls: [{ from: A, to: C }] }, { calls: [{ from: A, to: C }] }] }

@@ -2,7 +2,7 @@
 // schemas `BlockStateCall`, `SimulatePayload`, `SimulateResults`): blocks of calls on top of a
 // stored block, each with header and state overrides, run as if they were mined in order.
 import type { AccountOverride, BlockOverrides, CallRequest, LogView } from './backend.ts'
-import type { AnyTx } from './format.ts'
+import type { AnyTx, HeaderFields } from './format.ts'
 
 /** A withdrawal (EIP-4895) of a simulated block; `amount` in gwei, as in a block. */
 export interface WithdrawalData {
@@ -68,9 +68,9 @@ export interface SimulatedCallResult {
 /** A simulated transaction's fields as they are formatted (EthereumJS's names), unsigned, with its hash and sender. */
 export type SimulatedTransaction = AnyTx & { hash: Uint8Array; sender: Uint8Array }
 
-/** One simulated block: its header (RLP, under its own fork), body and the results of its calls. */
+/** One simulated block: its header, body and the results of its calls. */
 export interface SimulatedBlock {
-  header: Uint8Array
+  header: HeaderFields
   hash: Uint8Array
   /** RLP size of the whole block. */
   size: number

@@ -29,7 +29,32 @@ export function word(n: bigint): string {
 
 // --- headers and blocks ------------------------------------------------------------------------
 
-export function formatHeader(header: BlockHeader, hash: Uint8Array): JsonObject {
+/** What formatHeader reads of a header (an EthereumJS BlockHeader has it all). */
+export type HeaderFields = Pick<
+  BlockHeader,
+  | 'number'
+  | 'parentHash'
+  | 'nonce'
+  | 'mixHash'
+  | 'uncleHash'
+  | 'logsBloom'
+  | 'stateRoot'
+  | 'difficulty'
+  | 'extraData'
+  | 'gasLimit'
+  | 'gasUsed'
+  | 'timestamp'
+  | 'transactionsTrie'
+  | 'receiptTrie'
+  | 'baseFeePerGas'
+  | 'withdrawalsRoot'
+  | 'blobGasUsed'
+  | 'excessBlobGas'
+  | 'parentBeaconBlockRoot'
+  | 'requestsHash'
+> & { coinbase: { bytes: Uint8Array } }
+
+export function formatHeader(header: HeaderFields, hash: Uint8Array): JsonObject {
   const out: JsonObject = {
     number: quantity(header.number),
     hash: hex(hash),

@@ -13,7 +13,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { applySystemCallsBeforeTransactions, createStateTrie, evmBlockchain, orderedTrieRoot, type CodeAnalysisCache } from '@busan/chain'
 import { commonAt, INITIAL_BASE_FEE } from '@busan/chain-config'
 import { EphemeralTrieStore } from '@busan/db'
-import type { SimulateBlock, SimulatedBlock, SimulatedCallResult, SimulatedTransaction, SimulateRequest } from '@busan/rpc'
+import type { HeaderFields, SimulateBlock, SimulatedBlock, SimulatedCallResult, SimulatedTransaction, SimulateRequest } from '@busan/rpc'
 import { applyStateOverrides } from './call-overrides.ts'
 import { GasBudget, runSimulatedCall, type BlockRun } from './simulate-call.ts'
 import { SimulationLogs } from './simulate-logs.ts'
@@ -86,7 +86,7 @@ class Simulation {
 
   /** Runs the next block and assembles it. */
   async next(block: SimulateBlock): Promise<SimulatedBlock> {
-    const common = commonAt(this.context.common, block.number, block.time)
+    const common = forkAt(this.context.common, block.number, block.time)
     const vm = await this.vmFor(common)
     const header = this.executionHeader(block, common)
     const withdrawals = common.isActivatedEIP(4895) ? (block.overrides.withdrawals ?? []).map((w) => createWithdrawal(w)) : undefined
@@ -105,7 +105,7 @@ class Simulation {
     this.hashes.set(block.number, sealed.hash)
     this.parent = sealed.header
     return {
-      header: sealed.header.serialize(),
+      header: headerFields(sealed.header),
       hash: sealed.hash,
       size: sealed.size,
       transactions: body.transactions.map((tx, i) => transactionFields(tx, body.senders[i])),
@@ -221,6 +221,19 @@ class Simulation {
   }
 }
 
+/**
+ * The chain's Common at the fork of a block with this number and time. A time past forks the
+ * number has not reached (a time override far ahead of an early block) leaves the block at its
+ * number's fork: geth's time-based forks all need London first, and EthereumJS refuses the mix.
+ */
+function forkAt(common: Common, number: bigint, time: bigint): Common {
+  try {
+    return commonAt(common, number, time)
+  } catch {
+    return commonAt(common, number, 0n)
+  }
+}
+
 /** How the precompile table differs from the fork's own (`original`) after the overrides, if it does. */
 function warmthOf(original: Set<string>, vm: VM): BlockRun['precompileWarmth'] {
   const current = vm.evm.precompiles
@@ -233,6 +246,15 @@ function warmthOf(original: Set<string>, vm: VM): BlockRun['precompileWarmth'] {
 function nextBaseFee(parent: BlockHeader): bigint {
   if (!parent.common.isActivatedEIP(1559)) return INITIAL_BASE_FEE
   return parent.calcNextBaseFee()
+}
+
+/** What the RPC formats of a simulated header (plain data: it crosses to the main thread). */
+function headerFields(h: BlockHeader): HeaderFields {
+  const { number, parentHash, nonce, mixHash, uncleHash, logsBloom, stateRoot, difficulty, extraData, gasLimit, gasUsed, timestamp, transactionsTrie, receiptTrie } = h
+  const { baseFeePerGas, withdrawalsRoot, blobGasUsed, excessBlobGas, parentBeaconBlockRoot, requestsHash } = h
+  const optional = Object.entries({ baseFeePerGas, withdrawalsRoot, blobGasUsed, excessBlobGas, parentBeaconBlockRoot, requestsHash }).filter(([, value]) => value !== undefined)
+  const fields = { number, parentHash, nonce, mixHash, uncleHash, logsBloom, stateRoot, difficulty, extraData, gasLimit, gasUsed, timestamp, transactionsTrie, receiptTrie }
+  return { ...fields, ...Object.fromEntries(optional), coinbase: { bytes: h.coinbase.bytes } }
 }
 
 /** What the RPC formats of a simulated transaction. */

@@ -2,7 +2,6 @@
 // a stored block, as geth's internal/ethapi/simulate.go answers it. Decoding, the request's
 // limits and the chain of block numbers and timestamps are settled here; the blocks run on an
 // RPC worker thread (the backend), within the request's time budget.
-import { createBlockHeaderFromRLP } from '@ethereumjs/block'
 import type { AccountOverride, BlockView } from '../../backend.ts'
 import type { SimulateBlock, SimulateBlockOverrides, SimulateCall, SimulatedBlock, SimulatedCallResult, SimulateRequest } from '../../backend-simulate.ts'
 import { LATEST, method, resolveStateBlock, type HandlerContext, type MethodTable } from '../../context.ts'
@@ -98,6 +97,11 @@ function checkLimits(blocks: BlockStateCall[]): void {
   }
 }
 
+/** The time of a block after one at `time` when none is given: 12 s later, in 64 bits (geth's uint64 wraps). */
+function nextTime(time: bigint): bigint {
+  return (time + TIMESTAMP_INCREMENT) % (1n << 64n)
+}
+
 /**
  * geth's sanitizeChain: each block's number is the one before + 1 unless overridden, and must
  * grow (-38020); a gap is filled with empty blocks 12 s apart; no block may lie more than 256
@@ -114,14 +118,14 @@ export function settleChain(base: { number: bigint; timestamp: bigint }, given: 
     if (number <= prevNumber) throw new RpcError(SimulateErrorCode.BlockNumberInvalid, `block numbers must be in order: ${number} <= ${prevNumber}`)
     if (number - base.number > BigInt(MAX_SIMULATE_BLOCKS)) throw new RpcError(SimulateErrorCode.ClientLimitExceeded, 'too many blocks')
     for (let gap = prevNumber + 1n; gap < number; gap++) {
-      prevTime += TIMESTAMP_INCREMENT
+      prevTime = nextTime(prevTime)
       blocks.push({ number: gap, time: prevTime, overrides: {}, state: [], calls: [] })
     }
     prevNumber = number
     if (timeOverride !== undefined && timeOverride <= prevTime) {
       throw new RpcError(SimulateErrorCode.BlockTimestampInvalid, `block timestamps must be in order: ${timeOverride} <= ${prevTime}`)
     }
-    prevTime = timeOverride ?? prevTime + TIMESTAMP_INCREMENT
+    prevTime = timeOverride ?? nextTime(prevTime)
     blocks.push({ number, time: prevTime, overrides, state, calls })
   }
   return blocks
@@ -143,8 +147,8 @@ function formatCallResult(result: SimulatedCallResult): JsonObject {
 }
 
 /** execution-apis `SimulatedBlock`: the block as eth_getBlockByHash shows it, with its `calls`. */
-function formatSimulatedBlock(ctx: HandlerContext, block: SimulatedBlock, fullTransactions: boolean): JsonObject {
-  const header = createBlockHeaderFromRLP(block.header, { common: ctx.backend.chain.common, setHardfork: true, skipConsensusFormatValidation: true })
+function formatSimulatedBlock(block: SimulatedBlock, fullTransactions: boolean): JsonObject {
+  const header = block.header
   const out = formatHeader(header, block.hash)
   out.size = quantity(block.size)
   out.transactions = block.transactions.map((tx, index) =>
@@ -170,6 +174,6 @@ export const simulateMethods: MethodTable = {
     const { number, timestamp } = view.block.header
     const blocks = settleChain({ number, timestamp }, opts.blockStateCalls)
     const results = await simulate(ctx, { blocks, validation: opts.validation, traceTransfers: opts.traceTransfers }, view)
-    return results.map((block) => formatSimulatedBlock(ctx, block, opts.returnFullTransactions))
+    return results.map((block) => formatSimulatedBlock(block, opts.returnFullTransactions))
   }),
 }
