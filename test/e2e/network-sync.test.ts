@@ -9,13 +9,17 @@ import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { after, before, describe, it } from 'node:test'
 import { ethers } from 'ethers'
-import { DEV_GAS_LIMIT } from '@busan/chain-config'
+import { devGenesis } from '@busan/chain-config'
 import { Cluster, type ClusterNode } from './network-helpers/cluster.ts'
 import { devWallets, signTransfer, waitFor, waitForSameHead } from './network-helpers/chain.ts'
 
 const BLOCKS = 1_000
-/** Over half the block gas limit left after one transfer: no second transaction fits. */
-const GAS_PER_TX = DEV_GAS_LIMIT - 20_000n
+/**
+ * Blocks of 30M gas, and transfers that reserve 16M (under Osaka's 2^24 per-transaction cap):
+ * after one, less than 16M is left, so no second transaction fits.
+ */
+const BLOCK_GAS_LIMIT = 30_000_000n
+const GAS_PER_TX = 16_000_000n
 const RECIPIENTS = Array.from({ length: 25 }, (_, i) => ethers.getAddress(ethers.zeroPadValue(ethers.toBeHex(0x5c0000 + i), 20)))
 
 interface SyncingJson {
@@ -36,7 +40,7 @@ async function batch(node: ClusterNode, calls: { method: string; params: unknown
 }
 
 describe(`a follower joining after ${BLOCKS} blocks`, { timeout: 180_000 }, () => {
-  const cluster = Cluster.create({ name: 'sync', keys: 1, signers: 1, period: 0 })
+  const cluster = Cluster.create({ name: 'sync', keys: 1, signers: 1, period: 0, base: { ...devGenesis(), gasLimit: `0x${BLOCK_GAS_LIMIT.toString(16)}` } })
   let sealer: ClusterNode
   let follower: ClusterNode
   /** What each recipient should hold: the sum of the transfers sent to it. */

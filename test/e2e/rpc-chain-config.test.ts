@@ -109,7 +109,7 @@ describe('Osaka on the dev chain', () => {
     const { raw } = await signed(wallet, { to: e.wallets[4].address, value: 1n, gasLimit: 2n ** 24n + 1n, type: 2 })
     const error = await rpcError(() => e.rpc('eth_sendRawTransaction', [raw]))
     assert.equal(error.code, -32000)
-    assert.equal(error.message, `transaction gas limit too high: cap ${2n ** 24n}, tx ${2n ** 24n + 1n}`)
+    assert.equal(error.message, `transaction gas limit too high (cap: ${2n ** 24n}, tx: ${2n ** 24n + 1n})`)
     // At the cap it is accepted and mined.
     const receipt = await (await wallet.sendTransaction({ to: e.wallets[4].address, value: 1n, gasLimit: 2n ** 24n })).wait()
     assert.equal(receipt?.status, 1)

@@ -54,12 +54,11 @@ describe('block building: every transaction left out is logged and counted by re
   after(() => e?.stop())
 
   it('counts a transaction that does not fit the block as gas_limit, and mines it in the next block', async () => {
-    // Three contract creations that each burn 25M gas (init code 0xfe, INVALID, consumes all
-    // the gas it is given) from three senders, in one period: two fill 50M of the 60M block,
-    // the third does not fit the 10M left and waits for the next block.
-    const [a, b, c] = e.wallets.slice(1, 4)
+    // Four contract creations that each burn 16M gas (init code 0xfe, INVALID, consumes all the
+    // gas it is given; under Osaka's 2^24 cap) from four senders, in one period: three fill 48M
+    // of the 60M block, the fourth does not fit the 12M left and waits for the next block.
     const hashes = await Promise.all(
-      [a, b, c].map(async (wallet) => (await wallet.sendTransaction({ data: '0xfe', gasLimit: 25_000_000n, nonce: await wallet.getNonce() })).hash),
+      e.wallets.slice(1, 5).map(async (wallet) => (await wallet.sendTransaction({ data: '0xfe', gasLimit: 16_000_000n, nonce: await wallet.getNonce() })).hash),
     )
     const receipts = await Promise.all(hashes.map((hash) => e.provider.waitForTransaction(hash, 1, 15_000)))
     const blocks = new Set(receipts.map((receipt) => receipt?.blockNumber))

@@ -130,15 +130,17 @@ describe('txpool rejections over eth_sendRawTransaction', () => {
   })
 
   it('rejects oversized data', async () => {
-    const { raw } = sign1559(staticSender, { nonce: 0n, to: target, data: new Uint8Array(128 * 1024), gasLimit: 30_000_000n })
+    const { raw } = sign1559(staticSender, { nonce: 0n, to: target, data: new Uint8Array(128 * 1024), gasLimit: 16_000_000n })
     assert.ok((raw.length - 2) / 2 > 128 * 1024)
     assertRejected(await rpc.sendRaw(raw), 'oversized data')
   })
 
-  it('rejects a gas limit above the block gas limit', async () => {
-    const gasLimit = BigInt((await latestBlock()).gasLimit)
-    const { raw } = sign1559(staticSender, { nonce: 0n, to: target, gasLimit: gasLimit + 1n })
-    assertRejected(await rpc.sendRaw(raw), 'exceeds block gas limit')
+  it('rejects a gas limit above EIP-7825\'s per-transaction cap of 2^24 (Osaka; the 60M block limit is above it)', async () => {
+    const cap = 2n ** 24n
+    assert.ok(BigInt((await latestBlock()).gasLimit) > cap)
+    // Signed by hand: EthereumJS refuses to build it under Osaka's rules.
+    const unsigned = [int(CHAIN_ID), int(0n), int(TIP), int(MAX_FEE), int(cap + 1n), hexToBytes(target as `0x${string}`), int(0n), new Uint8Array(), []] as Uint8Array[]
+    assertRejected(await rpc.sendRaw(signTypedRaw(2, unsigned, staticSender.key).raw), `transaction gas limit too high (cap: ${cap}, tx: ${cap + 1n})`)
   })
 
   it('rejects a gas limit below the intrinsic gas', async () => {
@@ -174,7 +176,7 @@ describe('txpool rejections over eth_sendRawTransaction', () => {
     const balance = BigInt(await rpc.call<string>('eth_getBalance', [richSender.address, 'latest']))
     assertRejected(await rpc.sendRaw(sign1559(richSender, { nonce: await nonceOf(rpc, richSender.address), to: target, value: balance }).raw), 'insufficient funds for gas * price + value')
     // Gas * price alone above the balance.
-    const gasLimit = 30_000_000n
+    const gasLimit = 16_000_000n
     const feeCap = balance / gasLimit + 1n
     assertRejected(
       await rpc.sendRaw(sign1559(richSender, { nonce: await nonceOf(rpc, richSender.address), to: target, gasLimit, maxFeePerGas: feeCap, maxPriorityFeePerGas: TIP }).raw),

@@ -109,7 +109,7 @@ function constructorError(error: unknown): TxPoolError {
   if (/nonce cannot equal or exceed/i.test(message)) return new TxPoolError(R.NonceMax, message)
   // EthereumJS refuses a transaction above EIP-7825's cap when it is built under Osaka.
   const capped = /gas limit (\d+) exceeds the maximum allowed by EIP-7825 \((\d+)\)/.exec(message)
-  if (capped !== null) return new TxPoolError(R.GasLimitTooHigh, `cap ${capped[2]}, tx ${capped[1]}`)
+  if (capped !== null) return new TxPoolError(R.GasLimitTooHigh, `(cap: ${capped[2]}, tx: ${capped[1]})`)
   return new TxPoolError(R.InvalidTransaction, message)
 }
 

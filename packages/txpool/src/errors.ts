@@ -77,7 +77,8 @@ export class TxPoolError extends Error {
 
   constructor(reason: TxPoolErrorReason, detail?: string) {
     const text = gethErrorText[reason]
-    super(detail === undefined || detail === '' ? text : `${text}: ${detail}`)
+    // geth appends most details after a colon, a few in parentheses ("... too high (cap: N, tx: M)").
+    super(detail === undefined || detail === '' ? text : detail.startsWith('(') ? `${text} ${detail}` : `${text}: ${detail}`)
     this.name = 'TxPoolError'
     this.reason = reason
   }

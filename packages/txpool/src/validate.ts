@@ -13,7 +13,7 @@ import type { TxPoolOptions } from './options.ts'
  */
 export function checkGasLimit(tx: TypedTransaction, head: HeadContext, txGasCap: bigint | undefined): void {
   if (tx.gasLimit > head.gasLimit) throw new TxPoolError(R.GasLimit, `gas ${tx.gasLimit}, block gas limit ${head.gasLimit}`)
-  if (txGasCap !== undefined && tx.gasLimit > txGasCap) throw new TxPoolError(R.GasLimitTooHigh, `cap ${txGasCap}, tx ${tx.gasLimit}`)
+  if (txGasCap !== undefined && tx.gasLimit > txGasCap) throw new TxPoolError(R.GasLimitTooHigh, `(cap: ${txGasCap}, tx: ${tx.gasLimit})`)
 }
 
 /**

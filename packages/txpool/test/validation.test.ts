@@ -133,7 +133,7 @@ describe('stateless rules', () => {
     const { pool } = makePool({ head: { gasLimit: 60_000_000n } })
     // Signed by hand: EthereumJS itself refuses to build it under Osaka's rules.
     const over = rawSigned1559(0, { tip: GWEI, feeCap: 3n * GWEI, gasLimit: 2n ** 24n + 1n })
-    await rejects(pool.addRaw(over), 'gas-limit-too-high', `transaction gas limit too high: cap ${2n ** 24n}, tx ${2n ** 24n + 1n}`)
+    await rejects(pool.addRaw(over), 'gas-limit-too-high', `transaction gas limit too high (cap: ${2n ** 24n}, tx: ${2n ** 24n + 1n})`)
     await pool.addRaw(tx1559(0, { gasLimit: 2n ** 24n }).serialize())
   })
 

@@ -56,6 +56,7 @@ export class CallExecutor {
   /** Code analyses kept across calls and blocks, as the block executor keeps them. */
   private readonly codeAnalysisCache = createCodeAnalysisCache()
   private warm: WarmState | undefined
+  private readonly uncappedForks = new Map<string, Common>()
 
   constructor(context: CallContext) {
     this.context = context
@@ -105,8 +106,11 @@ export class CallExecutor {
   async estimateGas(request: CallRequest, block: CallBlock, options: { gasCap: bigint; overrides?: CallOverrides }): Promise<bigint> {
     const on = overriddenBlock(block, this.forkOf(block.header), options.overrides?.block)
     const session = await this.session(on, request, options.overrides?.state)
-    // geth's estimator takes a gas hint only from 21,000 up; a lower one means no hint.
+    // geth's estimator takes a gas hint only from 21,000 up; a lower one means no hint; and
+    // from Osaka it searches no higher than EIP-7825's per-transaction cap.
     let hi = this.gasLimit(request.gas !== undefined && request.gas < TX_GAS ? { ...request, gas: undefined } : request, on, options.gasCap)
+    const fork = this.forkOf(on.header)
+    if (fork.isActivatedEIP(7825) && hi > fork.param('maxTransactionGasLimit')) hi = fork.param('maxTransactionGasLimit')
     const feeCap = request.maxFeePerGas ?? request.gasPrice ?? 0n
     if (feeCap > 0n) {
       const balance = await session.inspect(async (state) => (await state.getAccount(new Address(session.sender)))?.balance ?? 0n)
@@ -170,20 +174,30 @@ export class CallExecutor {
     return tracer.result()
   }
 
-  /**
-   * The call's gas: the request's, else the RPC gas cap (else the block's limit), never above
-   * the cap, and without a request's own gas never above the fork's transaction gas cap
-   * (EIP-7825, from Osaka), as geth's defaults.
-   */
+  /** The call's gas: the request's, else the RPC gas cap (else the block's limit), never above the cap. */
   private gasLimit(request: CallRequest, on: CallBlock, gasCap: bigint): bigint {
-    let limit = request.gas ?? (gasCap > 0n ? gasCap : on.header.gasLimit)
-    if (gasCap > 0n && limit > gasCap) limit = gasCap
-    const common = this.forkOf(on.header)
-    if (request.gas === undefined && common.isActivatedEIP(7825)) {
-      const txCap = common.param('maxTransactionGasLimit')
-      if (limit > txCap) limit = txCap
+    const requested = request.gas ?? (gasCap > 0n ? gasCap : on.header.gasLimit)
+    return gasCap > 0n && requested > gasCap ? gasCap : requested
+  }
+
+  /**
+   * `common` with EIP-7825's per-transaction cap lifted, for building a call's transaction:
+   * geth runs calls with SkipTransactionChecks, which skips the cap (its estimator caps its
+   * search at the cap instead). One copy per fork.
+   */
+  private uncapped(common: Common): Common {
+    if (!common.isActivatedEIP(7825)) return common
+    let copy = this.uncappedForks.get(common.hardfork())
+    if (copy === undefined) {
+      // Common.updateParams would write into the parameter table every copy shares; this
+      // copy gets a table of its own with the one value replaced, and its cache rebuilt.
+      const lifted = common.copy() as unknown as { _params: Record<string, unknown>; _buildParamsCache(): void }
+      lifted._params = { ...lifted._params, 7825: { maxTransactionGasLimit: Number.MAX_SAFE_INTEGER } }
+      lifted._buildParamsCache()
+      copy = lifted as unknown as Common
+      this.uncappedForks.set(common.hardfork(), copy)
     }
-    return limit
+    return copy
   }
 
   private filterAccessList(list: { address: Uint8Array; storageKeys: Uint8Array[] }[], request: CallRequest, sender: Uint8Array) {
@@ -227,7 +241,7 @@ export class CallExecutor {
       if (priced && feeCap < baseFee) {
         throw new CallError(`max fee per gas less than block base fee: address ${toChecksumAddress(bytesToHex(sender))}, maxFeePerGas: ${feeCap}, baseFee: ${baseFee}`)
       }
-      const tx = this.transaction(request, gas, sender, common)
+      const tx = this.transaction(request, gas, sender, this.uncapped(common))
       // geth's calls skip the sender's code check (SkipTransactionChecks): a call may come from a contract.
       const options = { tx, block, skipNonce: true, skipBalance: !priced, skipBlockGasLimitValidation: true, skipHardForkValidation: true, skipSenderCodeCheck: true, reportAccessList }
       let attempt: Attempt
