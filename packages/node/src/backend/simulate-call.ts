@@ -199,7 +199,7 @@ export async function runSimulatedCall(run: BlockRun, call: SimulateCall, index:
     await state.putAccount(new Address(sender), after)
   }
   budget.consume(result.totalGasSpent)
-  return { tx, sender, result, outcome: outcomeOf(result, tx.getIntrinsicGas(), gasCapped, logs) }
+  return { tx, sender, result, outcome: outcomeOf(result, intrinsic, gasCapped, logs) }
 }
 
 /**
