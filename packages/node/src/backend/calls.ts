@@ -192,7 +192,8 @@ export class CallExecutor {
       // Common.updateParams would write into the parameter table every copy shares; this
       // copy gets a table of its own with the one value replaced, and its cache rebuilt.
       const lifted = common.copy() as unknown as { _params: Record<string, unknown>; _buildParamsCache(): void }
-      lifted._params = { ...lifted._params, 7825: { maxTransactionGasLimit: Number.MAX_SAFE_INTEGER } }
+      // A decimal string (param() takes BigInt of it): above any uint64 gas, the RPC gas cap's range.
+      lifted._params = { ...lifted._params, 7825: { maxTransactionGasLimit: (2n ** 64n).toString() } }
       lifted._buildParamsCache()
       copy = lifted as unknown as Common
       this.uncappedForks.set(common.hardfork(), copy)
