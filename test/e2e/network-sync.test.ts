@@ -15,11 +15,11 @@ import { devWallets, signTransfer, waitFor, waitForSameHead } from './network-he
 
 const BLOCKS = 1_000
 /**
- * Blocks of 30M gas, and transfers that reserve 16M (under Osaka's 2^24 per-transaction cap):
- * after one, less than 16M is left, so no second transaction fits.
+ * Blocks of 16M gas (under Osaka's 2^24 per-transaction cap), and transfers that reserve all
+ * but 20,000 of it: after one transfer (21,000 used) less than that is left, so no second fits.
  */
-const BLOCK_GAS_LIMIT = 30_000_000n
-const GAS_PER_TX = 16_000_000n
+const BLOCK_GAS_LIMIT = 16_000_000n
+const GAS_PER_TX = BLOCK_GAS_LIMIT - 20_000n
 const RECIPIENTS = Array.from({ length: 25 }, (_, i) => ethers.getAddress(ethers.zeroPadValue(ethers.toBeHex(0x5c0000 + i), 20)))
 
 interface SyncingJson {
