@@ -73,3 +73,33 @@ test('range scans over a bucket come back in numeric order', async () => {
     rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test('each write applies its own batch only (one native batch is refilled for every write)', async () => {
+  const dir = tempDir()
+  try {
+    const kv = await KeyValueStore.open(dir)
+    const [k, j] = [Uint8Array.of(1), Uint8Array.of(2)]
+    const put = new WriteBatch()
+    put.put(k, Uint8Array.of(7))
+    await kv.write(put)
+    const del = new WriteBatch()
+    del.del(k)
+    await kv.write(del)
+    const other = new WriteBatch()
+    other.put(j, Uint8Array.of(8))
+    await kv.write(other, { sync: true })
+    // Had the native batch kept the first write's put, the last write would have restored k.
+    assert.equal(kv.getSync(k), undefined)
+    assert.deepEqual(Buffer.from(kv.getSync(j)!), Buffer.from([8]))
+    // A write that fails (a key the binding refuses) leaves nothing behind for the next one.
+    const bad = new WriteBatch()
+    bad.put(Uint8Array.of(3), Uint8Array.of(9))
+    bad.ops.push({ type: 'put', key: undefined as unknown as Buffer, value: Buffer.of(1) })
+    await assert.rejects(kv.write(bad))
+    await kv.write(other)
+    assert.equal(kv.getSync(Uint8Array.of(3)), undefined)
+    await kv.close()
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
