@@ -26,7 +26,7 @@ import { CallCollector, type TxCalls } from './address-index.ts'
 import { createCodeAnalysisCache } from './code-analysis-cache.ts'
 import { BlockError } from './errors.ts'
 import { orderedTrieRoot } from './ordered-trie.ts'
-import type { StoredReceipt } from './receipts.ts'
+import type { RawLog, StoredReceipt } from './receipts.ts'
 
 export interface ExecutionOutcome {
   gasUsed: bigint
@@ -275,7 +275,7 @@ export class BlockExecutor {
     try {
       await applySystemCallsBeforeTransactions(this.vm, executionBlock.header)
       await body(execute, () => executionBlock.header.gasLimit - gasUsed)
-      const requestsHash = await this.afterTransactions(block, executionBlock.header, receipts)
+      const requestsHash = await applyStepsAfterTransactions(this.vm, block ?? executionBlock, receipts.map((receipt) => receipt.logs))
       await this.stateManager.commit()
       const stateRoot = await this.stateManager.getStateRoot()
       return { gasUsed, stateRoot, receiptsRoot: orderedTrieRoot(encodedReceipts), logsBloom: bloom.bitvector, receipts, calls, requestsHash }
@@ -285,24 +285,6 @@ export class BlockExecutor {
     } finally {
       detach()
     }
-  }
-
-  /**
-   * What follows a block's transactions: withdrawals (EIP-4895), proof-of-work rewards (a chain
-   * whose consensus at this fork is ethash, as EthereumJS's runBlock decides), and the EIP-7685
-   * requests (deposits from the logs, the EIP-7002 and EIP-7251 system calls), whose commitment
-   * it returns.
-   */
-  private async afterTransactions(block: Block | undefined, header: BlockHeader, receipts: StoredReceipt[]): Promise<Uint8Array | undefined> {
-    if (block !== undefined && this.common.isActivatedEIP(4895)) {
-      await assignWithdrawals(this.vm, block)
-      await this.vm.evm.journal.cleanup()
-    }
-    if (block !== undefined && this.common.consensusType() === 'pow' && this.common.consensusAlgorithm() === 'ethash') await assignBlockRewards(this.vm, block)
-    if (!this.common.isActivatedEIP(7685)) return undefined
-    const logs = receipts.map((receipt) => ({ receipt: { logs: receipt.logs } })) as unknown as RunTxResult[]
-    const requests = await accumulateRequests(this.vm, logs, header.gasLimit)
-    return genRequestsRoot(requests, this.common.customCrypto.sha256 ?? sha256)
   }
 
   /** Forgets the state of a block that will not be committed, back to `root`. */
@@ -332,6 +314,27 @@ export class BlockExecutor {
 export async function applySystemCallsBeforeTransactions(vm: VM, header: BlockHeader): Promise<void> {
   if (vm.common.isActivatedEIP(4788)) await accumulateParentBeaconBlockRoot(vm, header.parentBeaconBlockRoot!, header.timestamp)
   if (vm.common.isActivatedEIP(2935)) await accumulateParentBlockHash(vm, header.number, header.parentHash)
+}
+
+/**
+ * The steps after a block's transactions, in `vm` (whose Common is at the block's fork), in
+ * EthereumJS's runBlock order and with its functions: withdrawals (EIP-4895); proof-of-work
+ * miner and ommer rewards, on a block of an ethash chain with a difficulty (geth's beacon
+ * engine leaves a difficulty-0 block to the beacon chain); the EIP-7685 requests (deposits from
+ * `logs`, one list per transaction, and the EIP-7002 and EIP-7251 system calls), whose
+ * commitment it returns (undefined before Prague).
+ */
+export async function applyStepsAfterTransactions(vm: VM, block: Block, logs: RawLog[][]): Promise<Uint8Array | undefined> {
+  const common = vm.common
+  if (block.withdrawals !== undefined && common.isActivatedEIP(4895)) {
+    await assignWithdrawals(vm, block)
+    await vm.evm.journal.cleanup()
+  }
+  if (common.consensusAlgorithm() === 'ethash' && block.header.difficulty > 0n) await assignBlockRewards(vm, block)
+  if (!common.isActivatedEIP(7685)) return undefined
+  // accumulateRequests reads only each result's receipt logs.
+  const results = logs.map((txLogs) => ({ receipt: { logs: txLogs } })) as unknown as RunTxResult[]
+  return genRequestsRoot(await accumulateRequests(vm, results, block.header.gasLimit), common.customCrypto.sha256 ?? sha256)
 }
 
 /** What the store keeps of a transaction's receipt: the post-state root before Byzantium (EIP-658), the status from it. */

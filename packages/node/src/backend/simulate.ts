@@ -2,15 +2,14 @@
 // internal/ethapi/simulate.go): the settled blocks run one after another on a throw-away layer
 // over a stored block's state, each under its own fork, and are assembled as geth assembles
 // them (header fields, roots, hash, size). Runs on an RPC worker thread, never persisted.
-import { Block, createBlockHeader, genRequestsRoot, type BlockHeader } from '@ethereumjs/block'
+import { Block, createBlockHeader, type BlockHeader } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import { RLP } from '@ethereumjs/rlp'
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { createWithdrawal, type DB, type Withdrawal } from '@ethereumjs/util'
-import { accumulateRequests, assignBlockRewards, assignWithdrawals, Bloom, createVM, encodeReceipt, type RunTxResult, type VM } from '@ethereumjs/vm'
-import { sha256 } from '@noble/hashes/sha2.js'
-import { applySystemCallsBeforeTransactions, createStateTrie, evmBlockchain, orderedTrieRoot, type CodeAnalysisCache } from '@busan/chain'
+import { Bloom, createVM, encodeReceipt, type VM } from '@ethereumjs/vm'
+import { applyStepsAfterTransactions, applySystemCallsBeforeTransactions, createStateTrie, evmBlockchain, orderedTrieRoot, type CodeAnalysisCache, type RawLog } from '@busan/chain'
 import { commonAt, INITIAL_BASE_FEE } from '@busan/chain-config'
 import { EphemeralTrieStore } from '@busan/db'
 import type { HeaderFields, SimulateBlock, SimulatedBlock, SimulatedCallResult, SimulatedTransaction, SimulateRequest } from '@busan/rpc'
@@ -149,7 +148,7 @@ class Simulation {
     return header
   }
 
-  /** The block's system calls, calls and post-call steps (EIP-7685 requests, withdrawals, proof-of-work rewards), in geth's order. */
+  /** The block's system calls, calls and post-call steps (withdrawals, proof-of-work rewards, EIP-7685 requests), as a block's execution runs them. */
   private async execute(vm: VM, executionBlock: Block, block: SimulateBlock, logs: SimulationLogs, precompileWarmth: BlockRun['precompileWarmth']): Promise<BlockBody> {
     const header = executionBlock.header
     const common = vm.common
@@ -165,7 +164,7 @@ class Simulation {
       precompileWarmth,
     }
     const body: BlockBody = { transactions: [], senders: [], calls: [], receipts: [], bloom: new Bloom(undefined, common), gasUsed: 0n, blobGasUsed: 0n }
-    const results: RunTxResult[] = []
+    const txLogs: RawLog[][] = []
     for (const [index, call] of block.calls.entries()) {
       const { tx, sender, result, outcome } = await runSimulatedCall(run, call, index, this.budget, logs)
       run.gasUsed += result.totalGasSpent
@@ -175,15 +174,10 @@ class Simulation {
       body.receipts.push(encodeReceipt(result.receipt, tx.type))
       body.bloom.or(new Bloom(result.receipt.bitvector, common))
       body.blobGasUsed += result.blobGasUsed ?? 0n
-      results.push(result)
+      txLogs.push(result.receipt.logs as RawLog[])
     }
     body.gasUsed = run.gasUsed
-    if (common.isActivatedEIP(7685)) body.requestsHash = genRequestsRoot(await accumulateRequests(vm, results, header.gasLimit), sha256)
-    if (executionBlock.withdrawals !== undefined) {
-      await assignWithdrawals(vm, executionBlock)
-      await vm.evm.journal.cleanup()
-    }
-    if (common.consensusAlgorithm() === 'ethash' && header.difficulty > 0n) await assignBlockRewards(vm, executionBlock)
+    body.requestsHash = await applyStepsAfterTransactions(vm, executionBlock, txLogs)
     return body
   }
 
