@@ -8,7 +8,7 @@ import { createTx, type TypedTransaction } from '@ethereumjs/tx'
 import { Address, bigIntToUnpaddedBytes, bytesToHex, hexToBytes, toChecksumAddress, type DB, type EOACode7702AuthorizationListBytes } from '@ethereumjs/util'
 import type { InterpreterStep } from '@ethereumjs/evm'
 import { createVM, runTx, type VM } from '@ethereumjs/vm'
-import { createCodeAnalysisCache, createStateTrie, evmBlockchain } from '@busan/chain'
+import { createStateTrie, evmBlockchain, type CodeAnalysisCache } from '@busan/chain'
 import { commonAt } from '@busan/chain-config'
 import { EphemeralTrieStore } from '@busan/db'
 import { ExecutionError, type AccountOverride, type CallOverrides, type CallRequest, type CallResult } from '@busan/rpc'
@@ -24,10 +24,13 @@ const ESTIMATE_ERROR_PER_MILLE = 15n
 /** EthereumJS's exception for running out of gas (its ERROR.OUT_OF_GAS), which is geth's text too. */
 const OUT_OF_GAS = 'out of gas'
 
-interface CallContext {
+/** What calls read: the chain's Common, its trie nodes, canonical hashes (BLOCKHASH), and the thread's code analyses. */
+export interface CallContext {
   common: Common
   trieStore: DB<string, Uint8Array>
   blockHash: (number: bigint) => Uint8Array | undefined
+  /** Code analyses kept across calls and blocks, as the block executor keeps them. */
+  codeAnalysisCache: CodeAnalysisCache
 }
 
 /** The block a call runs on top of: its header (whose state it reads) and its author (COINBASE, fees). */
@@ -53,8 +56,6 @@ interface WarmState {
 
 export class CallExecutor {
   private readonly context: CallContext
-  /** Code analyses kept across calls and blocks, as the block executor keeps them. */
-  private readonly codeAnalysisCache = createCodeAnalysisCache()
   private warm: WarmState | undefined
   private readonly uncappedForks = new Map<string, Common>()
 
@@ -73,7 +74,7 @@ export class CallExecutor {
     if (this.warm?.stateRoot === root) return this.warm
     const { trieStore } = this.context
     const stateManager = new MerkleStateManager({ trie: createStateTrie(new EphemeralTrieStore(trieStore), common, stateRoot), common, caches: new Caches() })
-    const vm = await createVM({ common, stateManager, blockchain: evmBlockchain(this.context.blockHash), params: {}, evmOpts: { params: {}, codeAnalysisCache: this.codeAnalysisCache } })
+    const vm = await createVM({ common, stateManager, blockchain: evmBlockchain(this.context.blockHash), params: {}, evmOpts: { params: {}, codeAnalysisCache: this.context.codeAnalysisCache } })
     this.warm = { stateRoot: root, stateManager, vm }
     return this.warm
   }

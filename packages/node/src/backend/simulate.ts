@@ -9,24 +9,17 @@ import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { createWithdrawal, type DB, type Withdrawal } from '@ethereumjs/util'
 import { Bloom, createVM, encodeReceipt, type VM } from '@ethereumjs/vm'
-import { applyStepsAfterTransactions, applySystemCallsBeforeTransactions, createStateTrie, evmBlockchain, orderedTrieRoot, type CodeAnalysisCache, type RawLog } from '@busan/chain'
+import { applyStepsAfterTransactions, applySystemCallsBeforeTransactions, createStateTrie, evmBlockchain, orderedTrieRoot, type RawLog } from '@busan/chain'
 import { commonAt, INITIAL_BASE_FEE } from '@busan/chain-config'
 import { EphemeralTrieStore } from '@busan/db'
 import type { HeaderFields, SimulateBlock, SimulatedBlock, SimulatedCallResult, SimulatedTransaction, SimulateRequest } from '@busan/rpc'
 import { applyStateOverrides } from './call-overrides.ts'
+import type { CallContext } from './calls.ts'
 import { GasBudget, runSimulatedCall, type BlockRun } from './simulate-call.ts'
 import { SimulationLogs } from './simulate-logs.ts'
 
 const ZERO_HASH = new Uint8Array(32)
 const ZERO_NONCE = new Uint8Array(8)
-
-/** What a simulation reads: the chain's Common, its trie nodes, its canonical hashes (BLOCKHASH). */
-export interface SimulationContext {
-  common: Common
-  trieStore: DB<string, Uint8Array>
-  blockHash: (number: bigint) => Uint8Array | undefined
-  codeAnalysisCache: CodeAnalysisCache
-}
 
 /** The stored block a simulation starts from: its header and hash (by the chain's hashing rule). */
 export interface SimulationBase {
@@ -40,7 +33,7 @@ export interface SimulationBase {
  * block with its calls' results. Throws CallError (geth's code and words) for what the
  * simulation refuses: an override that cannot be applied, a call its block cannot take.
  */
-export async function simulate(context: SimulationContext, request: SimulateRequest, base: SimulationBase, gasCap: bigint): Promise<SimulatedBlock[]> {
+export async function simulate(context: CallContext, request: SimulateRequest, base: SimulationBase, gasCap: bigint): Promise<SimulatedBlock[]> {
   const simulation = new Simulation(context, request, base, gasCap)
   const blocks: SimulatedBlock[] = []
   for (const block of request.blocks) blocks.push(await simulation.next(block))
@@ -60,7 +53,7 @@ interface BlockBody {
 }
 
 class Simulation {
-  private readonly context: SimulationContext
+  private readonly context: CallContext
   private readonly request: SimulateRequest
   private readonly stateManager: MerkleStateManager
   private readonly budget: GasBudget
@@ -71,7 +64,7 @@ class Simulation {
   private readonly baseNumber: bigint
   private parent: BlockHeader
 
-  constructor(context: SimulationContext, request: SimulateRequest, base: SimulationBase, gasCap: bigint) {
+  constructor(context: CallContext, request: SimulateRequest, base: SimulationBase, gasCap: bigint) {
     this.context = context
     this.request = request
     this.budget = new GasBudget(gasCap)

@@ -25,8 +25,9 @@ const hashRule = headerHashRule(init.genesis)
 const store = new ChainStore(kv, common, hashRule)
 // Nothing is ever staged here: calls write into their own throw-away layer over this store.
 const trieStore = new TrieNodeStore(kv)
-const calls = new CallExecutor({ common, trieStore, blockHash: (number) => store.canonicalHash(number) })
-const simulation = { common, trieStore, blockHash: (number: bigint) => store.canonicalHash(number), codeAnalysisCache: createCodeAnalysisCache() }
+// One context, so calls and simulations share the thread's code analyses.
+const context = { common, trieStore, blockHash: (number: bigint) => store.canonicalHash(number), codeAnalysisCache: createCodeAnalysisCache() }
+const calls = new CallExecutor(context)
 
 async function execute(job: Job): Promise<JobResults[JobKind]> {
   switch (job.kind) {
@@ -53,7 +54,7 @@ async function execute(job: Job): Promise<JobResults[JobKind]> {
       return blockCalls(job.blockHash, job.author)
     case 'simulate': {
       const header = createBlockHeaderFromRLP(job.header, { common, params: {}, setHardfork: true })
-      return simulate(simulation, job.request, { header, hash: job.hash }, job.gasCap)
+      return simulate(context, job.request, { header, hash: job.hash }, job.gasCap)
     }
     case 'warmUp':
       return warmUp(job.arrived, job.threads)
