@@ -10,7 +10,7 @@ import type { TypedTransaction } from '@ethereumjs/tx'
 import { BlockExecutor, type ExecutionOutcome, type SkipReason, type TransactionSource } from './executor.ts'
 import { decodeBlock, headerHashRule, type HeaderHashRule } from './block-codec.ts'
 import { orderedTrieRoot } from './ordered-trie.ts'
-import { assertSameGenesis, buildGenesisBlock } from './genesis.ts'
+import { writeOrCheckGenesis } from './genesis.ts'
 import { branchesBetween, preferred } from './fork-choice.ts'
 import { SenderRecovery } from './sender-recovery.ts'
 import { ChainStore, type StoredBlock } from './store.ts'
@@ -120,24 +120,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
     const hashRule = headerHashRule(options.genesis)
     const store = new ChainStore(kv, common, hashRule)
     const trieStore = options.trieStore ?? new TrieNodeStore(kv)
-    const genesis = await buildGenesisBlock(options.genesis, common, trieStore)
-    const storedGenesis = store.genesisHash()
-    if (storedGenesis === undefined) {
-      const batch = new WriteBatch()
-      // Before the staged state moves into the batch: an engine may read the genesis state.
-      await engine.genesisSnapshot(batch, genesis.header)
-      trieStore.stageInto(batch)
-      const canonical = { block: genesis, senders: [], receipts: [], calls: [] }
-      store.putBlock(batch, canonical, genesis.header.difficulty)
-      store.putCanonical(batch, canonical)
-      store.setGenesis(batch, genesis.hash())
-      store.setHead(batch, genesis.hash())
-      await kv.write(batch, { sync: true })
-      logger.info({ hash: bytesToHex(genesis.hash()), stateRoot: bytesToHex(genesis.header.stateRoot) }, 'wrote genesis')
-    } else {
-      trieStore.discardStaged()
-      assertSameGenesis(storedGenesis, genesis)
-    }
+    const genesis = await writeOrCheckGenesis(options.genesis, { kv, common, store, trieStore, engine, logger })
     const headHash = store.headHash() ?? genesis.hash()
     const head = store.blockByHash(headHash)
     if (head === undefined) throw new Error(`head block ${bytesToHex(headHash)} missing from the database`)

@@ -4,7 +4,10 @@ import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import { Account, Address, bytesToHex, equalsBytes, hexToBytes, setLengthLeft } from '@ethereumjs/util'
 import { commonAt, INITIAL_BASE_FEE, type GenesisFile } from '@busan/chain-config'
 import { createStateTrie } from './executor.ts'
-import type { TrieNodeStore } from '@busan/db'
+import { WriteBatch, type KeyValueStore, type TrieNodeStore } from '@busan/db'
+import type { Logger } from 'pino'
+import type { ConsensusEngine } from './consensus/interface.ts'
+import type { ChainStore } from './store.ts'
 
 const hex = (value: string) => hexToBytes(value as `0x${string}`)
 
@@ -49,7 +52,38 @@ export async function buildGenesisBlock(genesis: GenesisFile, chainCommon: Commo
   return new Block(header, [], [], common.isActivatedEIP(4895) ? [] : undefined, { common, params: {} })
 }
 
-export function assertSameGenesis(stored: Uint8Array, built: Block): void {
+/**
+ * The genesis block of `genesis`: written into a new data directory in one synced batch (its
+ * state, the engine's snapshot, block, canonical entry, genesis and head pointers), or checked
+ * against the one a directory holds (an Error naming both hashes when they differ).
+ */
+export async function writeOrCheckGenesis(
+  genesis: GenesisFile,
+  on: { kv: KeyValueStore; common: Common; store: ChainStore; trieStore: TrieNodeStore; engine: ConsensusEngine; logger: Logger },
+): Promise<Block> {
+  const { kv, common, store, trieStore, engine, logger } = on
+  const block = await buildGenesisBlock(genesis, common, trieStore)
+  const stored = store.genesisHash()
+  if (stored !== undefined) {
+    trieStore.discardStaged()
+    assertSameGenesis(stored, block)
+    return block
+  }
+  const batch = new WriteBatch()
+  // Before the staged state moves into the batch: an engine may read the genesis state.
+  await engine.genesisSnapshot(batch, block.header)
+  trieStore.stageInto(batch)
+  const canonical = { block, senders: [], receipts: [], calls: [] }
+  store.putBlock(batch, canonical, block.header.difficulty)
+  store.putCanonical(batch, canonical)
+  store.setGenesis(batch, block.hash())
+  store.setHead(batch, block.hash())
+  await kv.write(batch, { sync: true })
+  logger.info({ hash: bytesToHex(block.hash()), stateRoot: bytesToHex(block.header.stateRoot) }, 'wrote genesis')
+  return block
+}
+
+function assertSameGenesis(stored: Uint8Array, built: Block): void {
   if (!equalsBytes(stored, built.hash())) {
     throw new Error(`database holds genesis ${bytesToHex(stored)} but the genesis file gives ${bytesToHex(built.hash())}: use another data directory`)
   }
