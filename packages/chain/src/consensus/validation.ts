@@ -11,11 +11,16 @@ export async function verifyBodyCommitments(block: Block): Promise<void> {
   if ((block.withdrawals?.length ?? 0) > 0 || (header.withdrawalsRoot !== undefined && !equalsBytes(header.withdrawalsRoot, KECCAK256_RLP))) {
     throw new BlockError('invalid withdrawals', 'withdrawals are not allowed')
   }
-  const txRoot = orderedTrieRoot(block.transactions.map((tx) => tx.serialize()))
-  if (!equalsBytes(txRoot, header.transactionsTrie)) throw new BlockError('invalid transactions root', `have ${bytesToHex(txRoot)} want ${bytesToHex(header.transactionsTrie)}`)
+  verifyTransactionsRoot(block)
   for (const tx of block.transactions) {
     if (tx.type === 3) throw new BlockError('invalid transaction', 'blob transactions are not supported')
   }
+}
+
+/** The header's transactions root is the root of the block's transactions. */
+export function verifyTransactionsRoot(block: Block): void {
+  const txRoot = orderedTrieRoot(block.transactions.map((tx) => tx.serialize()))
+  if (!equalsBytes(txRoot, block.header.transactionsTrie)) throw new BlockError('invalid transactions root', `have ${bytesToHex(txRoot)} want ${bytesToHex(block.header.transactionsTrie)}`)
 }
 
 export function verifyExecutionOutcome(header: BlockHeader, outcome: ExecutionOutcome): void {

@@ -6,13 +6,12 @@
 // DAG; chains such as the execution-apis test chain are made with a fake seal, and geth imports
 // them with --fakepow) and the beacon chain's choice of head (there is no consensus client).
 import type { Block, BlockHeader } from '@ethereumjs/block'
-import { KECCAK256_RLP_ARRAY, bytesToHex, equalsBytes } from '@ethereumjs/util'
+import { KECCAK256_RLP_ARRAY, equalsBytes } from '@ethereumjs/util'
 import type { WriteBatch } from '@busan/db'
 import { BlockError } from '../../errors.ts'
 import type { ExecutionOutcome } from '../../executor.ts'
-import { orderedTrieRoot } from '../../ordered-trie.ts'
 import type { ConsensusEngine } from '../interface.ts'
-import { verifyExecutionOutcome } from '../validation.ts'
+import { verifyExecutionOutcome, verifyTransactionsRoot } from '../validation.ts'
 
 /** geth's MaximumExtraDataSize (bytes). */
 const MAX_EXTRA_DATA = 32
@@ -71,8 +70,7 @@ export class EthashImportEngine implements ConsensusEngine {
 
   async verifyBody(block: Block): Promise<void> {
     const { header } = block
-    const txRoot = orderedTrieRoot(block.transactions.map((tx) => tx.serialize()))
-    check(equalsBytes(txRoot, header.transactionsTrie), 'invalid transactions root', `have ${bytesToHex(txRoot)} want ${bytesToHex(header.transactionsTrie)}`)
+    verifyTransactionsRoot(block)
     check(block.uncleHashIsValid(), 'invalid uncles', 'uncle hash does not match the uncles')
     ethereumjs('invalid uncles', () => block.validateUncles())
     for (const uncle of block.uncleHeaders) {
