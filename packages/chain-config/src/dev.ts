@@ -1,7 +1,10 @@
 // The dev chain: the 10 accounts of the well-known test mnemonic, funded as Hardhat and
 // anvil fund them, so every tutorial's key works. Account #0 seals.
+import { pbkdf2Sync } from 'node:crypto'
 import { RLP } from '@ethereumjs/rlp'
-import { HDNodeWallet, Mnemonic } from 'ethers'
+import { bytesToHex, toChecksumAddress } from '@ethereumjs/util'
+import { HDKey } from '@scure/bip32'
+import { privateKeyToAddress } from './crypto.ts'
 import { validateGenesis, type GenesisFile } from './genesis.ts'
 
 export const DEV_MNEMONIC = 'test test test test test test test test test test test junk'
@@ -47,14 +50,24 @@ export interface DevAccount {
   privateKey: string
 }
 
+let derived: DevAccount[] = []
+
+/**
+ * The first `count` accounts of `DEV_MNEMONIC` on the Ethereum path m/44'/60'/0'/0/i (BIP-44),
+ * with EIP-55 checksummed addresses and 0x-prefixed 32-byte private keys: the accounts Hardhat,
+ * anvil and every wallet derive from that mnemonic.
+ */
 export function devAccounts(count = DEV_ACCOUNT_COUNT): DevAccount[] {
-  const mnemonic = Mnemonic.fromPhrase(DEV_MNEMONIC)
-  const accounts: DevAccount[] = []
-  for (let i = 0; i < count; i++) {
-    const wallet = HDNodeWallet.fromMnemonic(mnemonic, `m/44'/60'/0'/0/${i}`)
-    accounts.push({ address: wallet.address, privateKey: wallet.privateKey })
+  if (derived.length < count) {
+    // BIP-39's seed: PBKDF2-HMAC-SHA512 of the NFKD phrase, salt "mnemonic" (no passphrase), 2048 rounds.
+    const seed = pbkdf2Sync(DEV_MNEMONIC.normalize('NFKD'), 'mnemonic', 2048, 64, 'sha512')
+    const external = HDKey.fromMasterSeed(seed).derive("m/44'/60'/0'/0")
+    derived = Array.from({ length: count }, (_, i) => {
+      const privateKey = external.deriveChild(i).privateKey!
+      return { address: toChecksumAddress(bytesToHex(privateKeyToAddress(privateKey))), privateKey: bytesToHex(privateKey) }
+    })
   }
-  return accounts
+  return derived.slice(0, count).map((account) => ({ ...account }))
 }
 
 /** Clique extraData for a genesis or checkpoint block: vanity, signers, empty seal. */

@@ -5,7 +5,7 @@ import { Chain, ChainMetrics, createConsensus } from '@busan/chain'
 import { createChainCommon, type GenesisFile } from '@busan/chain-config'
 import { KeyValueStore, TrieNodeStore, registerDbMetrics } from '@busan/db'
 import { buildRpcServer, type NetworkBackend } from '@busan/rpc'
-import { Network, chainAccess, poolAccess } from '@busan/network'
+import type { Network } from '@busan/network'
 import { TxPool } from '@busan/txpool'
 import { createRpcBackend } from './backend/rpc-backend.ts'
 import { CLIENT_NAME, CLIENT_VERSION, type NodeConfig } from './config.ts'
@@ -98,7 +98,6 @@ export async function initDataDir(dataDir: string, genesis: GenesisFile): Promis
   await kv.close()
 }
 
-/** The composition root: builds every part in order and hands each exactly what it needs. */
 /** The built explorer to serve, when asked for; a warning when it was asked for but never built. */
 function explorerDir(config: NodeConfig, logger: Logger): string | undefined {
   if (config.http.explorer !== true) return undefined
@@ -107,6 +106,13 @@ function explorerDir(config: NodeConfig, logger: Logger): string | undefined {
   return undefined
 }
 
+/** Starts the peer network (`Network.create`) over the node's chain and pool, loading libp2p on first use. */
+async function startNetwork(options: Omit<Parameters<typeof Network.create>[0], 'chain' | 'pool'> & { chain: Chain; pool: TxPool }): Promise<Network> {
+  const { Network, chainAccess, poolAccess } = await import('@busan/network')
+  return Network.create({ ...options, chain: chainAccess(options.chain), pool: poolAccess(options.pool) })
+}
+
+/** The composition root: builds every part in order and hands each exactly what it needs. */
 export async function startNode(config: NodeConfig): Promise<RunningNode> {
   const logger = createLogger(config.logLevel)
   const registry = new Registry()
@@ -139,16 +145,17 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   const journal = await openJournal(pool, config, logger.child({ module: 'txpool' }))
 
   const clientVersion = `${CLIENT_NAME}/v${CLIENT_VERSION}/${process.platform}-${process.arch}/node${process.versions.node}`
+  // libp2p (about 500 modules) loads only for a node with a peer network, not for the dev chain.
   const network =
     config.p2p === undefined
       ? undefined
-      : await Network.create({
+      : await startNetwork({
           dataDir: config.dataDir,
           listen: config.p2p.listen,
           bootnodes: config.p2p.bootnodes,
           allowlist: config.p2p.allowlist,
-          chain: chainAccess(chain),
-          pool: poolAccess(pool),
+          chain,
+          pool,
           logger: logger.child({ module: 'network' }),
           metrics: registry,
           options: networkOptions(config),

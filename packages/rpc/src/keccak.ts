@@ -1,17 +1,16 @@
-// keccak-256 through the chain's Common (native bindings in the node), with ethers' as fallback.
-import type { Common } from '@ethereumjs/common'
-import { getBytes, keccak256 as ethersKeccak } from 'ethers'
+// Keccak-256 for the RPC layer: Node's own KECCAK-256 (OpenSSL 3), the hash the node uses everywhere.
+import { hash } from 'node:crypto'
 
-export function keccak256(common: Common | undefined, data: Uint8Array): Uint8Array {
-  const native = common?.customCrypto?.keccak256
-  return native !== undefined ? native(data) : getBytes(ethersKeccak(data))
+/** Keccak-256 of `data` (32 bytes), as web3_sha3 answers it. */
+export function keccak256(data: Uint8Array): Uint8Array {
+  return hash('keccak-256', data, 'buffer')
 }
 
 /** EIP-55 mixed-case form of a 20-byte address, as geth's `Address.Hex()`. */
-export function checksumAddress(common: Common | undefined, address: Uint8Array): string {
+export function checksumAddress(address: Uint8Array): string {
   const lower = Buffer.from(address.buffer, address.byteOffset, address.byteLength).toString('hex')
-  const hash = Buffer.from(keccak256(common, new TextEncoder().encode(lower))).toString('hex')
+  const digest = hash('keccak-256', lower, 'hex')
   let out = '0x'
-  for (let i = 0; i < lower.length; i++) out += parseInt(hash[i], 16) >= 8 ? lower[i].toUpperCase() : lower[i]
+  for (let i = 0; i < lower.length; i++) out += parseInt(digest[i], 16) >= 8 ? lower[i].toUpperCase() : lower[i]
   return out
 }

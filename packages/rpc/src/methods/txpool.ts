@@ -1,6 +1,5 @@
 // txpool_* : geth's pool introspection. Accounts are keyed by their checksummed address and
 // transactions by decimal nonce, as geth.
-import type { Common } from '@ethereumjs/common'
 import type { TransactionView } from '../backend.ts'
 import { method, type MethodTable } from '../context.ts'
 import { formatTransactionView, quantity, type JsonObject } from '../format.ts'
@@ -13,7 +12,7 @@ function hexToBytes(text: string): Uint8Array {
   return new Uint8Array(Buffer.from(text.replace(/^0x/i, ''), 'hex'))
 }
 
-function byAccount<T>(common: Common, section: Section, render: (view: TransactionView) => T): Record<string, Record<string, T>> {
+function byAccount<T>(section: Section, render: (view: TransactionView) => T): Record<string, Record<string, T>> {
   const out: Record<string, Record<string, T>> = {}
   const accounts = [...section.keys()].sort()
   for (const account of accounts) {
@@ -22,16 +21,16 @@ function byAccount<T>(common: Common, section: Section, render: (view: Transacti
     for (const nonce of [...txs.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
       entry[nonce.toString(10)] = render(txs.get(nonce) as TransactionView)
     }
-    out[checksumAddress(common, hexToBytes(account))] = entry
+    out[checksumAddress(hexToBytes(account))] = entry
   }
   return out
 }
 
 /** geth's one-line summary: "<to>: <value> wei + <gas> gas × <gasPrice> wei" (gasPrice = fee cap). */
-function summary(common: Common, view: TransactionView): string {
+function summary(view: TransactionView): string {
   const tx = view.tx as unknown as { to?: { bytes: Uint8Array }; value: bigint; gasLimit: bigint; gasPrice?: bigint; maxFeePerGas?: bigint }
   const price = tx.maxFeePerGas ?? tx.gasPrice ?? 0n
-  const to = tx.to === undefined ? 'contract creation' : checksumAddress(common, tx.to.bytes)
+  const to = tx.to === undefined ? 'contract creation' : checksumAddress(tx.to.bytes)
   return `${to}: ${tx.value} wei + ${tx.gasLimit} gas × ${price} wei`
 }
 
@@ -43,8 +42,7 @@ export const txpoolMethods: MethodTable = {
 
   txpool_content: method([], (ctx) => {
     const { pending, queued } = ctx.backend.pool.content()
-    const common = ctx.backend.chain.common
-    return { pending: byAccount(common, pending, formatTransactionView), queued: byAccount(common, queued, formatTransactionView) }
+    return { pending: byAccount(pending, formatTransactionView), queued: byAccount(queued, formatTransactionView) }
   }),
 
   txpool_contentFrom: method([required('address', address)], (ctx, addr) => {
@@ -61,7 +59,6 @@ export const txpoolMethods: MethodTable = {
 
   txpool_inspect: method([], (ctx) => {
     const { pending, queued } = ctx.backend.pool.content()
-    const common = ctx.backend.chain.common
-    return { pending: byAccount(common, pending, (v) => summary(common, v)), queued: byAccount(common, queued, (v) => summary(common, v)) }
+    return { pending: byAccount(pending, summary), queued: byAccount(queued, summary) }
   }),
 }

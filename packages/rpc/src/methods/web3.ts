@@ -6,5 +6,5 @@ import { bytes, required } from '../params.ts'
 
 export const web3Methods: MethodTable = {
   web3_clientVersion: method([], (ctx) => ctx.backend.clientVersion),
-  web3_sha3: method([required('data', bytes)], (ctx, data) => hex(keccak256(ctx.backend.chain.common, data))),
+  web3_sha3: method([required('data', bytes)], (ctx, data) => hex(keccak256(data))),
 }

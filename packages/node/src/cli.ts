@@ -1,0 +1,387 @@
+// The busan command line (loaded by main.ts): `dev` starts a single-sealer dev chain; `account new` creates an
+// encrypted keystore; `run` starts a node from a genesis file, sealing with a keystore key.
+import { existsSync } from 'node:fs'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import type { Wallet } from 'ethers'
+import { hexToBytes } from '@ethereumjs/util'
+import { devAccounts, devGenesis, isProofOfAuthority, readGenesisFile, withConsensus, type GenesisFile } from '@busan/chain-config'
+import { parseGoDuration } from '@busan/tracing'
+import type { NodeConfig, SignerKey } from './config.ts'
+import type { LogLevel } from './logger.ts'
+import { initDataDir, startNode } from './node.ts'
+import { ChainFileError, runExport, runImport, type ChainFileCommand } from './chain-file.ts'
+
+const repoRoot = resolve(import.meta.dirname, '../../..')
+
+const usage = `usage:
+  busan dev [--datadir DIR] [--consensus clique|qbft] [--period SECONDS] [--http.addr HOST] [--http.port PORT] [--http.api LIST] [--explorer true|false] [--log-level LEVEL]
+            [RPC LIMITS] [--db.sync true|false] [--txpool.lifetime DURATION] [--txpool.rejournal DURATION]
+            [--poa-block-txs-selection-max-time PERCENT]
+  busan init --genesis FILE --datadir DIR
+  busan import --datadir DIR [--genesis FILE] FILE.rlp[.gz]...
+  busan export --datadir DIR [--genesis FILE] FILE.rlp[.gz] [FIRST [LAST]]
+  busan run --datadir DIR [--genesis FILE] [--keystore FILE --password FILE]
+            [--http.addr HOST] [--http.port PORT] [--http.api LIST] [--http.corsdomain LIST] [--explorer true|false]
+            [--p2p.addr HOST] [--p2p.port PORT] [--bootnodes MULTIADDRS] [--allowlist PEER_IDS]
+            [RPC LIMITS] [--db.sync true|false] [--txpool.lifetime DURATION] [--txpool.rejournal DURATION]
+            [--txpool.rebroadcast DURATION] [--discovery.interval DURATION] [--poa-block-txs-selection-max-time PERCENT]
+  RPC LIMITS: [--rpc.gascap GAS] [--rpc.evmtimeout DURATION] [--rpc.workers N] [--rpc.workqueue N] [--rpc.logsrange BLOCKS]
+  busan account new --keystore-dir DIR --password FILE
+  busan account import --keystore-dir DIR --password FILE --private-key-file FILE`
+
+const options = {
+  datadir: { type: 'string' },
+  genesis: { type: 'string' },
+  period: { type: 'string' },
+  'http.addr': { type: 'string', default: '127.0.0.1' },
+  'http.port': { type: 'string', default: '8545' },
+  'http.corsdomain': { type: 'string', default: '*' },
+  'http.api': { type: 'string' },
+  explorer: { type: 'string' },
+  'p2p.addr': { type: 'string', default: '0.0.0.0' },
+  'p2p.port': { type: 'string', default: '30303' },
+  bootnodes: { type: 'string', default: '' },
+  allowlist: { type: 'string' },
+  'private-key-file': { type: 'string' },
+  'log-level': { type: 'string', default: 'info' },
+  consensus: { type: 'string' },
+  'rpc.gascap': { type: 'string' },
+  'rpc.evmtimeout': { type: 'string' },
+  'rpc.workers': { type: 'string' },
+  'rpc.workqueue': { type: 'string' },
+  'rpc.logsrange': { type: 'string' },
+  'db.sync': { type: 'string' },
+  'txpool.lifetime': { type: 'string' },
+  'txpool.rejournal': { type: 'string' },
+  'txpool.rebroadcast': { type: 'string' },
+  'discovery.interval': { type: 'string' },
+  'poa-block-txs-selection-max-time': { type: 'string' },
+  keystore: { type: 'string' },
+  'keystore-dir': { type: 'string' },
+  password: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+type Flags = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values']
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n${usage}\n`)
+  process.exit(2)
+}
+
+/**
+ * A whole number written in decimal digits, within [min, max]. Number() would also take
+ * "1e3", "0x10" or "" and round what is past 2^53; a flag means what its digits say.
+ */
+function bigintFlag(value: string | undefined, name: string, min: bigint, max: bigint): bigint | undefined {
+  if (value === undefined) return undefined
+  const text = value.trim()
+  if (!/^\d+$/.test(text) || BigInt(text) < min || BigInt(text) > max) fail(`--${name} must be a whole number from ${min} to ${max} in decimal digits, got ${value}`)
+  return BigInt(text)
+}
+
+/** bigintFlag for counts, ports and seconds: from `min` (default 0) to `max` (default 2^53-1). */
+function integerFlag(value: string | undefined, name: string, range: { min?: number; max?: number } = {}): number | undefined {
+  const parsed = bigintFlag(value, name, BigInt(range.min ?? 0), BigInt(range.max ?? Number.MAX_SAFE_INTEGER))
+  return parsed === undefined ? undefined : Number(parsed)
+}
+
+const MAX_PORT = 65_535
+
+function list(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '')
+}
+
+/**
+ * The longest delay a Node.js timer keeps, 2^31-1 ms (~24.8 days): a longer one fires at
+ * once with a TimeoutOverflowWarning, so a huge timeout would abort every call.
+ */
+const MAX_DURATION_MS = 2 ** 31 - 1
+/**
+ * A Go duration as geth's flags take it (time.ParseDuration: "5s", "500ms", "1m30s", "0"), in
+ * whole milliseconds: 0, or from 1 ms to MAX_DURATION_MS. Negative durations are refused.
+ */
+function durationFlag(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined
+  let ms: number
+  try {
+    ms = parseGoDuration(value.trim())
+  } catch {
+    fail(`--${name} must be a duration such as 5s, 500ms or 1m30s (units ns, us, ms, s, m, h), got ${value}`)
+  }
+  if (ms < 0) fail(`--${name} must not be negative, got ${value}`)
+  // Rounded to 0 it would mean "none" (no timeout), the opposite of what was asked.
+  if (ms > 0 && ms < 1) fail(`--${name} must be 0 or at least 1ms, got ${value}`)
+  if (Math.round(ms) > MAX_DURATION_MS) fail(`--${name} must be at most 596h31m23.647s (2^31-1 ms, the longest timer Node.js keeps), got ${value}`)
+  return Math.round(ms)
+}
+
+function booleanFlag(value: string | undefined, name: string): boolean | undefined {
+  if (value === undefined) return undefined
+  if (value === 'true' || value === 'false') return value === 'true'
+  fail(`--${name} must be true or false, got ${value}`)
+}
+
+/** A duration flag that must not be 0 (an interval or a lifetime). */
+function positiveDurationFlag(value: string | undefined, name: string): number | undefined {
+  const ms = durationFlag(value, name)
+  if (ms === 0) fail(`--${name} must be longer than 0`)
+  return ms
+}
+
+/** geth's --txpool.lifetime and --txpool.rejournal, and how often local transactions are announced again. */
+function txpoolConfig(flags: Flags): NodeConfig['txpool'] {
+  return {
+    lifetimeMs: positiveDurationFlag(flags['txpool.lifetime'], 'txpool.lifetime'),
+    rejournalMs: positiveDurationFlag(flags['txpool.rejournal'], 'txpool.rejournal'),
+    rebroadcastMs: positiveDurationFlag(flags['txpool.rebroadcast'], 'txpool.rebroadcast'),
+  }
+}
+
+/** Besu's --poa-block-txs-selection-max-time: a percentage of the block period, 1 to 100. */
+function selectionPercentFlag(flags: Flags): number | undefined {
+  return integerFlag(flags['poa-block-txs-selection-max-time'], 'poa-block-txs-selection-max-time', { min: 1, max: 100 })
+}
+
+/** geth's --rpc.gascap is a uint64. */
+const MAX_GAS_CAP = 2n ** 64n - 1n
+/** Each RPC worker thread holds its own EVM and database handles, ~47 MB. */
+const MAX_RPC_WORKERS = 64
+
+/** geth's --rpc.gascap and --rpc.evmtimeout, and the worker threads that run heavy calls. */
+function rpcLimits(flags: Flags): NodeConfig['rpc'] {
+  return {
+    gasCap: bigintFlag(flags['rpc.gascap'], 'rpc.gascap', 0n, MAX_GAS_CAP),
+    evmTimeoutMs: durationFlag(flags['rpc.evmtimeout'], 'rpc.evmtimeout'),
+    workers: integerFlag(flags['rpc.workers'], 'rpc.workers', { min: 1, max: MAX_RPC_WORKERS }),
+    workQueue: integerFlag(flags['rpc.workqueue'], 'rpc.workqueue'),
+    logsRange: integerFlag(flags['rpc.logsrange'], 'rpc.logsrange'),
+  }
+}
+
+/** geth's --http.api: what each mode serves unless told otherwise. */
+const DEV_NAMESPACES = 'eth,net,web3,txpool,clique,qbft,admin,debug,ots,erigon'
+const RUN_NAMESPACES = 'eth,net,web3,txpool'
+
+function httpConfig(flags: Flags, defaultNamespaces: string, explorerByDefault: boolean): NodeConfig['http'] {
+  return {
+    host: flags['http.addr'],
+    port: integerFlag(flags['http.port'], 'http.port', { max: MAX_PORT }) ?? 8545,
+    corsOrigins: list(flags['http.corsdomain']),
+    namespaces: list(flags['http.api'] ?? defaultNamespaces),
+    explorer: booleanFlag(flags.explorer, 'explorer') ?? explorerByDefault,
+  }
+}
+
+/** The dev genesis with the system contracts when the genesis builder has produced it. */
+async function devChainGenesis(consensus: 'clique' | 'qbft', period: number, sealer: string): Promise<GenesisFile> {
+  const built = join(repoRoot, 'genesis/devnet.json')
+  const genesis = existsSync(built) ? await readGenesisFile(built) : devGenesis()
+  return withConsensus(genesis, { consensus, period, validators: [sealer] })
+}
+
+function consensusFlag(value: string | undefined): 'clique' | 'qbft' {
+  if (value === undefined || value === 'clique') return 'clique'
+  if (value === 'qbft') return 'qbft'
+  fail(`--consensus must be clique or qbft, got ${value}`)
+}
+
+async function dev(flags: Flags): Promise<NodeConfig> {
+  const accounts = devAccounts()
+  const sealer = accounts[0]
+  const dataDir = resolve(flags.datadir ?? join(repoRoot, '.data/dev'))
+  const genesis = await devChainGenesis(consensusFlag(flags.consensus), integerFlag(flags.period, 'period', { max: Math.floor(MAX_DURATION_MS / 1000) }) ?? 2, sealer.address)
+  // Kept as `init` keeps it, so `busan export --datadir` (and `run`) find the chain's genesis.
+  await keepGenesis(dataDir, genesis)
+  return {
+    dataDir,
+    genesis,
+    signer: { address: hexToBytes(sealer.address as `0x${string}`), privateKey: hexToBytes(sealer.privateKey as `0x${string}`) },
+    http: httpConfig(flags, DEV_NAMESPACES, true),
+    rpc: rpcLimits(flags),
+    dbSync: booleanFlag(flags['db.sync'], 'db.sync'),
+    txpool: txpoolConfig(flags),
+    txsSelectionMaxTimePercent: selectionPercentFlag(flags),
+    accounts: accounts.map((account) => hexToBytes(account.address as `0x${string}`)),
+    logLevel: flags['log-level'] as LogLevel,
+  }
+}
+
+async function readPassword(path: string | undefined): Promise<string> {
+  if (path === undefined) fail('--password FILE is required')
+  return (await readFile(path, 'utf8')).replace(/\r?\n$/, '')
+}
+
+/** ethers' Wallet (v3 scrypt keystores), loaded on first use: ~130 modules a node without a keystore never needs. */
+async function walletClass(): Promise<typeof Wallet> {
+  return (await import('ethers')).Wallet
+}
+
+async function unlock(keystorePath: string, passwordPath: string | undefined): Promise<SignerKey> {
+  const password = await readPassword(passwordPath)
+  const Wallet = await walletClass()
+  const wallet = await Wallet.fromEncryptedJson(await readFile(keystorePath, 'utf8'), password).catch((error: Error) =>
+    fail(`cannot unlock ${keystorePath}: ${error.message.replace(/ \(argument=.*$/, '')}`),
+  )
+  return { address: hexToBytes(wallet.address as `0x${string}`), privateKey: hexToBytes(wallet.privateKey as `0x${string}`) }
+}
+
+/** Keeps the chain's genesis in DIR/genesis.json, where `run`, `import` and `export` look for it. */
+async function keepGenesis(dataDir: string, genesis: GenesisFile): Promise<void> {
+  await mkdir(dataDir, { recursive: true })
+  await writeFile(join(dataDir, 'genesis.json'), `${JSON.stringify(genesis, null, 2)}\n`)
+}
+
+/** Reads and checks a genesis file; a missing, unreadable or invalid one is a usage error naming the problem. */
+async function genesisFile(path: string): Promise<GenesisFile> {
+  return readGenesisFile(path).catch((error: Error) => fail(`${path}: ${error.message}`))
+}
+
+/** The genesis a data directory was initialised with (`init` keeps a copy), or --genesis. */
+async function runGenesis(flags: Flags, dataDir: string): Promise<GenesisFile> {
+  const kept = join(dataDir, 'genesis.json')
+  if (flags.genesis !== undefined) return genesisFile(flags.genesis)
+  if (existsSync(kept)) return readGenesisFile(kept)
+  fail(`--genesis FILE is required (or run \`busan init\` on ${dataDir} first)`)
+}
+
+async function run(flags: Flags): Promise<NodeConfig> {
+  if (flags.datadir === undefined) fail('--datadir DIR is required')
+  const dataDir = resolve(flags.datadir)
+  const genesis = await runGenesis(flags, dataDir)
+  if (flags.keystore !== undefined && !isProofOfAuthority(genesis)) {
+    fail('--keystore: the genesis names no proof-of-authority engine (config.clique or config.qbft); this node imports and serves such a chain but cannot seal it')
+  }
+  return {
+    dataDir,
+    genesis,
+    signer: flags.keystore === undefined ? undefined : await unlock(flags.keystore, flags.password),
+    http: httpConfig(flags, RUN_NAMESPACES, false),
+    rpc: rpcLimits(flags),
+    dbSync: booleanFlag(flags['db.sync'], 'db.sync'),
+    txpool: txpoolConfig(flags),
+    txsSelectionMaxTimePercent: selectionPercentFlag(flags),
+    p2p: {
+      listen: [`/ip4/${flags['p2p.addr']}/tcp/${integerFlag(flags['p2p.port'], 'p2p.port', { max: MAX_PORT }) ?? 30303}`],
+      bootnodes: list(flags.bootnodes),
+      allowlist: flags.allowlist === undefined ? undefined : list(flags.allowlist),
+      discoveryIntervalMs: positiveDurationFlag(flags['discovery.interval'], 'discovery.interval'),
+    },
+    accounts: [],
+    logLevel: flags['log-level'] as LogLevel,
+  }
+}
+
+/** Initialises a data directory: keeps the genesis file and writes the genesis block. */
+async function init(flags: Flags): Promise<void> {
+  if (flags.genesis === undefined) fail('--genesis FILE is required')
+  if (flags.datadir === undefined) fail('--datadir DIR is required')
+  const dataDir = resolve(flags.datadir)
+  const genesis = await genesisFile(flags.genesis)
+  await mkdir(dataDir, { recursive: true })
+  // A genesis the engines refuse (e.g. a QBFT extraData that does not decode) is the operator's to fix.
+  await initDataDir(dataDir, genesis).catch((error: Error) => fail(`cannot initialise ${dataDir}: invalid genesis: ${error.message}`))
+  await keepGenesis(dataDir, genesis)
+  process.stdout.write(`${JSON.stringify({ dataDir, chainId: genesis.config.chainId })}\n`)
+}
+
+/**
+ * The data directory and genesis of `import` and `export`. A new directory is initialised
+ * from --genesis for an import (its copy kept, as `init` keeps it); an export needs a chain.
+ */
+async function chainFileCommand(flags: Flags, creating: boolean): Promise<ChainFileCommand> {
+  if (flags.datadir === undefined) fail('--datadir DIR is required')
+  const dataDir = resolve(flags.datadir)
+  const exists = existsSync(join(dataDir, 'chaindata'))
+  if (!exists && !creating) fail(`${dataDir} holds no chain (no chaindata/)`)
+  const genesis = await runGenesis(flags, dataDir)
+  if (!existsSync(join(dataDir, 'genesis.json'))) await keepGenesis(dataDir, genesis)
+  return { dataDir, genesis, logLevel: flags['log-level'] as LogLevel }
+}
+
+/** Runs an import or export; a bad file, block or data directory is one line on stderr and exit code 1. */
+async function chainFileTask(task: () => Promise<unknown>): Promise<void> {
+  try {
+    const result = await task()
+    if (typeof result === 'number') process.stdout.write(`${JSON.stringify({ exported: result })}\n`)
+  } catch (error) {
+    const message = (error as Error).message
+    process.stderr.write(`${error instanceof ChainFileError ? message : `cannot use the data directory: ${message}`}\n`)
+    process.exit(1)
+  }
+}
+
+async function importCommand(flags: Flags, files: string[]): Promise<void> {
+  if (files.length === 0) fail('import: name one or more chain files')
+  for (const file of files) if (!existsSync(file)) fail(`${file}: no such file`)
+  const command = await chainFileCommand(flags, true)
+  await chainFileTask(() => runImport(command, files))
+}
+
+async function exportCommand(flags: Flags, args: string[]): Promise<void> {
+  const [file, first, last, extra] = args
+  if (file === undefined || extra !== undefined) fail('export: name the file to write, then optionally the first and last block numbers')
+  const blockNumber = (value: string | undefined, name: string) => {
+    if (value === undefined) return undefined
+    if (!/^\d+$/.test(value)) fail(`export: ${name} must be a block number in decimal digits, got ${value}`)
+    return BigInt(value)
+  }
+  const from = blockNumber(first, 'FIRST') ?? 0n
+  const to = blockNumber(last, 'LAST')
+  const command = await chainFileCommand(flags, false)
+  await chainFileTask(() => runExport(command, resolve(file), from, to))
+}
+
+/** Writes a geth-compatible (v3, scrypt) keystore file for the key; prints address and path. */
+async function saveKeystore(flags: Flags, wallet: Wallet): Promise<void> {
+  const dir = flags['keystore-dir'] ?? fail('--keystore-dir DIR is required')
+  const json = await wallet.encrypt(await readPassword(flags.password))
+  await mkdir(dir, { recursive: true })
+  const file = join(dir, `UTC--${new Date().toISOString().replace(/:/g, '-')}--${wallet.address.slice(2).toLowerCase()}`)
+  await writeFile(file, json, { mode: 0o600 })
+  process.stdout.write(`${JSON.stringify({ address: wallet.address, keystore: file })}\n`)
+}
+
+async function main(): Promise<void> {
+  const { values: flags, positionals } = parseArgs({ options, allowPositionals: true })
+  if (flags.help) {
+    process.stdout.write(`${usage}\n`)
+    return
+  }
+  const [command, subcommand] = positionals
+  if (command === 'account' && subcommand === 'new') {
+    const Wallet = await walletClass()
+    return saveKeystore(flags, new Wallet(Wallet.createRandom().privateKey))
+  }
+  if (command === 'account' && subcommand === 'import') {
+    const keyFile = flags['private-key-file'] ?? fail('--private-key-file FILE is required')
+    const Wallet = await walletClass()
+    return saveKeystore(flags, new Wallet((await readFile(keyFile, 'utf8')).trim()))
+  }
+  if (command === 'init') return init(flags)
+  if (command === 'import') return importCommand(flags, positionals.slice(1))
+  if (command === 'export') return exportCommand(flags, positionals.slice(1))
+  const config = command === 'dev' ? await dev(flags) : command === 'run' ? await run(flags) : fail(`unknown command: ${command ?? '(none)'}`)
+  const node = await startNode(config)
+  let signals = 0
+  const shutdown = () => {
+    if (++signals > 1) process.exit(130)
+    node.stop().then(
+      () => process.exit(0),
+      // The node has logged each failed step; this line says why the exit code is 1.
+      (error: unknown) => {
+        process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`)
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGINT', shutdown)
+  process.on('SIGTERM', shutdown)
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  process.exit(1)
+})
