@@ -1,6 +1,7 @@
 // npm run bench: sustained transactions per second into sealed, persisted blocks, end to end
-// over HTTP JSON-RPC, against Hardhat's node as the baseline in the same run.
-//   npm run bench -- [--senders 100] [--per-sender 50] [--batch 200] [--period 0] [--baseline hardhat|none]
+// over HTTP JSON-RPC, against anvil (or Hardhat's node) as the baseline in the same run, the two
+// alternating A B A B (--rounds), medians and their ratio reported.
+//   npm run bench -- [--senders 100] [--per-sender 50] [--batch 200] [--period 0] [--baseline anvil|hardhat|none] [--rounds 2]
 //                    [--network on|off] [--liveness on|off] [--durability on|off] [--qbft on|off] [--qbft-timeout 4] [--qbft-profile DIR]
 //                    [--reads on|off] [--execution on|off] [--explorer on|off] [--explorer-blocks 100000] [--explorer-per-block 10] [--explorer-datadir DIR]
 // Then the peer network: a fresh follower's sync speed and seal-to-follower propagation;
@@ -19,7 +20,8 @@ import { measureReads, readsTable } from './reads.ts'
 import { RpcClient } from './rpc-client.ts'
 import { prepareWorkload } from './token.ts'
 import { senderKeys, timedPhase } from './workload.ts'
-import { startBusan, startHardhatNode, type BenchTarget } from './targets.ts'
+import { median } from './stats.ts'
+import { startAnvil, startBusan, startHardhatNode, type BenchTarget } from './targets.ts'
 
 const { values: flags } = parseArgs({
   options: {
@@ -28,7 +30,8 @@ const { values: flags } = parseArgs({
     batch: { type: 'string', default: '200' },
     concurrency: { type: 'string', default: '4' },
     period: { type: 'string', default: '0' },
-    baseline: { type: 'string', default: 'hardhat' },
+    baseline: { type: 'string', default: 'anvil' },
+    rounds: { type: 'string', default: '2' },
     network: { type: 'string', default: 'on' },
     liveness: { type: 'string', default: 'on' },
     durability: { type: 'string', default: 'on' },
@@ -72,22 +75,43 @@ async function measure(target: BenchTarget): Promise<{ eth: PhaseResult; erc20: 
   return { eth, erc20 }
 }
 
-function row(name: string, result: { eth: PhaseResult; erc20: PhaseResult }): string {
-  const assembly = (r: PhaseResult) => (r.assemblyMsPer1000 === undefined ? 'n/a' : `${r.assemblyMsPer1000.toFixed(0)} ms`)
-  return `| ${name} | ${result.eth.tps.toFixed(0)} | ${result.erc20.tps.toFixed(0)} | ${assembly(result.eth)} | ${assembly(result.erc20)} |`
+interface NodeRun {
+  name: string
+  eth: PhaseResult
+  erc20: PhaseResult
 }
+
+/** One row per node: the median of its rounds (tx/s, assembly per 1,000 transactions). */
+function rows(runs: NodeRun[]): string[] {
+  const names = [...new Set(runs.map((run) => run.name))]
+  const of = (name: string, pick: (run: NodeRun) => number | undefined) => median(runs.filter((run) => run.name === name).map(pick).filter((v): v is number => v !== undefined))
+  const ms = (value: number) => (Number.isNaN(value) ? 'n/a' : `${value.toFixed(0)} ms`)
+  const lines = names.map((name) => `| ${name} | ${of(name, (r) => r.eth.tps).toFixed(0)} | ${of(name, (r) => r.erc20.tps).toFixed(0)} | ${ms(of(name, (r) => r.eth.assemblyMsPer1000))} | ${ms(of(name, (r) => r.erc20.assemblyMsPer1000))} |`)
+  if (names.length === 2) {
+    const ratio = (pick: (run: NodeRun) => number) => (of(names[0], pick) / of(names[1], pick)).toFixed(2)
+    lines.push(`| ratio (ours / baseline) | ${ratio((r) => r.eth.tps)} | ${ratio((r) => r.erc20.tps)} | | |`)
+  }
+  return lines
+}
+
+const BASELINES: Record<string, (() => Promise<BenchTarget>) | undefined> = { anvil: startAnvil, hardhat: () => startHardhatNode(18545), none: undefined }
 
 async function main(): Promise<void> {
   const total = SENDERS * PER_SENDER
+  if (!(flags.baseline in BASELINES)) throw new Error(`--baseline must be one of ${Object.keys(BASELINES).join(', ')}`)
+  const baseline = BASELINES[flags.baseline]
   console.log(`workload: ${SENDERS} senders x ${PER_SENDER} pre-signed EIP-1559 transactions (${total} per phase), JSON-RPC batches of ${SHAPE.batch}, ${SHAPE.concurrency} in flight`)
-  const rows: string[] = []
+  const runs: NodeRun[] = []
   let network = ''
-  for (const start of [() => startBusan(Number(flags.period)), ...(flags.baseline === 'hardhat' ? [() => startHardhatNode(18545)] : [])]) {
-    const target = await start()
-    try {
-      rows.push(row(target.name, await measure(target)))
-    } finally {
-      await target.stop()
+  // A B A B: each round starts every node fresh, so a slow moment of the machine falls on both.
+  for (let round = 0; round < Number(flags.rounds); round++) {
+    for (const start of [() => startBusan(Number(flags.period)), ...(baseline === undefined ? [] : [baseline])]) {
+      const target = await start()
+      try {
+        runs.push({ name: target.name, ...(await measure(target)) })
+      } finally {
+        await target.stop()
+      }
     }
   }
   if (flags.network === 'on') {
@@ -100,8 +124,8 @@ async function main(): Promise<void> {
   const reads = flags.reads === 'on' ? readsTable(await measureReads({ seconds: 5, rounds: 2 })) : ''
   const execution = flags.execution === 'on' ? executionTable(await measureExecution({ blocks: 6, perBlock: 1000 })) : ''
   const explorer = flags.explorer === 'on' ? explorerTable(await measureExplorer({ blocks: Number(flags['explorer-blocks']), perBlock: Number(flags['explorer-per-block']), dataDir: flags['explorer-datadir'] })) : ''
-  console.log('\n| node | ETH transfers/s | ERC-20 transfers/s | assembly per 1,000 ETH transfers | assembly per 1,000 ERC-20 transfers |\n| --- | --- | --- | --- | --- |')
-  for (const line of rows) console.log(line)
+  console.log(`\n| node (median of ${flags.rounds} runs, A B A B) | ETH transfers/s | ERC-20 transfers/s | assembly per 1,000 ETH transfers | assembly per 1,000 ERC-20 transfers |\n| --- | --- | --- | --- | --- |`)
+  for (const line of rows(runs)) console.log(line)
   console.log(network)
   if (liveness !== '') console.log(`\n${liveness}`)
   if (durability !== '') console.log(`\n${durability}`)

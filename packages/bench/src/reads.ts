@@ -7,6 +7,7 @@ import { Agent, request } from 'node:http'
 import { devAccounts } from '@busan/chain-config'
 import { startAnvilProcess } from '@busan/testkit'
 import { RpcClient } from './rpc-client.ts'
+import { median } from './stats.ts'
 import { startBusan } from './targets.ts'
 import { benchToken, deployToken } from './token.ts'
 import { senderKeys, type Sender } from './workload.ts'
@@ -110,7 +111,6 @@ export async function measureReads(options: { seconds: number; rounds: number })
 
 /** Median per node and workload, with our share of anvil's figure. */
 export function readsTable(figures: ReadFigures[]): string {
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
   const workloads = Object.keys(figures[0].perSecond)
   const of = (node: string, workload: string) => median(figures.filter((f) => f.node === node).map((f) => f.perSecond[workload]))
   const [ours, anvil] = [figures[0].node, figures.find((f) => f.node !== figures[0].node)?.node ?? '']

@@ -14,7 +14,8 @@ export class RpcClient {
 
   async batch<T>(calls: { method: string; params: unknown[] }[]): Promise<T[]> {
     const body = calls.map((call) => ({ jsonrpc: '2.0', id: ++this.id, method: call.method, params: call.params }))
-    const response = await fetch(this.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    // A node that stops answering fails the run instead of hanging it.
+    const response = await fetch(this.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(120_000) })
     const replies = (await response.json()) as { id: number; result?: T; error?: { message: string } }[]
     const byId = new Map(replies.map((reply) => [reply.id, reply]))
     return body.map((request) => {

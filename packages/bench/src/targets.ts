@@ -1,9 +1,9 @@
-// The nodes the benchmark measures: Busan Chain, and Hardhat's EDR node as the baseline run
-// on the same machine in the same run, so the figures compare as a ratio.
+// The nodes the benchmark measures: Busan Chain, and anvil (or Hardhat's EDR node) as the
+// baseline run on the same machine in the same run, so the figures compare as a ratio.
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { resolve } from 'node:path'
-import { startDevNode, type DevNode } from '@busan/testkit'
+import { startAnvilProcess, startDevNode, type DevNode } from '@busan/testkit'
 
 export interface BenchTarget {
   name: string
@@ -47,4 +47,13 @@ export async function startHardhatNode(port: number): Promise<BenchTarget> {
       await new Promise((done) => child.once('exit', done))
     },
   }
+}
+
+/**
+ * anvil (the pinned @foundry-rs/anvil-linux-amd64), in memory, as issue 11 sets it up: a block
+ * every second with a 1-billion gas limit, Osaka rules as the dev chain's.
+ */
+export async function startAnvil(): Promise<BenchTarget> {
+  const anvil = await startAnvilProcess(['--block-time', '1', '--gas-limit', '1000000000', '--hardfork', 'osaka'])
+  return { name: 'anvil 1.7.1 (in memory, 1 s blocks, 1e9 gas limit)', rpcUrl: anvil.url, sealedBlocks: () => [], stop: () => anvil.stop() }
 }

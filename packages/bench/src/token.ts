@@ -12,15 +12,18 @@ const repoRoot = resolve(import.meta.dirname, '../../..')
 
 export interface BenchToken {
   abi: Interface
+  /** Creation code. */
   bytecode: string
+  /** The code a deployment leaves at the token's address (no immutables, so the artifact's). */
+  runtimeBytecode: string
 }
 
 /** The compiled BenchToken (ABI and creation code), compiled first if the artifact is missing. */
 export function benchToken(): BenchToken {
   const artifact = resolve(repoRoot, 'artifacts/contracts/bench/BenchToken.sol/BenchToken.json')
   if (!existsSync(artifact)) execFileSync(process.execPath, [resolve(repoRoot, 'node_modules/hardhat/dist/src/cli.js'), 'build'], { cwd: repoRoot, stdio: 'inherit' })
-  const json = JSON.parse(readFileSync(artifact, 'utf8')) as { abi: unknown[]; bytecode: string }
-  return { abi: new Interface(json.abi as string[]), bytecode: json.bytecode }
+  const json = JSON.parse(readFileSync(artifact, 'utf8')) as { abi: unknown[]; bytecode: string; deployedBytecode: string }
+  return { abi: new Interface(json.abi as string[]), bytecode: json.bytecode, runtimeBytecode: json.deployedBytecode }
 }
 
 /**
@@ -33,6 +36,7 @@ export async function deployToken(client: RpcClient, token: BenchToken, deployer
   const funding = senders.map((sender) => sign(deployer.key, deployer.nonce++, address, 0n, hexToBytes(token.abi.encodeFunctionData('transfer', [sender.address, 10n ** 24n]) as `0x${string}`), 100_000n))
   await sendAll(client, [deploy, ...funding], shape)
   await waitForNonces(client, [deployer])
+  if ((await client.call<string>('eth_getCode', [address, 'latest'])) !== token.runtimeBytecode) throw new Error(`the bench token's code at ${address} is not its deployed bytecode`)
   return address
 }
 

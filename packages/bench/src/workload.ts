@@ -54,13 +54,38 @@ export async function sendAll(client: RpcClient, raws: string[], shape: Shape, o
   await Promise.all(Array.from({ length: shape.concurrency }, worker))
 }
 
-export async function waitForNonces(client: RpcClient, accounts: { address: string; nonce: bigint }[]): Promise<void> {
+/**
+ * Resolves once every account's nonce (`latest`) reaches `nonce`. Throws when the nonces have
+ * not moved for `stallMs` (a transaction dropped, or a node that stopped sealing) or the node
+ * stops answering, naming how many transactions are missing, so a run never hangs.
+ */
+export async function waitForNonces(client: RpcClient, accounts: { address: string; nonce: bigint }[], stallMs = 60_000): Promise<void> {
   let waiting = accounts
+  let missing = -1n
+  let progressAt = performance.now()
   while (waiting.length > 0) {
     const counts = await client.batch<string>(waiting.map((a) => ({ method: 'eth_getTransactionCount', params: [a.address, 'latest'] })))
+    const left = waiting.reduce((sum, a, i) => sum + (a.nonce > BigInt(counts[i]) ? a.nonce - BigInt(counts[i]) : 0n), 0n)
     waiting = waiting.filter((a, i) => BigInt(counts[i]) < a.nonce)
-    if (waiting.length > 0) await new Promise((r) => setTimeout(r, 25))
+    if (left !== missing) [missing, progressAt] = [left, performance.now()]
+    if (waiting.length === 0) break
+    if (performance.now() - progressAt > stallMs) throw new Error(`${missing} transactions of ${waiting.length} senders not mined, no progress for ${stallMs / 1000} s (dropped, or the node stopped sealing)`)
+    await new Promise((r) => setTimeout(r, 25))
   }
+}
+
+/** Throws unless every transaction of `hashes` has a receipt with status 1: a figure counts only transactions that succeeded. */
+export async function checkReceipts(client: RpcClient, hashes: string[]): Promise<void> {
+  let failed = 0
+  let absent = 0
+  for (let i = 0; i < hashes.length; i += 200) {
+    const receipts = await client.batch<{ status: string } | null>(hashes.slice(i, i + 200).map((hash) => ({ method: 'eth_getTransactionReceipt', params: [hash] })))
+    for (const receipt of receipts) {
+      if (receipt === null) absent++
+      else if (receipt.status !== '0x1') failed++
+    }
+  }
+  if (failed + absent > 0) throw new Error(`of ${hashes.length} transactions, ${failed} failed (status 0) and ${absent} have no receipt: the figure would count them`)
 }
 
 /** Builds and signs one transaction of sender number `i` with `nonce`. */
@@ -82,7 +107,7 @@ export interface PhaseWatch {
 
 /**
  * Signs `perSender` transactions for every sender up front, then times send-to-mined:
- * returns transactions per second.
+ * returns transactions per second, once every receipt shows status 1 (checked after the clock).
  */
 export async function timedPhase(client: RpcClient, senders: Sender[], perSender: number, shape: Shape, build: BuildTx, watch: PhaseWatch = {}): Promise<number> {
   const raws: string[] = []
@@ -90,12 +115,18 @@ export async function timedPhase(client: RpcClient, senders: Sender[], perSender
   for (let n = 0; n < perSender; n++) {
     for (const [i, sender] of senders.entries()) raws.push(build(sender, sender.nonce + BigInt(n), i))
   }
+  const hashes: string[] = []
   watch.onStart?.()
   const started = performance.now()
-  await sendAll(client, raws, shape, watch.onSent)
+  await sendAll(client, raws, shape, (sent, sentAt) => {
+    hashes.push(...sent)
+    watch.onSent?.(sent, sentAt)
+  })
   for (const sender of senders) sender.nonce += BigInt(perSender)
   await (watch.mined?.() ?? waitForNonces(client, senders))
-  return (raws.length / (performance.now() - started)) * 1000
+  const tps = (raws.length / (performance.now() - started)) * 1000
+  await checkReceipts(client, hashes)
+  return tps
 }
 
 /** Gives every sender `amount` wei (default 100 ETH) from dev accounts #1..#9; returns the funders with their next nonces. */

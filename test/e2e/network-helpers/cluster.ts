@@ -154,6 +154,9 @@ export class ClusterNode {
       '--http.port', '0', '--http.api', HTTP_API,
       '--p2p.addr', '127.0.0.1', '--p2p.port', String(this.p2pPort),
       '--log-level', options.logLevel ?? 'info',
+      // One RPC worker thread, not one per core: these nodes serve few EVM calls, and five of
+      // them share two cores, so each start loads one thread's modules instead of two.
+      '--rpc.workers', '1',
       ...(options.bootnodes !== undefined && options.bootnodes.length > 0 ? ['--bootnodes', options.bootnodes.join(',')] : []),
       ...(options.allowlist !== undefined ? ['--allowlist', options.allowlist.join(',')] : []),
       ...(options.key !== undefined ? ['--keystore', options.key.keystore, '--password', options.key.password] : []),
