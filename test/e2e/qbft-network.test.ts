@@ -132,10 +132,11 @@ describe('QBFT: four validators and a follower', { timeout: 300_000 }, () => {
     // Each pair allowlists only its partner: two validators of four, no quorum on either side.
     await Promise.all(validators.map((v) => v.stop()))
     const pairs = [[validators[0], validators[1]], [validators[2], validators[3]]]
-    for (const [a, b] of pairs) {
-      await a.start({ key: a.options.key, bootnodes: [b.enode], allowlist: [b.peerId] })
-      await b.start({ key: b.options.key, bootnodes: [a.enode], allowlist: [a.peerId] })
-    }
+    // All four at once: a bootnode not yet up is redialled (from 1 s, doubling).
+    await Promise.all(pairs.flatMap(([a, b]) => [
+      a.start({ key: a.options.key, bootnodes: [b.enode], allowlist: [b.peerId] }),
+      b.start({ key: b.options.key, bootnodes: [a.enode], allowlist: [a.peerId] }),
+    ]))
     const before = await Promise.all(validators.map(stalledHash))
     await sleep(REQUEST_TIMEOUT_S * 1000 * 3 + 1000)
     assert.deepEqual(await Promise.all(validators.map(stalledHash)), before, 'no block on either side')
