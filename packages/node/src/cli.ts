@@ -10,8 +10,7 @@ import { devAccounts, devGenesis, isProofOfAuthority, readGenesisFile, withConse
 import { parseGoDuration } from '@busan/tracing'
 import type { NodeConfig, SignerKey } from './config.ts'
 import type { LogLevel } from './logger.ts'
-import { initDataDir, startNode } from './node.ts'
-import { ChainFileError, runExport, runImport, type ChainFileCommand } from './chain-file.ts'
+import type { ChainFileCommand } from './chain-file.ts'
 
 const repoRoot = resolve(import.meta.dirname, '../../..')
 
@@ -282,6 +281,7 @@ async function init(flags: Flags): Promise<void> {
   const genesis = await genesisFile(flags.genesis)
   await mkdir(dataDir, { recursive: true })
   // A genesis the engines refuse (e.g. a QBFT extraData that does not decode) is the operator's to fix.
+  const { initDataDir } = await import('./node.ts')
   await initDataDir(dataDir, genesis).catch((error: Error) => fail(`cannot initialise ${dataDir}: invalid genesis: ${error.message}`))
   await keepGenesis(dataDir, genesis)
   process.stdout.write(`${JSON.stringify({ dataDir, chainId: genesis.config.chainId })}\n`)
@@ -301,10 +301,16 @@ async function chainFileCommand(flags: Flags, creating: boolean): Promise<ChainF
   return { dataDir, genesis, logLevel: flags['log-level'] as LogLevel }
 }
 
-/** Runs an import or export; a bad file, block or data directory is one line on stderr and exit code 1. */
-async function chainFileTask(task: () => Promise<unknown>): Promise<void> {
+/**
+ * Runs an import or export; a bad file, block or data directory is one line on stderr and exit
+ * code 1. The node's own modules (node.ts, chain-file.ts: ~1 s to load) are imported only once
+ * the command line is checked, so a refused one answers at once.
+ */
+async function chainFileTask(task: (chainFile: typeof import('./chain-file.ts')) => Promise<unknown>): Promise<void> {
+  const chainFile = await import('./chain-file.ts')
+  const { ChainFileError } = chainFile
   try {
-    const result = await task()
+    const result = await task(chainFile)
     if (typeof result === 'number') process.stdout.write(`${JSON.stringify({ exported: result })}\n`)
   } catch (error) {
     const message = (error as Error).message
@@ -317,7 +323,7 @@ async function importCommand(flags: Flags, files: string[]): Promise<void> {
   if (files.length === 0) fail('import: name one or more chain files')
   for (const file of files) if (!existsSync(file)) fail(`${file}: no such file`)
   const command = await chainFileCommand(flags, true)
-  await chainFileTask(() => runImport(command, files))
+  await chainFileTask(({ runImport }) => runImport(command, files))
 }
 
 async function exportCommand(flags: Flags, args: string[]): Promise<void> {
@@ -331,7 +337,7 @@ async function exportCommand(flags: Flags, args: string[]): Promise<void> {
   const from = blockNumber(first, 'FIRST') ?? 0n
   const to = blockNumber(last, 'LAST')
   const command = await chainFileCommand(flags, false)
-  await chainFileTask(() => runExport(command, resolve(file), from, to))
+  await chainFileTask(({ runExport }) => runExport(command, resolve(file), from, to))
 }
 
 /** Writes a geth-compatible (v3, scrypt) keystore file for the key; prints address and path. */
@@ -364,6 +370,7 @@ async function main(): Promise<void> {
   if (command === 'import') return importCommand(flags, positionals.slice(1))
   if (command === 'export') return exportCommand(flags, positionals.slice(1))
   const config = command === 'dev' ? await dev(flags) : command === 'run' ? await run(flags) : fail(`unknown command: ${command ?? '(none)'}`)
+  const { startNode } = await import('./node.ts')
   const node = await startNode(config)
   let signals = 0
   const shutdown = () => {
