@@ -78,13 +78,22 @@ async function measureNode(node: string, url: string, token: string, holders: Se
   const batch = (one: (i: number) => object) => (i: number) => JSON.stringify(Array.from({ length: BATCH }, (_, k) => one(i * BATCH + k)))
   // One of each first: a node's first heavy call may wait for its worker threads to load.
   checkAnswer(await post(new Agent(), new URL(url), JSON.stringify(call(0))), 1)
+  // A workload whose answers fail (an error, a timeout) is reported as failed, not counted.
+  const attempt = async (workload: string, calls: number, make: (i: number) => string) => {
+    try {
+      return await load(url, seconds, calls, make)
+    } catch (error) {
+      console.error(`reads: ${node}, ${workload}: ${(error as Error).message}`)
+      return Number.NaN
+    }
+  }
   return {
     node,
     perSecond: {
-      'eth_getBalance': await load(url, seconds, 1, (i) => JSON.stringify(getBalance(i))),
-      'eth_call balanceOf': await load(url, seconds, 1, (i) => JSON.stringify(call(i))),
-      'eth_getBalance, batches of 100': await load(url, seconds, BATCH, batch(getBalance)),
-      'eth_call balanceOf, batches of 100': await load(url, seconds, BATCH, batch(call)),
+      'eth_getBalance': await attempt('eth_getBalance', 1, (i) => JSON.stringify(getBalance(i))),
+      'eth_call balanceOf': await attempt('eth_call', 1, (i) => JSON.stringify(call(i))),
+      'eth_getBalance, batches of 100': await attempt('eth_getBalance batches', BATCH, batch(getBalance)),
+      'eth_call balanceOf, batches of 100': await attempt('eth_call batches', BATCH, batch(call)),
     },
   }
 }
@@ -114,7 +123,8 @@ export function readsTable(figures: ReadFigures[]): string {
   const workloads = Object.keys(figures[0].perSecond)
   const of = (node: string, workload: string) => median(figures.filter((f) => f.node === node).map((f) => f.perSecond[workload]))
   const [ours, anvil] = [figures[0].node, figures.find((f) => f.node !== figures[0].node)?.node ?? '']
-  const rows = workloads.map((w) => `| ${w} | ${of(ours, w).toFixed(0)} | ${of(anvil, w).toFixed(0)} | ${(of(ours, w) / of(anvil, w)).toFixed(2)} |`)
+  const figure = (value: number, digits = 0) => (Number.isNaN(value) ? 'failed' : value.toFixed(digits))
+  const rows = workloads.map((w) => `| ${w} | ${figure(of(ours, w))} | ${figure(of(anvil, w))} | ${figure(of(ours, w) / of(anvil, w), 2)} |`)
   return [`| reads, ${CLIENTS} concurrent HTTP clients (calls/s, median of ${figures.length / 2}) | ${ours} | ${anvil} | ratio |`, '| --- | --- | --- | --- |', ...rows].join('\n')
 }
 
