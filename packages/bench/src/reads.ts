@@ -5,10 +5,9 @@
 // fast.
 import { Agent, request } from 'node:http'
 import { devAccounts } from '@busan/chain-config'
-import { startAnvilProcess } from '@busan/testkit'
 import { RpcClient } from './rpc-client.ts'
 import { median } from './stats.ts'
-import { startBusan } from './targets.ts'
+import { startAnvil, startBusan } from './targets.ts'
 import { benchToken, deployToken } from './token.ts'
 import { senderKeys, type Sender } from './workload.ts'
 
@@ -103,15 +102,15 @@ export async function measureReads(options: { seconds: number; rounds: number })
   const holders = senderKeys(100, 'reads')
   const figures: ReadFigures[] = []
   for (let round = 0; round < options.rounds; round++) {
-    for (const node of ['busan', 'anvil'] as const) {
-      const started = node === 'busan' ? await startBusan(0) : await startAnvilProcess(['--hardfork', 'osaka'])
-      const url = 'rpcUrl' in started ? started.rpcUrl : started.url
+    // The same two nodes as the transfer workloads (targets.ts), so the tables name them alike.
+    for (const start of [() => startBusan(0), startAnvil]) {
+      const target = await start()
       try {
         const deployer: Sender = { key: Buffer.from(devAccounts()[1].privateKey.slice(2), 'hex'), address: devAccounts()[1].address, nonce: 0n }
-        const token = await deployToken(new RpcClient(url), benchToken(), deployer, holders, { batch: 100, concurrency: 1 })
-        figures.push(await measureNode(node === 'busan' ? 'busan (dev, period 0)' : 'anvil 1.7.1', url, token, holders, options.seconds))
+        const token = await deployToken(new RpcClient(target.rpcUrl), benchToken(), deployer, holders, { batch: 100, concurrency: 1 })
+        figures.push(await measureNode(target.name, target.rpcUrl, token, holders, options.seconds))
       } finally {
-        await started.stop()
+        await target.stop()
       }
     }
   }

@@ -1,16 +1,12 @@
 // txpool_* : geth's pool introspection. Accounts are keyed by their checksummed address and
 // transactions by decimal nonce, as geth.
+import { bytesToHex, toChecksumAddress } from '@ethereumjs/util'
 import type { TransactionView } from '../backend.ts'
 import { method, type MethodTable } from '../context.ts'
 import { formatTransactionView, quantity, type JsonObject } from '../format.ts'
-import { checksumAddress } from '../keccak.ts'
 import { address, required } from '../params.ts'
 
 type Section = Map<string, Map<bigint, TransactionView>>
-
-function hexToBytes(text: string): Uint8Array {
-  return new Uint8Array(Buffer.from(text.replace(/^0x/i, ''), 'hex'))
-}
 
 function byAccount<T>(section: Section, render: (view: TransactionView) => T): Record<string, Record<string, T>> {
   const out: Record<string, Record<string, T>> = {}
@@ -21,7 +17,7 @@ function byAccount<T>(section: Section, render: (view: TransactionView) => T): R
     for (const nonce of [...txs.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
       entry[nonce.toString(10)] = render(txs.get(nonce) as TransactionView)
     }
-    out[checksumAddress(hexToBytes(account))] = entry
+    out[toChecksumAddress(account)] = entry
   }
   return out
 }
@@ -30,7 +26,7 @@ function byAccount<T>(section: Section, render: (view: TransactionView) => T): R
 function summary(view: TransactionView): string {
   const tx = view.tx as unknown as { to?: { bytes: Uint8Array }; value: bigint; gasLimit: bigint; gasPrice?: bigint; maxFeePerGas?: bigint }
   const price = tx.maxFeePerGas ?? tx.gasPrice ?? 0n
-  const to = tx.to === undefined ? 'contract creation' : checksumAddress(tx.to.bytes)
+  const to = tx.to === undefined ? 'contract creation' : toChecksumAddress(bytesToHex(tx.to.bytes))
   return `${to}: ${tx.value} wei + ${tx.gasLimit} gas × ${price} wei`
 }
 

@@ -1,7 +1,7 @@
 // web3_* : client version and keccak-256.
+import { keccak256 } from '@busan/chain-config'
 import { method, type MethodTable } from '../context.ts'
 import { hex } from '../format.ts'
-import { keccak256 } from '../keccak.ts'
 import { bytes, required } from '../params.ts'
 
 export const web3Methods: MethodTable = {
