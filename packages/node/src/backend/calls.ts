@@ -5,7 +5,7 @@ import { Block, createBlockHeader, type BlockHeader } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import { createTx, type TypedTransaction } from '@ethereumjs/tx'
-import { Address, bigIntToUnpaddedBytes, bytesToHex, hexToBytes, toChecksumAddress, type DB, type EOACode7702AuthorizationListBytes } from '@ethereumjs/util'
+import { Address, bigIntToUnpaddedBytes, bytesToHex, equalsBytes, hexToBytes, toChecksumAddress, type DB, type EOACode7702AuthorizationListBytes } from '@ethereumjs/util'
 import type { InterpreterStep } from '@ethereumjs/evm'
 import { createVM, runTx, type VM } from '@ethereumjs/vm'
 import { createStateTrie, evmBlockchain, type CodeAnalysisCache } from '@busan/chain'
@@ -58,6 +58,8 @@ export class CallExecutor {
   private readonly context: CallContext
   private warm: WarmState | undefined
   private readonly uncappedForks = new Map<string, Common>()
+  private lastFork: { header: BlockHeader; common: Common } | undefined
+  private lastBlock: { header: BlockHeader; author: Uint8Array; priced: boolean; common: Common; block: Block } | undefined
 
   constructor(context: CallContext) {
     this.context = context
@@ -79,9 +81,29 @@ export class CallExecutor {
     return this.warm
   }
 
+  /**
+   * The block a call executes in: `on`'s header with its author as coinbase and, for an
+   * unpriced call, base fee 0 (geth's NoBaseFee: such a call cannot fail on fees). The last
+   * one is kept: calls in a row mostly run on the same header object (the worker decodes a
+   * block's header once).
+   */
+  private executionBlock(on: CallBlock, common: Common, priced: boolean): Block {
+    const memo = this.lastBlock
+    if (memo !== undefined && memo.header === on.header && memo.priced === priced && equalsBytes(memo.author, on.author) && memo.common === common) return memo.block
+    const header = createBlockHeader(
+      { ...on.header.toJSON(), coinbase: on.author, baseFeePerGas: priced || !common.isActivatedEIP(1559) ? on.header.baseFeePerGas : 0n },
+      { common, params: {} },
+    )
+    const block = new Block(header, [], [], common.isActivatedEIP(4895) ? [] : undefined, { common, params: {} })
+    this.lastBlock = { header: on.header, author: on.author, priced, common, block }
+    return block
+  }
+
   /** The chain's Common at the fork of `header` (a call runs under the rules of the block it reads, as geth's). */
   private forkOf(header: BlockHeader): Common {
-    return commonAt(this.context.common, header.number, header.timestamp)
+    // Finding the fork walks the schedule; calls in a row mostly share one header object.
+    if (this.lastFork?.header !== header) this.lastFork = { header, common: commonAt(this.context.common, header.number, header.timestamp) }
+    return this.lastFork.common
   }
 
   async call(request: CallRequest, block: CallBlock, options: { gasCap: bigint; withAccessList?: boolean; overrides?: CallOverrides }): Promise<CallResult> {
@@ -218,12 +240,8 @@ export class CallExecutor {
     const common = this.forkOf(on.header)
     const { stateManager, vm } = await this.warmState(on.header.stateRoot, common)
     const priced = (request.gasPrice ?? request.maxFeePerGas ?? 0n) > 0n
-    // geth's NoBaseFee: an unpriced call runs with base fee 0 so it cannot fail on fees.
-    const header = createBlockHeader(
-      { ...on.header.toJSON(), coinbase: on.author, baseFeePerGas: priced || !common.isActivatedEIP(1559) ? on.header.baseFeePerGas : 0n },
-      { common, params: {} },
-    )
-    const block = new Block(header, [], [], common.isActivatedEIP(4895) ? [] : undefined, { common, params: {} })
+    const block = this.executionBlock(on, common, priced)
+    const { header } = block
     const sender = request.from ?? new Uint8Array(20)
     const feeCap = request.maxFeePerGas ?? request.gasPrice ?? 0n
     /** Runs `work` on the state as the call sees it (overrides applied, in a checkpoint), then puts the state back. */

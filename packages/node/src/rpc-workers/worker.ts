@@ -4,8 +4,8 @@
 // Piscina loads this module once per thread and calls the default export per job; the pool
 // terminates the thread when a job outlives its deadline, which stops any EVM loop.
 import { workerData } from 'node:worker_threads'
-import { createBlockHeaderFromRLP } from '@ethereumjs/block'
-import { bytesToHex } from '@ethereumjs/util'
+import { createBlockHeaderFromRLP, type BlockHeader } from '@ethereumjs/block'
+import { bytesToHex, equalsBytes } from '@ethereumjs/util'
 import { CallCollector, ChainStore, createCodeAnalysisCache, decodeBlock, headerHashRule, type TxCalls } from '@busan/chain'
 import { createChainCommon } from '@busan/chain-config'
 import { KeyValueStore, TrieNodeStore } from '@busan/db'
@@ -34,7 +34,7 @@ async function execute(job: Job): Promise<JobResults[JobKind]> {
     case 'call':
     case 'estimateGas':
     case 'traceCall': {
-      const on = { header: createBlockHeaderFromRLP(job.header, { common, params: {}, setHardfork: true }), author: job.author }
+      const on = { header: headerOf(job.header), author: job.author }
       if (job.kind === 'estimateGas') return calls.estimateGas(job.request, on, { gasCap: job.gasCap, overrides: job.overrides })
       if (job.kind === 'traceCall') return calls.trace(job.request, on, { gasCap: job.gasCap, trace: job.trace, overrides: job.overrides })
       return calls.call(job.request, on, { gasCap: job.gasCap, withAccessList: job.withAccessList, overrides: job.overrides })
@@ -53,12 +53,26 @@ async function execute(job: Job): Promise<JobResults[JobKind]> {
     case 'blockCalls':
       return blockCalls(job.blockHash, job.author)
     case 'simulate': {
-      const header = createBlockHeaderFromRLP(job.header, { common, params: {}, setHardfork: true })
+      const header = headerOf(job.header)
       return simulate(context, job.request, { header, hash: job.hash }, job.gasCap)
     }
     case 'warmUp':
       return warmUp(job.arrived, job.threads)
   }
+}
+
+let lastHeader: { rlp: Uint8Array; header: BlockHeader } | undefined
+
+/**
+ * The header of a call's block, decoded once while calls keep reading the same block (most
+ * read the head): the same object for the same RLP, so the call executor's per-header work
+ * is kept too (CallExecutor.executionHeader).
+ */
+function headerOf(rlp: Uint8Array): BlockHeader {
+  if (lastHeader === undefined || !equalsBytes(lastHeader.rlp, rlp)) {
+    lastHeader = { rlp, header: createBlockHeaderFromRLP(rlp, { common, params: {}, setHardfork: true }) }
+  }
+  return lastHeader.header
 }
 
 /** How long a warm-up job waits for the other threads to arrive. */
