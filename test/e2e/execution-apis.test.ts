@@ -84,7 +84,7 @@ if (!existsSync(join(testsDir, 'chain.rlp'))) {
 
     it('answers every vector as deviations.json says', async (t) => {
       if (!imported) return t.skip('the import failed')
-      node = await startNodeProcess(['run', '--datadir', dataDir, '--genesis', genesis, '--http.port', '0', '--p2p.port', '0', '--p2p.addr', '127.0.0.1', '--http.api', 'eth,debug,net,web3,txpool,ots'], dataDir)
+      node = await startNodeProcess(['run', '--datadir', dataDir, '--genesis', genesis, '--http.port', '0', '--p2p.port', '0', '--p2p.addr', '127.0.0.1', '--http.api', 'eth,debug,net,web3,txpool,ots,testing'], dataDir)
       const latest = await fetch(node.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_getBlockByNumber","params":["latest",false]}' })
       assert.equal(((await latest.json()) as { result?: { hash?: string } }).result?.hash, head, "the node serves headfcu.json's head")
 

@@ -275,7 +275,7 @@ export class BlockExecutor {
     try {
       await applySystemCallsBeforeTransactions(this.vm, executionBlock.header)
       await body(execute, () => executionBlock.header.gasLimit - gasUsed)
-      const requestsHash = await applyStepsAfterTransactions(this.vm, block ?? executionBlock, receipts.map((receipt) => receipt.logs))
+      const requestsHash = (await applyStepsAfterTransactions(this.vm, block ?? executionBlock, receipts.map((receipt) => receipt.logs)))?.hash
       await this.stateManager.commit()
       const stateRoot = await this.stateManager.getStateRoot()
       return { gasUsed, stateRoot, receiptsRoot: orderedTrieRoot(encodedReceipts), logsBloom: bloom.bitvector, receipts, calls, requestsHash }
@@ -324,7 +324,7 @@ export async function applySystemCallsBeforeTransactions(vm: VM, header: BlockHe
  * `logs`, one list per transaction, and the EIP-7002 and EIP-7251 system calls), whose
  * commitment it returns (undefined before Prague).
  */
-export async function applyStepsAfterTransactions(vm: VM, block: Block, logs: RawLog[][]): Promise<Uint8Array | undefined> {
+export async function applyStepsAfterTransactions(vm: VM, block: Block, logs: RawLog[][]): Promise<BlockRequests | undefined> {
   const common = vm.common
   if (block.withdrawals !== undefined && common.isActivatedEIP(4895)) {
     await assignWithdrawals(vm, block)
@@ -334,7 +334,15 @@ export async function applyStepsAfterTransactions(vm: VM, block: Block, logs: Ra
   if (!common.isActivatedEIP(7685)) return undefined
   // accumulateRequests reads only each result's receipt logs.
   const results = logs.map((txLogs) => ({ receipt: { logs: txLogs } })) as unknown as RunTxResult[]
-  return genRequestsRoot(await accumulateRequests(vm, results, block.header.gasLimit), common.customCrypto.sha256 ?? sha256)
+  const requests = await accumulateRequests(vm, results, block.header.gasLimit)
+  // The engine API lists only requests with data (engine_getPayloadV4), as the hash counts them.
+  return { hash: genRequestsRoot(requests, common.customCrypto.sha256 ?? sha256), requests: requests.filter((r) => r.bytes.length > 1).map((r) => r.bytes) }
+}
+
+/** A block's EIP-7685 requests: their commitment (the header's requestsHash) and the non-empty ones, each its type byte and data. */
+export interface BlockRequests {
+  hash: Uint8Array
+  requests: Uint8Array[]
 }
 
 /** What the store keeps of a transaction's receipt: the post-state root before Byzantium (EIP-658), the status from it. */

@@ -7,6 +7,7 @@ import type { Common } from '@ethereumjs/common'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import type { TraceOptions } from '@busan/tracing'
 import type { SimulatedBlock, SimulateRequest } from './backend-simulate.ts'
+import type { BuildBlockRequest, BuiltPayload } from './backend-testing.ts'
 
 /** A block as stored, with what formatting needs and the block alone does not give. */
 export interface BlockView {
@@ -235,6 +236,12 @@ export interface ChainBackend {
    * codes (-38010...-38026, -32000, -32603) for what the simulation refuses; `signal` stops it.
    */
   simulate(request: SimulateRequest, block: BlockView, options: { gasCap: bigint; signal?: AbortSignal }): Promise<SimulatedBlock[]>
+  /**
+   * testing_buildBlockV1: a block built on `parent` (post-merge rules) from `request`, never
+   * imported. Throws coded errors: -32000 with geth's words for a given transaction that does
+   * not apply (nonce, funds, gas), -32602 for a parent whose next block is not post-merge.
+   */
+  buildBlock(request: BuildBlockRequest, parent: BlockView, options: { signal?: AbortSignal }): Promise<BuiltPayload>
 }
 
 export interface PoolContent {

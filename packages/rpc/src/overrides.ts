@@ -74,7 +74,7 @@ export const blockOverrides: Decoder<BlockOverrides> = {
   },
 }
 
-const withdrawal: Decoder<WithdrawalData> = {
+export const withdrawal: Decoder<WithdrawalData> = {
   goType: '*types.Withdrawal',
   decode(value, field) {
     const obj = asObject(value, this.goType, field)

@@ -174,6 +174,7 @@ export function createTestBackend(): TestBackend {
       traceRawBlock: async () => Promise.reject(new Error('no tracing in the RPC unit tests')),
       traceCall: async () => Promise.reject(new Error('no tracing in the RPC unit tests')),
       simulate: async () => Promise.reject(new Error('no simulation in the RPC unit tests')),
+      buildBlock: async () => Promise.reject(new Error('no block building in the RPC unit tests')),
       badBlocks: () => [],
     },
     // The address index is tested over a real node (test/e2e/ots-*).

@@ -12,7 +12,7 @@ import { buildBlock, createVM, type VM } from '@ethereumjs/vm'
 import { privateKeyToAddress } from '@busan/chain-config'
 import { SYSTEM_CONTRACTS } from './system-contracts.ts'
 
-const SENDER_KEY = hexToBytes('0x4646464646464646464646464646464646464646464646464646464646464646')
+export const SENDER_KEY = hexToBytes('0x4646464646464646464646464646464646464646464646464646464646464646')
 export const SENDER = bytesToHex(privateKeyToAddress(SENDER_KEY))
 export const MINER: PrefixedHexString = '0x00000000000000000000000000000000000000aa'
 export const RECIPIENT: PrefixedHexString = '0x00000000000000000000000000000000000000bb'
@@ -78,6 +78,8 @@ export interface ForkChain {
   receipts: { stateRoot?: Uint8Array; status?: number }[][]
   /** The state after the last block, as EthereumJS computed it. */
   state: MerkleStateManager
+  /** The VM that built the chain, over `state` (for building on past its last block). */
+  vm: VM
 }
 
 /** The transactions of block `number` under `common`'s fork: what that era allows. */
@@ -155,5 +157,5 @@ export async function buildForkChain(genesis: ReturnType<typeof forkGenesis>, co
     blocks.push(block)
     parent = block
   }
-  return { genesisHash: bytesToHex(genesisBlock.hash()), blocks, receipts, state }
+  return { genesisHash: bytesToHex(genesisBlock.hash()), blocks, receipts, state, vm }
 }

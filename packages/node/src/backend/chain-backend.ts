@@ -2,7 +2,7 @@ import type { Block } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import { bytesToHex, equalsBytes } from '@ethereumjs/util'
 import type { Chain } from '@busan/chain'
-import type { ChainBackend, BlockView, CallOverrides, CallRequest, CallResult, LogFilter, LogView, ReceiptView, SimulatedBlock, SimulateRequest, StateView, TransactionView } from '@busan/rpc'
+import type { ChainBackend, BlockView, BuildBlockRequest, BuiltPayload, CallOverrides, CallRequest, CallResult, LogFilter, LogView, ReceiptView, SimulatedBlock, SimulateRequest, StateView, TransactionView } from '@busan/rpc'
 import type { TraceOptions } from '@busan/tracing'
 import type { TxPool } from '@busan/txpool'
 import type { RpcWorkerPool } from '../rpc-workers/index.ts'
@@ -193,6 +193,11 @@ export class NodeChainBackend implements ChainBackend {
   /** Runs on an RPC worker thread, within the request's deadline (`signal`). */
   simulate(request: SimulateRequest, view: BlockView, options: { gasCap: bigint; signal?: AbortSignal }): Promise<SimulatedBlock[]> {
     return this.workers.run({ kind: 'simulate', request, header: view.block.header.serialize(), hash: view.hash, gasCap: options.gasCap }, options.signal)
+  }
+
+  /** Runs on an RPC worker thread, within the request's deadline (`signal`). */
+  buildBlock(request: BuildBlockRequest, parent: BlockView, options: { signal?: AbortSignal }): Promise<BuiltPayload> {
+    return this.workers.run({ kind: 'buildBlock', request, header: parent.block.header.serialize(), hash: parent.hash }, options.signal)
   }
 
   private callBlock(view: BlockView): { header: Uint8Array; author: Uint8Array } {

@@ -170,7 +170,7 @@ class Simulation {
       txLogs.push(result.receipt.logs as RawLog[])
     }
     body.gasUsed = run.gasUsed
-    body.requestsHash = await applyStepsAfterTransactions(vm, executionBlock, txLogs)
+    body.requestsHash = (await applyStepsAfterTransactions(vm, executionBlock, txLogs))?.hash
     return body
   }
 

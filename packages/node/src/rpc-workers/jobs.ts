@@ -1,7 +1,7 @@
 // The work the node sends to its RPC worker threads, and what comes back. Everything here
 // crosses a thread boundary by structured clone, so it is plain data: bytes, bigints,
 // strings. Errors travel as `JobFailure` because a cloned Error keeps only its message.
-import type { AccountProof, CallOverrides, CallRequest, CallResult, LogFilter, LogView, ReceiptView, SimulatedBlock, SimulateRequest } from '@busan/rpc'
+import type { AccountProof, BuildBlockRequest, BuiltPayload, CallOverrides, CallRequest, CallResult, LogFilter, LogView, ReceiptView, SimulatedBlock, SimulateRequest } from '@busan/rpc'
 import type { TraceOptions } from '@busan/tracing'
 
 /** A call on top of a block: the block's RLP-encoded header and its author (COINBASE). */
@@ -27,6 +27,8 @@ export type Job =
   | ({ kind: 'traceCall'; trace: TraceOptions } & CallOn)
   /** eth_simulateV1 on a block: its RLP header and hash; `gasCap` bounds all the calls' gas together. */
   | { kind: 'simulate'; request: SimulateRequest; header: Uint8Array; hash: Uint8Array; gasCap: bigint }
+  /** testing_buildBlockV1 on a stored parent: its RLP header and hash. */
+  | { kind: 'buildBlock'; request: BuildBlockRequest; header: Uint8Array; hash: Uint8Array }
   /**
    * Startup: one per thread, each counting itself in `arrived` (shared) and waiting until all
    * `threads` have, so every thread has loaded its modules before the node takes requests.
@@ -60,6 +62,7 @@ export interface JobResults {
   /** JSON text of the trace. */
   traceCall: string
   simulate: SimulatedBlock[]
+  buildBlock: BuiltPayload
   /** Per transaction, the addresses its frames touched and what it created (re-executed for the address index). */
   blockCalls: import('@busan/chain').TxCalls[]
   /** Whether every thread arrived within the wait. */

@@ -57,8 +57,8 @@ class CodedJobError extends Error {
 
 type Outcome = 'ok' | 'failed' | 'aborted' | 'busy' | 'fault'
 
-/** Jobs that replay or build whole transactions or blocks (debug_trace*, eth_simulateV1, the address index's rebuild). */
-const REPLAYS: ReadonlySet<JobKind> = new Set(['traceBlock', 'traceCall', 'blockCalls', 'simulate'])
+/** Jobs that replay or build whole transactions or blocks (debug_trace*, eth_simulateV1, testing_buildBlockV1, the address index's rebuild). */
+const REPLAYS: ReadonlySet<JobKind> = new Set(['traceBlock', 'traceCall', 'blockCalls', 'simulate', 'buildBlock'])
 
 export class RpcWorkerPool {
   private readonly piscina: Piscina

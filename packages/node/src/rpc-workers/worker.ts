@@ -10,6 +10,7 @@ import { CallCollector, ChainStore, createCodeAnalysisCache, decodeBlock, header
 import { createChainCommon } from '@busan/chain-config'
 import { KeyValueStore, TrieNodeStore } from '@busan/db'
 import { ExecutionError } from '@busan/rpc'
+import { buildBlock } from '../backend/build-block.ts'
 import { CallExecutor } from '../backend/calls.ts'
 import { collectLogs } from '../backend/logs.ts'
 import { deriveReceipts } from '../backend/receipts.ts'
@@ -56,6 +57,8 @@ async function execute(job: Job): Promise<JobResults[JobKind]> {
       const header = headerOf(job.header)
       return simulate(context, job.request, { header, hash: job.hash }, job.gasCap)
     }
+    case 'buildBlock':
+      return buildBlock(context, { header: headerOf(job.header), hash: job.hash }, job.request)
     case 'warmUp':
       return warmUp(job.arrived, job.threads)
   }

@@ -16,6 +16,7 @@ import { debugMethods } from './debug.ts'
 import { netMethods } from './net.ts'
 import { otsMethods } from './ots.ts'
 import { qbftMethods } from './qbft.ts'
+import { testingMethods } from './testing.ts'
 import { txpoolMethods } from './txpool.ts'
 import { web3Methods } from './web3.ts'
 
@@ -38,4 +39,5 @@ export const allMethods: MethodTable = {
   ...adminMethods,
   ...debugMethods,
   ...otsMethods,
+  ...testingMethods,
 }

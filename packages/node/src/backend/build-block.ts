@@ -1,0 +1,180 @@
+// testing_buildBlockV1 (execution-apis `src/testing/testing_buildBlockV1.yaml`): a post-merge
+// block built on a stored parent, as geth's miner builds a payload for engine_getPayload, on a
+// throw-away layer over the parent's state. Runs on an RPC worker thread; nothing is imported
+// or persisted, so the node's head never moves.
+import { Block, createBlockHeader, type BlockHeader } from '@ethereumjs/block'
+import { RLP } from '@ethereumjs/rlp'
+import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
+import { createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx'
+import { createWithdrawal } from '@ethereumjs/util'
+import { Bloom, createVM, encodeReceipt, runTx } from '@ethereumjs/vm'
+import { applyStepsAfterTransactions, applySystemCallsBeforeTransactions, createStateTrie, evmBlockchain, orderedTrieRoot, type RawLog } from '@busan/chain'
+import { commonAt, INITIAL_BASE_FEE } from '@busan/chain-config'
+import { EphemeralTrieStore } from '@busan/db'
+import type { BuildBlockRequest, BuiltPayload } from '@busan/rpc'
+import { CallError, callError } from './call-errors.ts'
+import type { CallContext } from './calls.ts'
+
+/**
+ * The gas limit a built block aims for: geth's default miner gas ceiling (`--miner.gaslimit`,
+ * 60,000,000 since geth 1.16). A parent above it steps down by at most parent/1024 per block.
+ */
+export const BUILDER_GAS_CEIL = 60_000_000n
+const GAS_LIMIT_BOUND_DIVISOR = 1024n
+const MIN_GAS_LIMIT = 5000n
+const ZERO_NONCE = new Uint8Array(8)
+
+/** geth's core.CalcGasLimit: the parent's limit moved toward `desired` by less than parent/1024. */
+export function nextGasLimit(parentGasLimit: bigint, desired: bigint): bigint {
+  const delta = parentGasLimit / GAS_LIMIT_BOUND_DIVISOR - 1n
+  const target = desired < MIN_GAS_LIMIT ? MIN_GAS_LIMIT : desired
+  if (parentGasLimit < target) {
+    const raised = parentGasLimit + delta
+    return raised > target ? target : raised
+  }
+  if (parentGasLimit > target) {
+    const lowered = parentGasLimit - delta
+    return lowered < target ? target : lowered
+  }
+  return parentGasLimit
+}
+
+/** The stored block to build on: its header and hash. */
+export interface BuildParent {
+  header: BlockHeader
+  hash: Uint8Array
+}
+
+/**
+ * Builds the block after `parent` from `request` (its attributes, transactions and extraData)
+ * and returns it as engine_getPayload does. Throws CallError: -32602 when the block would not
+ * be post-merge or a given transaction does not decode, -32000 with geth's words when a given
+ * transaction does not apply (pool transactions that do not apply are left out instead).
+ */
+export async function buildBlock(context: CallContext, parent: BuildParent, request: BuildBlockRequest): Promise<BuiltPayload> {
+  const { attributes } = request
+  const number = parent.header.number + 1n
+  const notPostMerge = new CallError(`block ${number} is not post-merge: testing_buildBlockV1 builds execution payloads only`, -32602)
+  let common
+  try {
+    common = commonAt(context.common, number, attributes.timestamp)
+  } catch {
+    // EthereumJS refuses a time past forks that follow the merge for a number before it.
+    throw notPostMerge
+  }
+  if (common.consensusType() !== 'pos') throw notPostMerge
+  const cancun = common.isActivatedEIP(4844)
+  const header = createBlockHeader(
+    {
+      parentHash: parent.hash,
+      coinbase: attributes.suggestedFeeRecipient,
+      difficulty: 0n,
+      number,
+      gasLimit: nextGasLimit(parent.header.gasLimit, BUILDER_GAS_CEIL),
+      timestamp: attributes.timestamp,
+      mixHash: attributes.prevRandao,
+      nonce: ZERO_NONCE,
+      extraData: request.extraData,
+      baseFeePerGas: parent.header.common.isActivatedEIP(1559) ? parent.header.calcNextBaseFee() : INITIAL_BASE_FEE,
+      excessBlobGas: cancun ? (parent.header.common.isActivatedEIP(4844) ? parent.header.calcNextExcessBlobGas(common) : 0n) : undefined,
+      blobGasUsed: cancun ? 0n : undefined,
+      parentBeaconBlockRoot: cancun ? attributes.parentBeaconBlockRoot : undefined,
+    },
+    { common, params: {}, skipConsensusFormatValidation: true },
+  )
+  const withdrawals = common.isActivatedEIP(4895) ? attributes.withdrawals.map((w) => createWithdrawal(w)) : undefined
+  const executionBlock = new Block(header, [], [], withdrawals, { common, params: {} })
+  const trie = createStateTrie(new EphemeralTrieStore(context.trieStore), common, parent.header.stateRoot)
+  const stateManager = new MerkleStateManager({ trie, common, caches: new Caches() })
+  const blockchain = evmBlockchain((n) => (n === parent.header.number ? parent.hash : context.blockHash(n)))
+  const vm = await createVM({ common, stateManager, blockchain, params: {}, evmOpts: { params: {}, codeAnalysisCache: context.codeAnalysisCache } })
+
+  await applySystemCallsBeforeTransactions(vm, header)
+  const baseFee = header.baseFeePerGas!
+  const included: TypedTransaction[] = []
+  const receipts: Uint8Array[] = []
+  const txLogs: RawLog[][] = []
+  const bloom = new Bloom(undefined, common)
+  const skippedSenders = new Set<string>()
+  let gasUsed = 0n
+  let blobGasUsed = 0n
+  let blockValue = 0n
+  for (const [index, raw] of request.transactions.entries()) {
+    let tx: TypedTransaction
+    try {
+      tx = createTxFromRLP(raw, { common, params: {} })
+    } catch (error) {
+      if (request.fromPool) continue
+      throw new CallError(`invalid transaction ${index}: ${(error as Error).message}`, -32602)
+    }
+    const sender = tx.getSenderAddress()
+    if (skippedSenders.has(sender.toString())) continue
+    try {
+      // geth's miner: a transaction past the block's remaining gas does not fit (core.ErrGasLimitReached).
+      if (gasUsed + tx.gasLimit > header.gasLimit) throw new CallError('gas limit reached')
+      const result = await runTx(vm, { tx, block: executionBlock, blockGasUsed: gasUsed, skipHardForkValidation: true })
+      gasUsed += result.totalGasSpent
+      blobGasUsed += result.blobGasUsed ?? 0n
+      blockValue += result.totalGasSpent * effectiveTip(tx, baseFee)
+      receipts.push(encodeReceipt(result.receipt, tx.type))
+      bloom.or(new Bloom(result.receipt.bitvector, common))
+      txLogs.push(result.receipt.logs as RawLog[])
+      included.push(tx)
+    } catch (error) {
+      // A pool transaction that does not apply is left out, with its sender's later ones.
+      if (request.fromPool) {
+        skippedSenders.add(sender.toString())
+        continue
+      }
+      throw error instanceof CallError ? error : callError(error, sender.bytes)
+    }
+  }
+  const requests = await applyStepsAfterTransactions(vm, executionBlock, txLogs)
+  const sealed = createBlockHeader(
+    {
+      ...header.toJSON(),
+      stateRoot: await stateManager.getStateRoot(),
+      transactionsTrie: orderedTrieRoot(included.map((tx) => tx.serialize())),
+      receiptTrie: orderedTrieRoot(receipts),
+      logsBloom: bloom.bitvector,
+      gasUsed,
+      blobGasUsed: cancun ? blobGasUsed : undefined,
+      withdrawalsRoot: withdrawals === undefined ? undefined : orderedTrieRoot(withdrawals.map((w) => RLP.encode(w.raw()))),
+      requestsHash: requests?.hash,
+    },
+    { common, params: {}, skipConsensusFormatValidation: true },
+  )
+  return {
+    executionPayload: {
+      parentHash: parent.hash,
+      feeRecipient: attributes.suggestedFeeRecipient,
+      stateRoot: sealed.stateRoot,
+      receiptsRoot: sealed.receiptTrie,
+      logsBloom: sealed.logsBloom,
+      prevRandao: sealed.mixHash,
+      blockNumber: number,
+      gasLimit: sealed.gasLimit,
+      gasUsed,
+      timestamp: sealed.timestamp,
+      extraData: sealed.extraData,
+      baseFeePerGas: baseFee,
+      blockHash: sealed.hash(),
+      transactions: included.map((tx) => tx.serialize()),
+      withdrawals: withdrawals === undefined ? [] : attributes.withdrawals,
+      blobGasUsed,
+      excessBlobGas: sealed.excessBlobGas ?? 0n,
+    },
+    blockValue,
+    executionRequests: requests?.requests ?? [],
+  }
+}
+
+/** What the fee recipient earns per gas of `tx` over the base fee (EIP-1559's effective tip). */
+function effectiveTip(tx: TypedTransaction, baseFee: bigint): bigint {
+  const fees = tx as TypedTransaction & { maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint; gasPrice?: bigint }
+  if (fees.maxFeePerGas !== undefined && fees.maxPriorityFeePerGas !== undefined) {
+    const room = fees.maxFeePerGas - baseFee
+    return room < fees.maxPriorityFeePerGas ? room : fees.maxPriorityFeePerGas
+  }
+  return (fees.gasPrice ?? 0n) - baseFee
+}
