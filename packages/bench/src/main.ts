@@ -2,7 +2,7 @@
 // over HTTP JSON-RPC, against anvil (or Hardhat's node) as the baseline in the same run, the two
 // alternating A B A B (--rounds), medians and their ratio reported.
 //   npm run bench -- [--senders 100] [--per-sender 50] [--batch 200] [--period 0] [--baseline anvil|hardhat|none] [--rounds 2]
-//                    [--network on|off] [--liveness on|off] [--durability on|off] [--qbft on|off] [--qbft-timeout 4] [--qbft-profile DIR]
+//                    [--network on|off] [--liveness on|off] [--durability on|off] [--qbft on|off] [--qbft-timeout 4] [--qbft-profile DIR] [--qbft-paced 600]
 //                    [--reads on|off] [--execution on|off] [--explorer on|off] [--explorer-blocks 100000] [--explorer-per-block 10] [--explorer-datadir DIR]
 // Then the peer network: a fresh follower's sync speed and seal-to-follower propagation;
 // liveness under abusive RPC load against a quiet baseline; the cost of a synced WAL per block;
@@ -38,6 +38,7 @@ const { values: flags } = parseArgs({
     qbft: { type: 'string', default: 'on' },
     'qbft-timeout': { type: 'string', default: '4' },
     'qbft-profile': { type: 'string' },
+    'qbft-paced': { type: 'string', default: '600' },
     reads: { type: 'string', default: 'on' },
     execution: { type: 'string', default: 'on' },
     explorer: { type: 'string', default: 'off' },
@@ -139,7 +140,7 @@ async function main(): Promise<void> {
 async function qbftPhase(): Promise<string> {
   const started = performance.now()
   const network = { validators: 4, period: 1 }
-  const rows = await measureQbft({ senders: SENDERS, perSender: PER_SENDER, shape: SHAPE, idleSamples: 20, requestTimeoutSeconds: Number(flags['qbft-timeout']), profileDir: flags['qbft-profile'], ...network })
+  const rows = await measureQbft({ senders: SENDERS, perSender: PER_SENDER, shape: SHAPE, idleSamples: 20, requestTimeoutSeconds: Number(flags['qbft-timeout']), profileDir: flags['qbft-profile'], pacedRate: Number(flags['qbft-paced']), pacedSeconds: 20, ...network })
   return `${qbftTable(rows, network)}
 
 (QBFT phase: ${((performance.now() - started) / 1000).toFixed(0)} s)`

@@ -3,7 +3,8 @@
 // node; no separate RPC node). Measured: ETH and ERC-20 transfers per second committed under
 // the benchmark's workload; the time from a transaction's submission (its batch sent) to its
 // block arriving over newHeads at the entry node (final: QBFT never reverts a committed block),
-// under that load and for single transactions on the idle network; block sizes and intervals;
+// under that load and for single transactions on the idle network; a paced ERC-20 load below
+// capacity (--qbft-paced tx/s for 20 s), whether the block period holds; block sizes and intervals;
 // the validators' `sealed block` times, CPU and round changes. The single-node dev chain rows
 // of the same run are the reference; Besu's published figures are the external one.
 import { percentile, prng } from '@busan/testkit'
@@ -25,6 +26,9 @@ export interface QbftOptions {
   requestTimeoutSeconds: number
   /** Writes validator 0's CPU profile here (`--cpu-prof`). */
   profileDir?: string
+  /** The paced ERC-20 load: transactions per second offered, for `pacedSeconds` (0: none). */
+  pacedRate: number
+  pacedSeconds: number
 }
 
 export interface QbftRow extends BlockStats {
@@ -144,6 +148,38 @@ async function load(phase: string, h: Harness, senders: Sender[], options: QbftO
   return row(phase, h, start, await finalBlocks(h.log, start.arrival, sent), sent, tps)
 }
 
+/** Batches per second of the paced load. */
+const PACE_HZ = 10
+
+/**
+ * A steady load below capacity: ERC-20 transfers offered at `rate` per second for `seconds`,
+ * pre-signed, sent as one batch every 1/PACE_HZ s on a fixed schedule (a late batch does not
+ * shift the ones after it). Shows whether the block period holds when the network keeps up.
+ */
+async function pacedLoad(h: Harness, senders: Sender[], rate: number, seconds: number, build: BuildTx): Promise<QbftRow> {
+  const total = rate * seconds
+  const perSender = Math.ceil(total / senders.length)
+  const raws: string[] = []
+  for (let n = 0; n < perSender; n++) for (const [i, sender] of senders.entries()) raws.push(build(sender, sender.nonce + BigInt(n), i))
+  raws.length = total
+  const step = Math.ceil(rate / PACE_HZ)
+  const sent = new Map<string, number>()
+  const start = marks(h)
+  const sends: Promise<void>[] = []
+  for (let i = 0, tick = 0; i < raws.length; i += step, tick++) {
+    const due = start.at + (tick * 1000) / PACE_HZ
+    const wait = due - performance.now()
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+    const batch = raws.slice(i, i + step)
+    const sentAt = performance.now()
+    sends.push(h.client.batch<string>(batch.map((raw) => ({ method: 'eth_sendRawTransaction', params: [raw] }))).then((hashes) => hashes.forEach((hash) => sent.set(hash, sentAt))))
+  }
+  await Promise.all(sends)
+  // Nonces as sent: a sender's later transactions wait on none that were left out.
+  senders.forEach((sender, i) => (sender.nonce += BigInt(Math.floor(total / senders.length) + (i < total % senders.length ? 1 : 0))))
+  return row(`ERC-20 transfers paced at ${rate}/s for ${seconds} s (${total})`, h, start, await finalBlocks(h.log, start.arrival, sent), sent, undefined)
+}
+
 /** Starts the network, sets the workload up on it, runs the idle samples and the two loads, stops it. */
 export async function measureQbft(options: QbftOptions): Promise<QbftRow[]> {
   const net = await startQbftNetwork({ validators: options.validators, period: options.period, requestTimeoutSeconds: options.requestTimeoutSeconds, profileDir: options.profileDir })
@@ -160,6 +196,7 @@ export async function measureQbft(options: QbftOptions): Promise<QbftRow[]> {
       await idleLatency(h, senders[0], senders[1].address, options.idleSamples),
       await load(`ETH transfers (${total})`, h, senders, options, build.eth),
       await load(`ERC-20 transfers (${total})`, h, senders, options, build.erc20),
+      ...(options.pacedSeconds > 0 ? [await pacedLoad(h, senders, options.pacedRate, options.pacedSeconds, build.erc20)] : []),
     ]
   } finally {
     watch.close()

@@ -8,7 +8,7 @@ import { TrieNodeStore, WriteBatch, type KeyValueStore } from '@busan/db'
 import type { BlockProducer, ConsensusEngine, SealPlan } from './consensus/interface.ts'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { BlockExecutor, type ExecutionOutcome, type SkipReason, type TransactionSource } from './executor.ts'
-import { decodeBlock, headerHashRule, type HeaderHashRule } from './block-codec.ts'
+import { decodeBlock, decodeBlockHeader, headerHashRule, type HeaderHashRule } from './block-codec.ts'
 import { orderedTrieRoot } from './ordered-trie.ts'
 import { writeOrCheckGenesis } from './genesis.ts'
 import { branchesBetween, preferred } from './fork-choice.ts'
@@ -132,6 +132,11 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
   /** A block from its RLP with this chain's hashing rule (peers' blocks, sync); throws on malformed input. */
   decodeBlock(rlp: Uint8Array): Block {
     return decodeBlock(rlp, this.common, this.hashRule)
+  }
+
+  /** The header of a block RLP with this chain's hashing rule, transactions left undecoded; throws on malformed input. */
+  decodeBlockHeader(rlp: Uint8Array): BlockHeader {
+    return decodeBlockHeader(rlp, this.common, this.hashRule)
   }
 
   /** Applies this chain's hashing rule to a header built here (a sealed or proposed block). */

@@ -15,6 +15,7 @@ export function chainAccess(chain: Chain): ChainAccess {
     blockByHash: (hash) => chain.store.blockByHash(hash),
     importBlock: (block) => chain.importBlock(block),
     decodeBlock: (rlp) => chain.decodeBlock(rlp),
+    decodeBlockHeader: (rlp) => chain.decodeBlockHeader(rlp),
     onHead(listener) {
       const onHead = (change: HeadChange) => listener(change.head.block, change.sealedHere)
       chain.on('head', onHead)

@@ -2,7 +2,7 @@
 // (a block is imported into the chain, a transaction added to the pool, before either is
 // forwarded) and publishing.
 import { createHash } from 'node:crypto'
-import type { Block } from '@ethereumjs/block'
+import type { Block, BlockHeader } from '@ethereumjs/block'
 import { bytesToHex } from '@ethereumjs/util'
 import { gossipsub, StrictNoSign, TopicValidatorResult, type Message } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
@@ -191,6 +191,13 @@ export class Gossip {
     }
     let block: Block
     try {
+      // A validator of a BFT network has the block already (it committed it): its header
+      // tells, without building thousands of transactions again.
+      const header = chain.decodeBlockHeader(data)
+      if (chain.blockByHash(header.hash()) !== undefined) {
+        this.noteGossipHead(id, header)
+        return 'ignore'
+      }
       block = chain.decodeBlock(data)
     } catch (error) {
       penalise(this.ctx, id, 'malformedMessage', `undecodable block: ${(error as Error).message}`)
@@ -198,13 +205,9 @@ export class Gossip {
     }
     const number = block.header.number
     const hash = block.hash()
-    if (chain.blockByHash(hash) !== undefined) {
-      this.noteGossipHead(id, block)
-      return 'ignore'
-    }
     try {
       const outcome = await chain.importBlock(block)
-      this.noteGossipHead(id, block)
+      this.noteGossipHead(id, block.header)
       if (outcome === 'known') return 'ignore'
       logger.debug({ peer: id, number: Number(number), hash: bytesToHex(hash), outcome }, 'gossip block imported')
       return 'accept'
@@ -226,10 +229,10 @@ export class Gossip {
   }
 
   /** A block the peer forwarded is on its chain: raise its known head (exact td when it is our head now). */
-  private noteGossipHead(id: string, block: Block): void {
+  private noteGossipHead(id: string, header: BlockHeader): void {
     const head = this.ctx.chain.head()
-    const td = bytesToHex(head.hash) === bytesToHex(block.hash()) ? head.totalDifficulty : 0n
-    this.ctx.book.noteHead(id, { number: block.header.number, hash: block.hash(), td }, false)
+    const td = bytesToHex(head.hash) === bytesToHex(header.hash()) ? head.totalDifficulty : 0n
+    this.ctx.book.noteHead(id, { number: header.number, hash: header.hash(), td }, false)
   }
 
   /**

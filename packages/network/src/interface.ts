@@ -1,6 +1,6 @@
 // What the peer network needs from the rest of the node. The composition root implements
 // these over the chain and the pool; the network depends on nothing else of the node.
-import type { Block } from '@ethereumjs/block'
+import type { Block, BlockHeader } from '@ethereumjs/block'
 
 export interface ChainHeadInfo {
   number: bigint
@@ -29,6 +29,8 @@ export interface ChainAccess {
   importBlock(block: Block): Promise<ImportOutcome>
   /** Decodes a block RLP with the chain's parameters; throws on malformed input. */
   decodeBlock(rlp: Uint8Array): Block
+  /** Decodes only the header of a block RLP (its number and hash, cheaply); throws on malformed input. */
+  decodeBlockHeader(rlp: Uint8Array): BlockHeader
   /** Calls `listener` for every new canonical head; `sealedHere` is true for blocks this node sealed. */
   onHead(listener: (block: Block, sealedHere: boolean) => void): () => void
 }
