@@ -24,6 +24,17 @@ const GETH_FORK_FIELDS = [
   'terminalTotalDifficulty', 'shanghaiTime', 'cancunTime', 'pragueTime', 'osakaTime', 'bpo1Time', 'bpo2Time', 'bpo3Time', 'bpo4Time', 'bpo5Time',
 ] as const
 
+/**
+ * geth's DAO fork settings (`daoForkBlock`, `daoForkSupport`), undefined when the genesis names
+ * no DAO block. With support, the block moves the DAO accounts' ether to the refund contract and
+ * it and the 9 after it carry the extra-data "dao-hard-fork"; without, none of the ten may.
+ */
+export function daoFork(genesis: GenesisFile): { block: bigint; support: boolean } | undefined {
+  const { daoForkBlock, daoForkSupport } = genesis.config as { daoForkBlock?: unknown; daoForkSupport?: unknown }
+  if (daoForkBlock === undefined || daoForkBlock === null) return undefined
+  return { block: BigInt(daoForkBlock as number), support: daoForkSupport === true }
+}
+
 /** Whether the genesis gives its own fork schedule (geth's `config` fork fields). */
 export function hasForkSchedule(genesis: GenesisFile): boolean {
   const config = genesis.config as unknown as Record<string, unknown>
@@ -44,7 +55,10 @@ function defaultHardforks(): ChainConfig['hardforks'] {
  * DIFFICULTY and headers keep PoA rules, as on geth's Clique and Besu's QBFT networks.
  */
 function gethScheduleChain(genesis: GenesisFile): ChainConfig {
-  const parsed = parseGethGenesis({ difficulty: '0x1', nonce: '0x0', timestamp: '0x0', ...genesis } as unknown as GethGenesis) as unknown as ChainConfig & { hardfork?: string }
+  // EthereumJS's DAO hardfork is the pro-fork side's state change; geth makes it only with
+  // `daoForkSupport` (a no-fork chain such as Ethereum Classic names the block without it).
+  const config = daoFork(genesis)?.support === false ? { ...genesis.config, daoForkBlock: undefined } : genesis.config
+  const parsed = parseGethGenesis({ difficulty: '0x1', nonce: '0x0', timestamp: '0x0', ...genesis, config } as unknown as GethGenesis) as unknown as ChainConfig & { hardfork?: string }
   if (isProofOfAuthority(genesis)) parsed.hardforks = parsed.hardforks.filter((fork) => fork.name !== Hardfork.Paris && fork.name !== Hardfork.MergeNetsplitBlock)
   delete parsed.hardfork
   // parseGethGenesis gives each blobSchedule fork its blob gas per block, but from BPO1 on

@@ -1,4 +1,4 @@
-export { commonAt, createChainCommon, hasForkSchedule, HARDFORK, INITIAL_BASE_FEE } from './common.ts'
+export { commonAt, createChainCommon, daoFork, hasForkSchedule, HARDFORK, INITIAL_BASE_FEE } from './common.ts'
 export {
   keccak256,
   nativeCrypto,

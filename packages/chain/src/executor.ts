@@ -1,5 +1,5 @@
 import { Block, createBlockHeader, genRequestsRoot, type BlockHeader, type HeaderData } from '@ethereumjs/block'
-import type { Common } from '@ethereumjs/common'
+import { Hardfork, type Common } from '@ethereumjs/common'
 import { MerklePatriciaTrie } from '@ethereumjs/mpt'
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import type { TypedTransaction } from '@ethereumjs/tx'
@@ -8,6 +8,7 @@ import {
   accumulateParentBeaconBlockRoot,
   accumulateParentBlockHash,
   accumulateRequests,
+  applyDAOHardfork,
   assignBlockRewards,
   assignWithdrawals,
   Bloom,
@@ -138,8 +139,8 @@ export function createStateTrie(db: DB<string, Uint8Array>, common: Common, root
  * (The stock BlockBuilder rebuilds the block on every added transaction: quadratic.)
  *
  * Each block runs under the fork in force at its number and timestamp, with the block-level
- * steps of that fork in EthereumJS's order and with its functions (runBlock's): the EIP-4788
- * and EIP-2935 system calls before the transactions; withdrawals (EIP-4895), proof-of-work
+ * steps of that fork in EthereumJS's order and with its functions (runBlock's): the DAO fork's
+ * state change and the EIP-4788 and EIP-2935 system calls before the transactions; withdrawals (EIP-4895), proof-of-work
  * miner and ommer rewards (an `ethash` chain before the merge) and EIP-7685 requests after them.
  *
  * Transactions run against an execution header whose coinbase is the block's author, so
@@ -273,7 +274,7 @@ export class BlockExecutor {
       if (receipts.length % YIELD_EVERY_TXS === 0) await yieldToEventLoop()
     }
     try {
-      await applySystemCallsBeforeTransactions(this.vm, executionBlock.header)
+      await applyStepsBeforeTransactions(this.vm, executionBlock.header)
       await body(execute, () => executionBlock.header.gasLimit - gasUsed)
       const requestsHash = (await applyStepsAfterTransactions(this.vm, block ?? executionBlock, receipts.map((receipt) => receipt.logs)))?.hash
       await this.stateManager.commit()
@@ -307,11 +308,19 @@ export class BlockExecutor {
 }
 
 /**
- * The system calls before a block's transactions, in `vm` (whose Common is at the block's
- * fork): the parent beacon root (EIP-4788, from Cancun), the parent hash (EIP-2935, from
- * Prague). Each is a no-op while its contract has no code (a chain without the predeploys).
+ * The steps before a block's transactions, in `vm` (whose Common is at the block's fork), in
+ * EthereumJS's runBlock order and with its functions: at the DAO fork block of a chain that
+ * supports it, the DAO accounts' ether moved to the refund contract; the system calls for the
+ * parent beacon root (EIP-4788, from Cancun) and the parent hash (EIP-2935, from Prague), each a
+ * no-op while its contract has no code (a chain without the predeploys).
  */
-export async function applySystemCallsBeforeTransactions(vm: VM, header: BlockHeader): Promise<void> {
+export async function applyStepsBeforeTransactions(vm: VM, header: BlockHeader): Promise<void> {
+  // The Common names the DAO fork only for a chain that takes it (createChainCommon).
+  if (vm.common.hardforkBlock(Hardfork.Dao) === header.number) {
+    await vm.evm.journal.checkpoint()
+    await applyDAOHardfork(vm.evm)
+    await vm.evm.journal.commit()
+  }
   if (vm.common.isActivatedEIP(4788)) await accumulateParentBeaconBlockRoot(vm, header.parentBeaconBlockRoot!, header.timestamp)
   if (vm.common.isActivatedEIP(2935)) await accumulateParentBlockHash(vm, header.number, header.parentHash)
 }

@@ -16,8 +16,10 @@ export function headStateReader(chain: Chain, block: Block): PoolStateReader {
   }
 }
 
+/** What the pool prices against at head `block`: the next block's base fee (0 before London, which has none) and the gas limit. */
 export function headContext(block: Block): HeadContext {
-  return { baseFee: block.header.calcNextBaseFee(), gasLimit: block.header.gasLimit }
+  const { header } = block
+  return { baseFee: header.common.isActivatedEIP(1559) ? header.calcNextBaseFee() : 0n, gasLimit: header.gasLimit }
 }
 
 /** geth's evictionInterval: how often queued transactions are checked against the lifetime. */

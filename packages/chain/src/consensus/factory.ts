@@ -5,7 +5,7 @@
 // nothing else decides.
 import type { Block, BlockHeader } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
-import { qbftConfigOf, type GenesisFile } from '@busan/chain-config'
+import { daoFork, qbftConfigOf, type GenesisFile } from '@busan/chain-config'
 import type { KeyValueStore, TrieNodeStore, WriteBatch } from '@busan/db'
 import type { ExecutionOutcome } from '../executor.ts'
 import { validatorContractReader } from '../system-call.ts'
@@ -36,7 +36,7 @@ export function createConsensus(genesis: GenesisFile, kv: KeyValueStore, trieSto
   if (clique !== undefined && qbft !== undefined) return { engine: new ScheduledEngine(clique, qbft), clique, qbft }
   if (qbft !== undefined) return { engine: qbft, qbft }
   if (clique !== undefined) return { engine: clique, clique }
-  return { engine: new EthashImportEngine() }
+  return { engine: new EthashImportEngine(daoFork(genesis)) }
 }
 
 /** Clique before QBFT's first block, QBFT from it: each header goes to the engine of its number. */

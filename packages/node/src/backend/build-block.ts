@@ -8,7 +8,7 @@ import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import { createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx'
 import { createWithdrawal } from '@ethereumjs/util'
 import { Bloom, createVM, encodeReceipt, runTx } from '@ethereumjs/vm'
-import { applyStepsAfterTransactions, applySystemCallsBeforeTransactions, createStateTrie, evmBlockchain, orderedTrieRoot, type RawLog } from '@busan/chain'
+import { applyStepsAfterTransactions, applyStepsBeforeTransactions, createStateTrie, evmBlockchain, orderedTrieRoot, type RawLog } from '@busan/chain'
 import { commonAt, INITIAL_BASE_FEE } from '@busan/chain-config'
 import { EphemeralTrieStore } from '@busan/db'
 import type { BuildBlockRequest, BuiltPayload } from '@busan/rpc'
@@ -89,7 +89,7 @@ export async function buildBlock(context: CallContext, parent: BuildParent, requ
   const blockchain = evmBlockchain((n) => (n === parent.header.number ? parent.hash : context.blockHash(n)))
   const vm = await createVM({ common, stateManager, blockchain, params: {}, evmOpts: { params: {}, codeAnalysisCache: context.codeAnalysisCache } })
 
-  await applySystemCallsBeforeTransactions(vm, header)
+  await applyStepsBeforeTransactions(vm, header)
   const baseFee = header.baseFeePerGas!
   const included: TypedTransaction[] = []
   const receipts: Uint8Array[] = []

@@ -9,7 +9,7 @@ import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { createWithdrawal, type DB, type Withdrawal } from '@ethereumjs/util'
 import { Bloom, createVM, encodeReceipt, type VM } from '@ethereumjs/vm'
-import { applyStepsAfterTransactions, applySystemCallsBeforeTransactions, createStateTrie, evmBlockchain, orderedTrieRoot, type RawLog } from '@busan/chain'
+import { applyStepsAfterTransactions, applyStepsBeforeTransactions, createStateTrie, evmBlockchain, orderedTrieRoot, type RawLog } from '@busan/chain'
 import { commonAt, INITIAL_BASE_FEE } from '@busan/chain-config'
 import { EphemeralTrieStore } from '@busan/db'
 import type { HeaderFields, SimulateBlock, SimulatedBlock, SimulatedCallResult, SimulatedTransaction, SimulateRequest } from '@busan/rpc'
@@ -145,7 +145,7 @@ class Simulation {
   private async execute(vm: VM, executionBlock: Block, block: SimulateBlock, logs: SimulationLogs, precompileWarmth: BlockRun['precompileWarmth']): Promise<BlockBody> {
     const header = executionBlock.header
     const common = vm.common
-    await applySystemCallsBeforeTransactions(vm, header)
+    await applyStepsBeforeTransactions(vm, header)
     const run: BlockRun = {
       vm,
       common,

@@ -7,7 +7,7 @@ import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { Address, bytesToHex, createContractAddress, eoaCode7702RecoverAuthority, setLengthLeft, type DB, type EOACode7702AuthorizationListBytesItem } from '@ethereumjs/util'
 import { createVM, runTx, type RunTxOpts, type VM } from '@ethereumjs/vm'
-import { applySystemCallsBeforeTransactions, createStateTrie, evmBlockchain } from '@busan/chain'
+import { applyStepsBeforeTransactions, createStateTrie, evmBlockchain } from '@busan/chain'
 import { commonAt } from '@busan/chain-config'
 import { EphemeralTrieStore } from '@busan/db'
 import { attachTracer, createTracer, TraceLimitError, type StateReader, type TraceContext, type TraceOptions, type Tracer } from '@busan/tracing'
@@ -80,7 +80,7 @@ export async function replayBlock<T extends Tracer>(
   const header = executionHeader(target.block.header, target.author, common)
   const block = new Block(header, [], [], common.isActivatedEIP(4895) ? [] : undefined, { common, params: {} })
   // The block's own system calls come first, as in its execution (their state is the transactions').
-  await applySystemCallsBeforeTransactions(vm, header)
+  await applyStepsBeforeTransactions(vm, header)
   const isPrecompile = (address: Uint8Array) => vm.evm.getPrecompile?.(new Address(address)) !== undefined
   const traced: { index: number; txHash: string; tracer: T }[] = []
   let blockGasUsed = 0n

@@ -6,7 +6,7 @@
 // DAG; chains such as the execution-apis test chain are made with a fake seal, and geth imports
 // them with --fakepow) and the beacon chain's choice of head (there is no consensus client).
 import type { Block, BlockHeader } from '@ethereumjs/block'
-import { KECCAK256_RLP_ARRAY, equalsBytes } from '@ethereumjs/util'
+import { KECCAK256_RLP_ARRAY, equalsBytes, utf8ToBytes } from '@ethereumjs/util'
 import type { WriteBatch } from '@busan/db'
 import { BlockError } from '../../errors.ts'
 import type { ExecutionOutcome } from '../../executor.ts'
@@ -18,6 +18,9 @@ const MAX_EXTRA_DATA = 32
 /** How many generations back an ommer may be (geth's verifyUncles: 7 ancestors, the uncle below the 6th). */
 const MAX_UNCLE_DEPTH = 6n
 const ZERO_NONCE = new Uint8Array(8)
+/** geth's params.DAOForkBlockExtra ("dao-hard-fork") and DAOForkExtraRange (blocks from the fork block on). */
+const DAO_FORK_EXTRA = utf8ToBytes('dao-hard-fork')
+const DAO_FORK_EXTRA_RANGE = 10n
 
 /** Whether a header is after the merge: its fork's consensus is proof of stake (EthereumJS's Paris). */
 function isProofOfStake(header: BlockHeader): boolean {
@@ -39,13 +42,32 @@ function ethereumjs(reason: string, validate: () => void): void {
 
 export class EthashImportEngine implements ConsensusEngine {
   readonly name = 'ethash'
+  private readonly dao: { block: bigint; support: boolean } | undefined
+
+  /** `dao`: the genesis's DAO fork block and whether the chain takes it (geth's daoForkBlock, daoForkSupport). */
+  constructor(dao?: { block: bigint; support: boolean }) {
+    this.dao = dao
+  }
 
   verifyHeader(header: BlockHeader): void {
     check(header.extraData.length <= MAX_EXTRA_DATA, 'invalid extra data', `${header.extraData.length} bytes, at most ${MAX_EXTRA_DATA}`)
+    this.verifyDaoExtraData(header)
     if (!isProofOfStake(header)) return
     check(header.difficulty === 0n, 'invalid difficulty', `proof-of-stake block with difficulty ${header.difficulty}`)
     check(equalsBytes(header.nonce, ZERO_NONCE), 'invalid nonce', 'proof-of-stake block with a nonce')
     check(equalsBytes(header.uncleHash, KECCAK256_RLP_ARRAY), 'invalid uncles', 'proof-of-stake block with uncles')
+  }
+
+  /**
+   * geth's VerifyDAOHeaderExtraData: the DAO fork block and the 9 after it say "dao-hard-fork"
+   * in their extra-data on a chain that took the fork, and must not on one that did not.
+   */
+  private verifyDaoExtraData(header: BlockHeader): void {
+    const dao = this.dao
+    if (dao === undefined || header.number < dao.block || header.number >= dao.block + DAO_FORK_EXTRA_RANGE) return
+    const marked = equalsBytes(header.extraData, DAO_FORK_EXTRA)
+    if (dao.support) check(marked, 'bad DAO pro-fork extra-data', `block ${header.number} must carry "dao-hard-fork"`)
+    else check(!marked, 'bad DAO no-fork extra-data', `block ${header.number} must not carry "dao-hard-fork"`)
   }
 
   async verifyHeaderAgainstParent(header: BlockHeader, parent: BlockHeader): Promise<void> {
