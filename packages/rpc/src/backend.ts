@@ -63,6 +63,8 @@ export interface TransactionView {
   tx: TypedTransaction
   hash: Uint8Array
   sender: Uint8Array
+  /** A pooled blob transaction's network form (with its sidecar). */
+  networkRaw?: Uint8Array
   blockHash?: Uint8Array
   blockNumber?: bigint
   /** Timestamp of the including block, in seconds (the transaction's `blockTimestamp`). */

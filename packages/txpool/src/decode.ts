@@ -12,6 +12,7 @@ import { RLP } from '@ethereumjs/rlp'
 import {
   createAccessList2930TxFromBytesArray,
   create1559FeeMarketTxFromBytesArray,
+  createBlob4844TxFromBytesArray,
   createEOACode7702TxFromBytesArray,
   createLegacyTxFromBytesArray,
   type TypedTransaction,
@@ -63,6 +64,8 @@ const LAYOUTS: ReadonlyMap<number, TypeLayout> = new Map<number, TypeLayout>([
   [0, { name: 'types.LegacyTx', fields: 9, lists: [], chainId: -1, tip: 1, feeCap: 1, build: createLegacyTxFromBytesArray as TypeLayout['build'] }],
   [1, { name: 'types.AccessListTx', fields: 11, lists: [7], chainId: 0, tip: 2, feeCap: 2, build: createAccessList2930TxFromBytesArray as TypeLayout['build'] }],
   [2, { name: 'types.DynamicFeeTx', fields: 12, lists: [8], chainId: 0, tip: 2, feeCap: 3, build: create1559FeeMarketTxFromBytesArray as TypeLayout['build'] }],
+  // Blob transactions arrive in their network form; the pool decodes their canonical form (blob.ts).
+  [3, { name: 'types.BlobTx', fields: 14, lists: [8, 10], chainId: 0, tip: 2, feeCap: 3, build: createBlob4844TxFromBytesArray as TypeLayout['build'] }],
   [4, { name: 'types.SetCodeTx', fields: 13, lists: [8, 9], chainId: 0, tip: 2, feeCap: 3, build: createEOACode7702TxFromBytesArray as TypeLayout['build'] }],
 ])
 
@@ -144,7 +147,7 @@ export function decodeFields(raw: Uint8Array): { type: number; layout: TypeLayou
     payload = raw.subarray(1)
   }
   const layout = LAYOUTS.get(type)
-  if (layout === undefined) throw new TxPoolError(R.TxTypeNotSupported, type === 3 ? 'blob transactions are not accepted' : `type ${type}`)
+  if (layout === undefined) throw new TxPoolError(R.TxTypeNotSupported, `type ${type}`)
 
   let decoded: Uint8Array | unknown[]
   try {
@@ -255,7 +258,8 @@ export function recoverSender(decoded: DecodedTx): Uint8Array {
 
 /** Checks and identity of an already-built transaction (reorg re-adds, local signing). */
 export function inspectTransaction(tx: TypedTransaction, ctx: DecodeContext, allowUnprotected: boolean): { raw: Uint8Array; hash: Uint8Array; hashHex: string; sender: Uint8Array } {
-  if (tx.type === 3) throw new TxPoolError(R.TxTypeNotSupported, 'blob transactions are not accepted')
+  // A blob transaction comes back from a block without its sidecar: it cannot be offered to peers again.
+  if (tx.type === 3) throw new TxPoolError(R.MissingSidecar)
   if (!LAYOUTS.has(tx.type)) throw new TxPoolError(R.TxTypeNotSupported, `type ${tx.type}`)
   if (!tx.isSigned()) throw invalidSender('transaction is not signed')
   let chainId: bigint

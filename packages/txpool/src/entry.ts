@@ -5,11 +5,12 @@ import type { PoolAccount, PooledTransaction } from './interface.ts'
 import { effectiveTip, type Priced } from './ordering.ts'
 
 /** A transaction with its identity, as decoding or inspection produced it. */
-export type Identified = Pick<PooledTransaction, 'tx' | 'raw' | 'hash' | 'hashHex' | 'sender' | 'senderHex'>
+export type Identified = Pick<PooledTransaction, 'tx' | 'raw' | 'networkRaw' | 'hash' | 'hashHex' | 'sender' | 'senderHex'>
 
 export class PoolEntry implements PooledTransaction, Priced, HeapSlot {
   readonly tx: TypedTransaction
   readonly raw: Uint8Array
+  readonly networkRaw: Uint8Array | undefined
   readonly hash: Uint8Array
   readonly hashHex: string
   readonly sender: Uint8Array
@@ -21,7 +22,7 @@ export class PoolEntry implements PooledTransaction, Priced, HeapSlot {
   readonly gasLimit: bigint
   readonly feeCap: bigint
   readonly tipCap: bigint
-  /** gasLimit * feeCap + value, geth's tx.Cost(). */
+  /** gasLimit * feeCap + value (+ blob gas * blob fee cap), geth's tx.Cost(). */
   readonly cost: bigint
   /** Submitted through this node (journaled and rebroadcast; no privileges in the pool). */
   readonly local: boolean
@@ -34,6 +35,7 @@ export class PoolEntry implements PooledTransaction, Priced, HeapSlot {
   constructor(fields: Identified, seq: number, price: { feeCap: bigint; tipCap: bigint; baseFee: bigint; local: boolean }) {
     this.tx = fields.tx
     this.raw = fields.raw
+    this.networkRaw = fields.networkRaw
     this.hash = fields.hash
     this.hashHex = fields.hashHex
     this.sender = fields.sender
@@ -45,9 +47,16 @@ export class PoolEntry implements PooledTransaction, Priced, HeapSlot {
     this.feeCap = price.feeCap
     this.tipCap = price.tipCap
     this.local = price.local
-    this.cost = fields.tx.gasLimit * price.feeCap + fields.tx.value
+    this.cost = fields.tx.gasLimit * price.feeCap + fields.tx.value + blobCost(fields.tx)
     this.evictTip = effectiveTip(price.tipCap, price.feeCap, price.baseFee)
   }
+}
+
+/** What a blob transaction may pay for its blobs at most (EIP-4844: blob gas times its blob fee cap); 0 for other types. */
+function blobCost(tx: TypedTransaction): bigint {
+  const blob = tx as TypedTransaction & { blobVersionedHashes?: Uint8Array[]; maxFeePerBlobGas?: bigint }
+  if (blob.blobVersionedHashes === undefined || blob.maxFeePerBlobGas === undefined) return 0n
+  return BigInt(blob.blobVersionedHashes.length) * tx.common.param('blobGasPerBlob') * blob.maxFeePerBlobGas
 }
 
 export class SenderState {

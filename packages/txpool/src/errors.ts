@@ -35,6 +35,10 @@ export const TxPoolErrorReason = {
   Underpriced: 'underpriced',
   /** Pool full and nothing of another sender can be displaced. */
   PoolFull: 'pool-full',
+  /** A blob transaction in its canonical form, without the blobs (geth's txpool validation). */
+  MissingSidecar: 'missing-sidecar',
+  /** A blob transaction whose sidecar does not match it or whose KZG proofs fail. */
+  InvalidBlobSidecar: 'invalid-blob-sidecar',
 } as const
 
 export type TxPoolErrorReason = (typeof TxPoolErrorReason)[keyof typeof TxPoolErrorReason]
@@ -66,6 +70,8 @@ export const gethErrorText: Readonly<Record<TxPoolErrorReason, string>> = Object
   'account-limit': 'account limit exceeded',
   'underpriced': 'transaction underpriced',
   'pool-full': 'txpool is full',
+  'missing-sidecar': 'missing sidecar in blob transaction',
+  'invalid-blob-sidecar': 'invalid blob sidecar',
 })
 
 /** JSON-RPC error code geth uses for pool rejections (eth_sendRawTransaction). */

@@ -24,8 +24,13 @@ export interface HeadContext {
 /** A transaction held by the pool. Treat every field as read-only. */
 export interface PooledTransaction {
   readonly tx: TypedTransaction
-  /** Canonical encoding (EIP-2718 envelope for typed transactions). */
+  /** Canonical encoding (EIP-2718 envelope for typed transactions): what blocks carry. */
   readonly raw: Uint8Array
+  /**
+   * A blob transaction's network form (EIP-4844, EIP-7594): the transaction with its blobs,
+   * KZG commitments and proofs, which peers need to check it. Undefined for other types.
+   */
+  readonly networkRaw?: Uint8Array
   readonly hash: Uint8Array
   /** Lowercase 0x-prefixed hash. */
   readonly hashHex: string

@@ -8,6 +8,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs'
 import { RLP } from '@ethereumjs/rlp'
 import type { Logger } from 'pino'
+import { BLOB_TX_TYPE, canonicalBlobTx } from './blob.ts'
 import { decodeFields } from './decode.ts'
 import type { PooledTransaction } from './interface.ts'
 import type { TxPool } from './pool.ts'
@@ -76,12 +77,17 @@ function itemLength(data: Uint8Array): number | undefined {
   return length <= data.length ? length : undefined
 }
 
+/** What the journal keeps of a transaction: its network form for a blob transaction (the pool takes no other), else its canonical form. */
+function journaledForm(pooled: PooledTransaction): Uint8Array {
+  return pooled.networkRaw ?? pooled.raw
+}
+
 /** The raw transaction one journal item holds, or undefined when it is not a transaction. */
 function transactionOf(item: Uint8Array): Uint8Array | undefined {
   try {
     const raw = item[0] >= 0xc0 ? item : RLP.decode(item)
     if (!(raw instanceof Uint8Array)) return undefined
-    decodeFields(raw)
+    decodeFields(raw[0] === BLOB_TX_TYPE ? canonicalBlobTx(raw) : raw)
     return raw
   } catch {
     return undefined
@@ -162,7 +168,7 @@ export class TransactionJournal {
   /** Appends each local transaction as it enters the pool; rewrites the file every rejournalMs. */
   start(): void {
     this.fd ??= openSync(this.path, 'a', 0o600)
-    const onLocal = (pooled: PooledTransaction) => this.append(pooled.raw)
+    const onLocal = (pooled: PooledTransaction) => this.append(journaledForm(pooled))
     this.pool.events.on('local', onLocal)
     this.unsubscribe = () => this.pool.events.off('local', onLocal)
     this.timer = setInterval(() => this.rotate(), this.rejournalMs)
@@ -185,7 +191,7 @@ export class TransactionJournal {
     try {
       const fd = openSync(temporary, 'w', 0o600)
       try {
-        for (const pooled of locals) writeSync(fd, journalItem(pooled.raw))
+        for (const pooled of locals) writeSync(fd, journalItem(journaledForm(pooled)))
         fsyncSync(fd)
       } finally {
         closeSync(fd)

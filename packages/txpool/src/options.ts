@@ -4,6 +4,11 @@ export interface TxPoolOptions {
   /** Largest encoded transaction accepted, in bytes (geth: txMaxSize, 128 KiB). */
   maxTxSize: number
   /**
+   * Largest blob transaction in its network form, in bytes: 1 MiB, room for the 6 blobs
+   * EIP-7594 allows a transaction (131,072 bytes each, with a commitment and 128 cell proofs).
+   */
+  maxBlobTxSize: number
+  /**
    * Smallest maxPriorityFeePerGas (gasPrice for legacy) accepted, in wei. Default 1 wei,
    * like geth's `--txpool.pricelimit` default: zero-tip transactions earn the sealer nothing.
    */
@@ -41,6 +46,7 @@ export interface TxPoolOptions {
 
 export const defaultTxPoolOptions: Readonly<TxPoolOptions> = Object.freeze({
   maxTxSize: 128 * 1024,
+  maxBlobTxSize: 1024 * 1024,
   minTip: 1n,
   priceBump: 10n,
   maxPendingPerSender: 1024,
@@ -53,7 +59,7 @@ export const defaultTxPoolOptions: Readonly<TxPoolOptions> = Object.freeze({
 
 export function resolveTxPoolOptions(options: Partial<TxPoolOptions> | undefined): TxPoolOptions {
   const resolved: TxPoolOptions = { ...defaultTxPoolOptions, ...options }
-  const positive = ['maxTxSize', 'maxPendingPerSender', 'maxQueuedPerSender', 'maxPending', 'maxQueued', 'lifetimeMs'] as const
+  const positive = ['maxTxSize', 'maxBlobTxSize', 'maxPendingPerSender', 'maxQueuedPerSender', 'maxPending', 'maxQueued', 'lifetimeMs'] as const
   for (const key of positive) {
     const value = resolved[key]
     if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`txpool option ${key} must be a positive integer, got ${value}`)

@@ -16,7 +16,8 @@ import type { Registry } from 'prom-client'
 import { priceNonceCursor } from './cursor.ts'
 import { decodeRaw, identifyRaw, inspectTransaction, recoverSender, sharedTxCommon, toHex, type DecodeContext } from './decode.ts'
 import type { Identified } from './entry.ts'
-import { TxPoolError, TxPoolErrorReason as R } from './errors.ts'
+import { BLOB_TX_TYPE, canonicalBlobTx, type BlobVerifier } from './blob.ts'
+import { TXPOOL_ERROR_CODE, TxPoolError, TxPoolErrorReason as R } from './errors.ts'
 import { HeadState } from './head-state.ts'
 import type { HeadContext, PoolAccount, PooledTransaction, PoolStateReader, TransactionCursor, TxPoolContent, TxPoolEventMap, TxPoolStatus } from './interface.ts'
 import { resetToHead } from './maintain.ts'
@@ -35,6 +36,8 @@ export interface TxPoolInit {
   logger: Logger
   /** Registry for the pool's metrics; null for none. */
   metrics: Registry | null
+  /** Checks blob transactions' sidecars (KZG); without one the pool refuses type 3. */
+  blobVerifier?: BlobVerifier
 }
 
 export class TxPool {
@@ -50,6 +53,7 @@ export class TxPool {
   private readonly metrics: PoolMetrics | null
   private readonly head: HeadState
   private readonly pools: SubPools
+  private readonly blobVerifier: BlobVerifier | undefined
   private headUpdate: Promise<void> = Promise.resolve()
 
   constructor(init: TxPoolInit) {
@@ -66,23 +70,28 @@ export class TxPool {
     this.txGasCap = init.common.isActivatedEIP(7825) ? init.common.param('maxTransactionGasLimit') : undefined
     this.metrics = init.metrics === null ? null : new PoolMetrics(init.metrics, () => this.status())
     this.pools = new SubPools(this.options, this.head, this.metrics)
+    this.blobVerifier = init.blobVerifier
   }
 
   /**
-   * Decodes, validates and adds a signed raw transaction. `local` marks one submitted
-   * through this node (eth_sendRawTransaction): it is announced with a 'local' event
-   * (journal, rebroadcast) but has no privileges in the pool. Throws TxPoolError.
+   * Decodes, validates and adds a signed raw transaction (a blob transaction in its network
+   * form). `local` marks one submitted through this node (eth_sendRawTransaction): it is
+   * announced with a 'local' event (journal, rebroadcast) but has no privileges in the pool.
+   * Throws TxPoolError.
    */
   async addRaw(raw: Uint8Array, origin: { local?: boolean } = {}): Promise<PooledTransaction> {
     let hashHex: string | undefined
     try {
-      const id = identifyRaw(raw, this.decodeContext)
+      const networkRaw = raw[0] === BLOB_TX_TYPE ? this.blobNetworkForm(raw) : undefined
+      const id = identifyRaw(networkRaw === undefined ? raw : canonicalBlobTx(networkRaw), this.decodeContext)
       hashHex = id.hashHex
       if (this.pools.byHash.has(id.hashHex)) throw new TxPoolError(R.AlreadyKnown)
       const decoded = decodeRaw(id.raw, id.hash, id.hashHex, this.decodeContext)
       checkGasLimit(decoded.tx, this.head.head, this.txGasCap)
       const sender = recoverSender(decoded)
-      const fields: Identified = { tx: decoded.tx, raw: decoded.raw, hash: decoded.hash, hashHex: decoded.hashHex, sender, senderHex: toHex(sender) }
+      // The costly KZG check last, once everything cheap has passed.
+      if (networkRaw !== undefined) await this.verifySidecar(networkRaw)
+      const fields: Identified = { tx: decoded.tx, raw: decoded.raw, networkRaw, hash: decoded.hash, hashHex: decoded.hashHex, sender, senderHex: toHex(sender) }
       return await this.admit(fields, false, origin.local === true)
     } catch (error) {
       this.rejected(error, hashHex)
@@ -178,6 +187,23 @@ export class TxPool {
   }
 
   // ---------------------------------------------------------------------------------------
+
+  /** Own copy of a blob transaction's network form, within the size bound; refused when the pool takes no blobs. */
+  private blobNetworkForm(raw: Uint8Array): Uint8Array {
+    if (this.blobVerifier === undefined) throw new TxPoolError(R.TxTypeNotSupported, 'blob transactions are not accepted')
+    if (raw.length > this.options.maxBlobTxSize) throw new TxPoolError(R.OversizedData, `blob transaction size ${raw.length}, limit ${this.options.maxBlobTxSize}`)
+    return raw.slice()
+  }
+
+  private async verifySidecar(networkRaw: Uint8Array): Promise<void> {
+    try {
+      await this.blobVerifier!.verify(networkRaw)
+    } catch (error) {
+      // A busy verifier (the node's -32005) is not the transaction's fault: passed on as it is.
+      if (typeof (error as { code?: unknown }).code === 'number' && (error as { code: number }).code !== TXPOOL_ERROR_CODE) throw error
+      throw new TxPoolError(R.InvalidBlobSidecar, error instanceof Error ? error.message : String(error))
+    }
+  }
 
   private async addTransaction(tx: TypedTransaction, reorg: boolean): Promise<PooledTransaction> {
     let hashHex: string | undefined

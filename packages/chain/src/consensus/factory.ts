@@ -42,6 +42,7 @@ export function createConsensus(genesis: GenesisFile, kv: KeyValueStore, trieSto
 /** Clique before QBFT's first block, QBFT from it: each header goes to the engine of its number. */
 class ScheduledEngine implements ConsensusEngine {
   readonly name = 'clique+qbft'
+  readonly blobTransactions = false
   private readonly clique: CliqueEngine
   private readonly qbft: QbftEngine
 

@@ -10,6 +10,11 @@ import type { ExecutionOutcome } from '../executor.ts'
  */
 export interface ConsensusEngine {
   readonly name: string
+  /**
+   * Whether this chain's blocks may carry blob transactions (EIP-4844). The proof-of-authority
+   * engines refuse them (verifyBodyCommitments), so the pool of such a chain takes none.
+   */
+  readonly blobTransactions: boolean
   /** Phase 1: format and seal shape of a header, nothing else looked up. */
   verifyHeader(header: BlockHeader): void
   /** Phase 2: rules that need the parent and the consensus state after it. */

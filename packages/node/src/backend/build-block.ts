@@ -96,6 +96,8 @@ export async function buildBlock(context: CallContext, parent: BuildParent, requ
   const txLogs: RawLog[][] = []
   const bloom = new Bloom(undefined, common)
   const skippedSenders = new Set<string>()
+  const blobsBundle: BuiltPayload['blobsBundle'] = { commitments: [], proofs: [], blobs: [] }
+  const maxBlobGas = cancun ? common.getBlobGasSchedule().maxBlobGasPerBlock : 0n
   let gasUsed = 0n
   let blobGasUsed = 0n
   let blockValue = 0n
@@ -112,6 +114,8 @@ export async function buildBlock(context: CallContext, parent: BuildParent, requ
     try {
       // geth's miner: a transaction past the block's remaining gas does not fit (core.ErrGasLimitReached).
       if (gasUsed + tx.gasLimit > header.gasLimit) throw new CallError('gas limit reached')
+      const txBlobGas = blobGasOf(tx)
+      if (txBlobGas > 0n && blobGasUsed + txBlobGas > maxBlobGas) throw new CallError(`blob gas limit reached: ${blobGasUsed + txBlobGas} above ${maxBlobGas}`)
       const result = await runTx(vm, { tx, block: executionBlock, blockGasUsed: gasUsed, skipHardForkValidation: true })
       gasUsed += result.totalGasSpent
       blobGasUsed += result.blobGasUsed ?? 0n
@@ -120,6 +124,8 @@ export async function buildBlock(context: CallContext, parent: BuildParent, requ
       bloom.or(new Bloom(result.receipt.bitvector, common))
       txLogs.push(result.receipt.logs as RawLog[])
       included.push(tx)
+      const networkForm = request.networkForms[index]
+      if (networkForm !== undefined) addSidecar(blobsBundle, networkForm)
     } catch (error) {
       // A pool transaction that does not apply is left out, with its sender's later ones.
       if (request.fromPool) {
@@ -166,7 +172,23 @@ export async function buildBlock(context: CallContext, parent: BuildParent, requ
     },
     blockValue,
     executionRequests: requests?.requests ?? [],
+    blobsBundle,
   }
+}
+
+/** The blob gas a transaction uses (EIP-4844: per blob), 0 for other types. */
+function blobGasOf(tx: TypedTransaction): bigint {
+  const hashes = (tx as TypedTransaction & { blobVersionedHashes?: Uint8Array[] }).blobVersionedHashes
+  return hashes === undefined ? 0n : BigInt(hashes.length) * tx.common.param('blobGasPerBlob')
+}
+
+/** Appends a blob transaction's sidecar, from its network form (`0x03 || rlp([tx, (version,) blobs, commitments, proofs])`), to `bundle`. */
+function addSidecar(bundle: BuiltPayload['blobsBundle'], networkForm: Uint8Array): void {
+  const values = RLP.decode(networkForm.subarray(1)) as Uint8Array[][]
+  const [blobs, commitments, proofs] = values.slice(-3)
+  bundle.blobs.push(...blobs)
+  bundle.commitments.push(...commitments)
+  bundle.proofs.push(...proofs)
 }
 
 /** What the fee recipient earns per gas of `tx` over the base fee (EIP-1559's effective tip). */

@@ -10,7 +10,7 @@ import { cliqueBackend, qbftBackend } from './consensus-backends.ts'
 import { blockLogs } from './receipts.ts'
 
 function pooledView(pooled: PooledTransaction): TransactionView {
-  return { tx: pooled.tx, hash: pooled.hash, sender: pooled.sender }
+  return { tx: pooled.tx, hash: pooled.hash, sender: pooled.sender, networkRaw: pooled.networkRaw }
 }
 
 function poolBackend(pool: TxPool, chain: NodeChainBackend): PoolBackend {

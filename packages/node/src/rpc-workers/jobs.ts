@@ -27,6 +27,8 @@ export type Job =
   | ({ kind: 'traceCall'; trace: TraceOptions } & CallOn)
   /** eth_simulateV1 on a block: its RLP header and hash; `gasCap` bounds all the calls' gas together. */
   | { kind: 'simulate'; request: SimulateRequest; header: Uint8Array; hash: Uint8Array; gasCap: bigint }
+  /** A blob transaction's network form checked (sidecar, KZG) under the fork of block `number` at `timestamp`. */
+  | { kind: 'verifyBlobTx'; networkRaw: Uint8Array; number: bigint; timestamp: bigint }
   /** testing_buildBlockV1 on a stored parent: its RLP header and hash. */
   | { kind: 'buildBlock'; request: BuildBlockRequest; header: Uint8Array; hash: Uint8Array }
   /**
@@ -63,6 +65,8 @@ export interface JobResults {
   traceCall: string
   simulate: SimulatedBlock[]
   buildBlock: BuiltPayload
+  /** True: the network form is valid (a failure comes back as a coded -32000 with the reason). */
+  verifyBlobTx: boolean
   /** Per transaction, the addresses its frames touched and what it created (re-executed for the address index). */
   blockCalls: import('@busan/chain').TxCalls[]
   /** Whether every thread arrived within the wait. */

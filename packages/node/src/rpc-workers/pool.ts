@@ -57,8 +57,8 @@ class CodedJobError extends Error {
 
 type Outcome = 'ok' | 'failed' | 'aborted' | 'busy' | 'fault'
 
-/** Jobs that replay or build whole transactions or blocks (debug_trace*, eth_simulateV1, testing_buildBlockV1, the address index's rebuild). */
-const REPLAYS: ReadonlySet<JobKind> = new Set(['traceBlock', 'traceCall', 'blockCalls', 'simulate', 'buildBlock'])
+/** Jobs that replay or build whole transactions or blocks (debug_trace*, eth_simulateV1, testing_buildBlockV1, the address index's rebuild), and blob KZG checks. */
+const REPLAYS: ReadonlySet<JobKind> = new Set(['traceBlock', 'traceCall', 'blockCalls', 'simulate', 'buildBlock', 'verifyBlobTx'])
 
 export class RpcWorkerPool {
   private readonly piscina: Piscina

@@ -5,9 +5,10 @@
 // terminates the thread when a job outlives its deadline, which stops any EVM loop.
 import { workerData } from 'node:worker_threads'
 import { createBlockHeaderFromRLP, type BlockHeader } from '@ethereumjs/block'
+import { createBlob4844TxFromSerializedNetworkWrapper } from '@ethereumjs/tx'
 import { bytesToHex, equalsBytes } from '@ethereumjs/util'
 import { CallCollector, ChainStore, createCodeAnalysisCache, decodeBlock, headerHashRule, type TxCalls } from '@busan/chain'
-import { createChainCommon } from '@busan/chain-config'
+import { commonAt, createChainCommon } from '@busan/chain-config'
 import { KeyValueStore, TrieNodeStore } from '@busan/db'
 import { ExecutionError } from '@busan/rpc'
 import { buildBlock } from '../backend/build-block.ts'
@@ -57,6 +58,8 @@ async function execute(job: Job): Promise<JobResults[JobKind]> {
       const header = headerOf(job.header)
       return simulate(context, job.request, { header, hash: job.hash }, job.gasCap)
     }
+    case 'verifyBlobTx':
+      return verifyBlobTx(job.networkRaw, job.number, job.timestamp)
     case 'buildBlock':
       return buildBlock(context, { header: headerOf(job.header), hash: job.hash }, job.request)
     case 'warmUp':
@@ -122,6 +125,20 @@ async function traceStoredOrGiven(job: TraceBlockJob): Promise<string> {
   const traces = await traceBlock(common, trieStore, target, job.trace, (index) => txIndex === undefined || index === txIndex)
   if (txIndex !== undefined) return traces[0]?.result ?? 'null'
   return `[${traces.map((trace) => `{"txHash":"${trace.txHash}","result":${trace.result}}`).join(',')}]`
+}
+
+/**
+ * EthereumJS's own check of a blob transaction's network form, KZG included (micro-eth-signer,
+ * pure JavaScript, over 100 ms a blob: why it runs here): blob, commitment and proof counts,
+ * versioned hashes, the proofs, and the wrapper version the fork requires (EIP-7594 from Osaka).
+ */
+function verifyBlobTx(networkRaw: Uint8Array, number: bigint, timestamp: bigint): boolean {
+  try {
+    createBlob4844TxFromSerializedNetworkWrapper(networkRaw, { common: commonAt(common, number, timestamp) })
+  } catch (error) {
+    throw coded((error as Error).message.replace(/ \(block=.*$/s, ''))
+  }
+  return true
 }
 
 function coded(message: string, code = -32000): Error {

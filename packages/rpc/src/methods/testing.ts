@@ -31,13 +31,18 @@ const payloadAttributes: Decoder<PayloadAttributes> = {
   },
 }
 
-/** The pool's pending transactions, each sender's in nonce order (the builder leaves out what does not apply). */
-function pooledTransactions(ctx: HandlerContext): Uint8Array[] {
-  const raws: Uint8Array[] = []
+/** The pool's pending transactions, each sender's in nonce order (the builder leaves out what does not apply), with blob transactions' network forms. */
+function pooledTransactions(ctx: HandlerContext): Pick<BuildBlockRequest, 'transactions' | 'networkForms'> {
+  const transactions: Uint8Array[] = []
+  const networkForms: (Uint8Array | undefined)[] = []
   for (const bySender of ctx.backend.pool.content().pending.values()) {
-    for (const nonce of [...bySender.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) raws.push(bySender.get(nonce)!.tx.serialize())
+    for (const nonce of [...bySender.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const pooled = bySender.get(nonce)!
+      transactions.push(pooled.tx.serialize())
+      networkForms.push(pooled.networkRaw)
+    }
   }
-  return raws
+  return { transactions, networkForms }
 }
 
 function formatPayload(built: BuiltPayload): JsonObject {
@@ -63,8 +68,7 @@ function formatPayload(built: BuiltPayload): JsonObject {
       excessBlobGas: quantity(p.excessBlobGas),
     },
     blockValue: quantity(built.blockValue),
-    // No blob pool: a built block carries no blob sidecars (engine API BlobsBundleV2 shape).
-    blobsBundle: { commitments: [], proofs: [], blobs: [] },
+    blobsBundle: { commitments: built.blobsBundle.commitments.map(hex), proofs: built.blobsBundle.proofs.map(hex), blobs: built.blobsBundle.blobs.map(hex) },
     executionRequests: built.executionRequests.map(hex),
     shouldOverrideBuilder: false,
   }
@@ -86,7 +90,7 @@ export const testingMethods: MethodTable = {
       if (extraData !== undefined && extraData.length > MAX_EXTRA_DATA) throw invalidParams(`extraData of ${extraData.length} bytes exceeds ${MAX_EXTRA_DATA}`)
       const request: BuildBlockRequest = {
         attributes,
-        transactions: transactions ?? pooledTransactions(ctx),
+        ...(transactions === undefined ? pooledTransactions(ctx) : { transactions, networkForms: [] }),
         fromPool: transactions === undefined,
         extraData: extraData ?? new Uint8Array(0),
       }

@@ -28,6 +28,7 @@ export interface CliqueOptions {
 /** Clique (EIP-225) proof of authority. */
 export class CliqueEngine implements ConsensusEngine, BlockProducer {
   readonly name = 'clique'
+  readonly blobTransactions = false
   readonly period: bigint
   readonly epoch: bigint
   private readonly kv: KeyValueStore

@@ -42,6 +42,7 @@ function ethereumjs(reason: string, validate: () => void): void {
 
 export class EthashImportEngine implements ConsensusEngine {
   readonly name = 'ethash'
+  readonly blobTransactions = true
   private readonly dao: { block: bigint; support: boolean } | undefined
 
   /** `dao`: the genesis's DAO fork block and whether the chain takes it (geth's daoForkBlock, daoForkSupport). */

@@ -39,6 +39,7 @@ export interface QbftEngineOptions {
 
 export class QbftEngine implements ConsensusEngine {
   readonly name = 'qbft'
+  readonly blobTransactions = false
   readonly schedule: QbftSchedule
   private readonly kv: KeyValueStore
   private readonly readValidatorContract: ValidatorContractReader
