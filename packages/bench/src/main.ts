@@ -1,5 +1,6 @@
 // npm run bench: sustained transactions per second into sealed, persisted blocks, end to end
-// over HTTP JSON-RPC, against anvil (or Hardhat's node) as the baseline in the same run, the two
+// over HTTP JSON-RPC (ETH and ERC-20 transfers, and a compute-bound contract's calls in gas per
+// second), against anvil (or Hardhat's node) as the baseline in the same run, the two
 // alternating A B A B (--rounds), medians and their ratio reported.
 //   npm run bench -- [--senders 100] [--per-sender 50] [--batch 200] [--period 0] [--baseline anvil|hardhat|none] [--rounds 2]
 //                    [--network on|off] [--liveness on|off] [--durability on|off] [--qbft on|off] [--qbft-timeout 4] [--qbft-profile DIR] [--qbft-paced 600]
@@ -10,6 +11,7 @@
 // reads under 64 concurrent clients against anvil (A B A B); block execution in process (build and
 // import, no RPC); with --explorer on (off by default: it builds a long chain), the explorer's pages at scale.
 import { parseArgs } from 'node:util'
+import { COMPUTE_ROUNDS, measureCompute } from './compute.ts'
 import { durabilityTable, measureDurability } from './durability.ts'
 import { executionTable, measureExecution } from './execution.ts'
 import { explorerTable, measureExplorer } from './explorer.ts'
@@ -67,19 +69,25 @@ async function phase(target: BenchTarget, run: () => Promise<number>): Promise<P
   return { tps, assemblyMsPer1000: txs === 0 ? undefined : (ms / txs) * 1000 }
 }
 
-async function measure(target: BenchTarget): Promise<{ eth: PhaseResult; erc20: PhaseResult }> {
+/** Calls per sender of the compute-bound contract (about 600,000 gas each). */
+const COMPUTE_PER_SENDER = 5
+
+async function measure(target: BenchTarget): Promise<{ eth: PhaseResult; erc20: PhaseResult; computeMgas: number }> {
   const client = new RpcClient(target.rpcUrl)
   const senders = senderKeys(SENDERS)
   const build = await prepareWorkload(client, senders, SHAPE)
   const eth = await phase(target, () => timedPhase(client, senders, PER_SENDER, SHAPE, build.eth))
   const erc20 = await phase(target, () => timedPhase(client, senders, PER_SENDER, SHAPE, build.erc20))
-  return { eth, erc20 }
+  const compute = await measureCompute(client, senders[0], senders, COMPUTE_PER_SENDER, SHAPE)
+  return { eth, erc20, computeMgas: compute.mgasPerSecond }
 }
 
 interface NodeRun {
   name: string
   eth: PhaseResult
   erc20: PhaseResult
+  /** Million gas per second of the compute-bound calls. */
+  computeMgas: number
 }
 
 /** One row per node: the median of its rounds (tx/s, assembly per 1,000 transactions). */
@@ -87,10 +95,10 @@ function rows(runs: NodeRun[]): string[] {
   const names = [...new Set(runs.map((run) => run.name))]
   const of = (name: string, pick: (run: NodeRun) => number | undefined) => median(runs.filter((run) => run.name === name).map(pick).filter((v): v is number => v !== undefined))
   const ms = (value: number) => (Number.isNaN(value) ? 'n/a' : `${value.toFixed(0)} ms`)
-  const lines = names.map((name) => `| ${name} | ${of(name, (r) => r.eth.tps).toFixed(0)} | ${of(name, (r) => r.erc20.tps).toFixed(0)} | ${ms(of(name, (r) => r.eth.assemblyMsPer1000))} | ${ms(of(name, (r) => r.erc20.assemblyMsPer1000))} |`)
+  const lines = names.map((name) => `| ${name} | ${of(name, (r) => r.eth.tps).toFixed(0)} | ${of(name, (r) => r.erc20.tps).toFixed(0)} | ${of(name, (r) => r.computeMgas).toFixed(1)} | ${ms(of(name, (r) => r.eth.assemblyMsPer1000))} | ${ms(of(name, (r) => r.erc20.assemblyMsPer1000))} |`)
   if (names.length === 2) {
     const ratio = (pick: (run: NodeRun) => number) => (of(names[0], pick) / of(names[1], pick)).toFixed(2)
-    lines.push(`| ratio (ours / baseline) | ${ratio((r) => r.eth.tps)} | ${ratio((r) => r.erc20.tps)} | | |`)
+    lines.push(`| ratio (ours / baseline) | ${ratio((r) => r.eth.tps)} | ${ratio((r) => r.erc20.tps)} | ${ratio((r) => r.computeMgas)} | | |`)
   }
   return lines
 }
@@ -125,7 +133,7 @@ async function main(): Promise<void> {
   const reads = flags.reads === 'on' ? readsTable(await measureReads({ seconds: 5, rounds: 2 })) : ''
   const execution = flags.execution === 'on' ? executionTable(await measureExecution({ blocks: 6, perBlock: 1000 })) : ''
   const explorer = flags.explorer === 'on' ? explorerTable(await measureExplorer({ blocks: Number(flags['explorer-blocks']), perBlock: Number(flags['explorer-per-block']), dataDir: flags['explorer-datadir'] })) : ''
-  console.log(`\n| node (median of ${flags.rounds} runs, A B A B) | ETH transfers/s | ERC-20 transfers/s | assembly per 1,000 ETH transfers | assembly per 1,000 ERC-20 transfers |\n| --- | --- | --- | --- | --- |`)
+  console.log(`\n| node (median of ${flags.rounds} runs, A B A B) | ETH transfers/s | ERC-20 transfers/s | compute-bound calls, Mgas/s (${SENDERS * COMPUTE_PER_SENDER} x work(${COMPUTE_ROUNDS})) | assembly per 1,000 ETH transfers | assembly per 1,000 ERC-20 transfers |\n| --- | --- | --- | --- | --- | --- |`)
   for (const line of rows(runs)) console.log(line)
   console.log(network)
   if (liveness !== '') console.log(`\n${liveness}`)

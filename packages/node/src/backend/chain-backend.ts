@@ -1,4 +1,4 @@
-import type { Block } from '@ethereumjs/block'
+import type { Block, BlockHeader } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import { bytesToHex, equalsBytes } from '@ethereumjs/util'
 import type { Chain } from '@busan/chain'
@@ -25,6 +25,7 @@ export class NodeChainBackend implements ChainBackend {
   private readonly workers: RpcWorkerPool
   private readonly views = new WeakMap<Block, BlockView>()
   private readonly stateReaders = new Map<string, TrieStateView>()
+  private readonly callBlocks = new WeakMap<BlockHeader, { header: Uint8Array; author: Uint8Array }>()
 
   constructor(chain: Chain, pool: TxPool, workers: RpcWorkerPool) {
     this.chain = chain
@@ -200,7 +201,14 @@ export class NodeChainBackend implements ChainBackend {
     return this.workers.run({ kind: 'buildBlock', request, header: parent.block.header.serialize(), hash: parent.hash }, options.signal)
   }
 
+  /** A block's header RLP and author for call jobs, made once per header (calls mostly read the head). */
   private callBlock(view: BlockView): { header: Uint8Array; author: Uint8Array } {
-    return { header: view.block.header.serialize(), author: this.chain.engine.author(view.block.header) }
+    const header = view.block.header
+    let on = this.callBlocks.get(header)
+    if (on === undefined) {
+      on = { header: header.serialize(), author: this.chain.engine.author(header) }
+      this.callBlocks.set(header, on)
+    }
+    return on
   }
 }
