@@ -1,16 +1,10 @@
-import { Block, createBlockHeader, genRequestsRoot, type BlockHeader, type HeaderData } from '@ethereumjs/block'
-import { Hardfork, type Common } from '@ethereumjs/common'
+import { Block, createBlockHeader, type BlockHeader, type HeaderData } from '@ethereumjs/block'
+import type { Common } from '@ethereumjs/common'
 import { MerklePatriciaTrie } from '@ethereumjs/mpt'
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { ValueEncoding, equalsBytes, toType, TypeOutput, type DB } from '@ethereumjs/util'
 import {
-  accumulateParentBeaconBlockRoot,
-  accumulateParentBlockHash,
-  accumulateRequests,
-  applyDAOHardfork,
-  assignBlockRewards,
-  assignWithdrawals,
   Bloom,
   createVM,
   encodeReceipt,
@@ -20,10 +14,10 @@ import {
   type RunTxResult,
   type VM,
 } from '@ethereumjs/vm'
-import { sha256 } from '@noble/hashes/sha2.js'
 import type { TrieNodeStore } from '@busan/db'
 import { attachTracer } from '@busan/tracing'
 import { CallCollector, type TxCalls } from './address-index.ts'
+import { applyStepsAfterTransactions, applyStepsBeforeTransactions } from './block-steps.ts'
 import { createCodeAnalysisCache } from './code-analysis-cache.ts'
 import { BlockError } from './errors.ts'
 import { orderedTrieRoot } from './ordered-trie.ts'
@@ -146,16 +140,24 @@ export function createStateTrie(db: DB<string, Uint8Array>, common: Common, root
  * Transactions run against an execution header whose coinbase is the block's author, so
  * fees go to the Clique signer and COINBASE answers it, as in geth.
  */
+/** Accounts the executor's cache holds before it starts empty again (about 100 MB of cached accounts at most). */
+const CACHED_ACCOUNTS_LIMIT = 200_000
+/** Accounts with cached storage slots the executor's cache holds before it starts empty again. */
+const CACHED_STORAGE_ACCOUNTS_LIMIT = 20_000
+
 export class BlockExecutor {
   private readonly common: Common
   private readonly vm: VM
   private readonly stateManager: MerkleStateManager
+  /** The state manager's account, storage and code caches (EthereumJS's ordered maps: they never evict on their own). */
+  private readonly caches: Caches
   private readonly trieStore: TrieNodeStore
 
-  private constructor(common: Common, vm: VM, stateManager: MerkleStateManager, trieStore: TrieNodeStore) {
+  private constructor(common: Common, vm: VM, stateManager: MerkleStateManager, caches: Caches, trieStore: TrieNodeStore) {
     this.common = common
     this.vm = vm
     this.stateManager = stateManager
+    this.caches = caches
     this.trieStore = trieStore
   }
 
@@ -170,11 +172,12 @@ export class BlockExecutor {
   static async create(chainCommon: Common, trieStore: TrieNodeStore, headStateRoot: Uint8Array, options: { analysisCache?: boolean } = {}): Promise<BlockExecutor> {
     // A copy of its own: the executor moves it from fork to fork, and the EVM follows its events.
     const common = chainCommon.copy()
-    const stateManager = new MerkleStateManager({ trie: createStateTrie(trieStore, common, headStateRoot), common, caches: new Caches() })
+    const caches = new Caches()
+    const stateManager = new MerkleStateManager({ trie: createStateTrie(trieStore, common, headStateRoot), common, caches })
     let executor: BlockExecutor | undefined
     const codeAnalysisCache = options.analysisCache === false ? undefined : createCodeAnalysisCache()
     const vm = await createVM({ common, stateManager, blockchain: evmBlockchain((number) => executor?.ancestorHash(number)), evmOpts: { codeAnalysisCache } })
-    executor = new BlockExecutor(common, vm, stateManager, trieStore)
+    executor = new BlockExecutor(common, vm, stateManager, caches, trieStore)
     return executor
   }
 
@@ -279,6 +282,7 @@ export class BlockExecutor {
       const requestsHash = (await applyStepsAfterTransactions(this.vm, block ?? executionBlock, receipts.map((receipt) => receipt.logs)))?.hash
       await this.stateManager.commit()
       const stateRoot = await this.stateManager.getStateRoot()
+      this.boundCaches()
       return { gasUsed, stateRoot, receiptsRoot: orderedTrieRoot(encodedReceipts), logsBloom: bloom.bitvector, receipts, calls, requestsHash }
     } catch (error) {
       await this.abandon(parent.stateRoot)
@@ -286,6 +290,19 @@ export class BlockExecutor {
     } finally {
       detach()
     }
+  }
+
+  /**
+   * Keeps the warm caches from growing with the chain: once every change is in the trie (after
+   * a block's flush) and they hold more than CACHED_ACCOUNTS_LIMIT accounts or
+   * CACHED_STORAGE_ACCOUNTS_LIMIT accounts' storage, they start empty again. Sequential blocks
+   * mostly touch the same accounts, so this is rare; an import of many new accounts (a chain of
+   * transfers to fresh addresses) grew the node's memory block after block without it.
+   */
+  private boundCaches(): void {
+    const accounts = this.caches.account?.size() ?? 0
+    const storage = this.caches.storage?.size() ?? 0
+    if (accounts > CACHED_ACCOUNTS_LIMIT || storage > CACHED_STORAGE_ACCOUNTS_LIMIT) this.caches.clear()
   }
 
   /** Forgets the state of a block that will not be committed, back to `root`. */
@@ -305,53 +322,6 @@ export class BlockExecutor {
     if (!equalsBytes(current, parentRoot)) await this.stateManager.setStateRoot(parentRoot, true)
     await this.stateManager.checkpoint()
   }
-}
-
-/**
- * The steps before a block's transactions, in `vm` (whose Common is at the block's fork), in
- * EthereumJS's runBlock order and with its functions: at the DAO fork block of a chain that
- * supports it, the DAO accounts' ether moved to the refund contract; the system calls for the
- * parent beacon root (EIP-4788, from Cancun) and the parent hash (EIP-2935, from Prague), each a
- * no-op while its contract has no code (a chain without the predeploys).
- */
-export async function applyStepsBeforeTransactions(vm: VM, header: BlockHeader): Promise<void> {
-  // The Common names the DAO fork only for a chain that takes it (createChainCommon).
-  if (vm.common.hardforkBlock(Hardfork.Dao) === header.number) {
-    await vm.evm.journal.checkpoint()
-    await applyDAOHardfork(vm.evm)
-    await vm.evm.journal.commit()
-  }
-  if (vm.common.isActivatedEIP(4788)) await accumulateParentBeaconBlockRoot(vm, header.parentBeaconBlockRoot!, header.timestamp)
-  if (vm.common.isActivatedEIP(2935)) await accumulateParentBlockHash(vm, header.number, header.parentHash)
-}
-
-/**
- * The steps after a block's transactions, in `vm` (whose Common is at the block's fork), in
- * EthereumJS's runBlock order and with its functions: withdrawals (EIP-4895); proof-of-work
- * miner and ommer rewards, on a block of an ethash chain with a difficulty (geth's beacon
- * engine leaves a difficulty-0 block to the beacon chain); the EIP-7685 requests (deposits from
- * `logs`, one list per transaction, and the EIP-7002 and EIP-7251 system calls), whose
- * commitment it returns (undefined before Prague).
- */
-export async function applyStepsAfterTransactions(vm: VM, block: Block, logs: RawLog[][]): Promise<BlockRequests | undefined> {
-  const common = vm.common
-  if (block.withdrawals !== undefined && common.isActivatedEIP(4895)) {
-    await assignWithdrawals(vm, block)
-    await vm.evm.journal.cleanup()
-  }
-  if (common.consensusAlgorithm() === 'ethash' && block.header.difficulty > 0n) await assignBlockRewards(vm, block)
-  if (!common.isActivatedEIP(7685)) return undefined
-  // accumulateRequests reads only each result's receipt logs.
-  const results = logs.map((txLogs) => ({ receipt: { logs: txLogs } })) as unknown as RunTxResult[]
-  const requests = await accumulateRequests(vm, results, block.header.gasLimit)
-  // The engine API lists only requests with data (engine_getPayloadV4), as the hash counts them.
-  return { hash: genRequestsRoot(requests, common.customCrypto.sha256 ?? sha256), requests: requests.filter((r) => r.bytes.length > 1).map((r) => r.bytes) }
-}
-
-/** A block's EIP-7685 requests: their commitment (the header's requestsHash) and the non-empty ones, each its type byte and data. */
-export interface BlockRequests {
-  hash: Uint8Array
-  requests: Uint8Array[]
 }
 
 /** What the store keeps of a transaction's receipt: the post-state root before Byzantium (EIP-658), the status from it. */
