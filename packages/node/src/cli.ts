@@ -26,7 +26,7 @@ const usage = `usage:
             [--p2p.addr HOST] [--p2p.port PORT] [--bootnodes MULTIADDRS] [--allowlist PEER_IDS]
             [RPC LIMITS] [--db.sync true|false] [--txpool.lifetime DURATION] [--txpool.rejournal DURATION]
             [--txpool.rebroadcast DURATION] [--discovery.interval DURATION] [--poa-block-txs-selection-max-time PERCENT]
-  RPC LIMITS: [--rpc.gascap GAS] [--rpc.evmtimeout DURATION] [--rpc.workers N] [--rpc.workqueue N] [--rpc.logsrange BLOCKS]
+  RPC LIMITS: [--rpc.gascap GAS] [--rpc.evmtimeout DURATION] [--rpc.workers N] [--rpc.workqueue N] [--rpc.logsrange BLOCKS] [--min-peers N]
   busan account new --keystore-dir DIR --password FILE
   busan account import --keystore-dir DIR --password FILE --private-key-file FILE`
 
@@ -51,6 +51,7 @@ const options = {
   'rpc.workers': { type: 'string' },
   'rpc.workqueue': { type: 'string' },
   'rpc.logsrange': { type: 'string' },
+  'min-peers': { type: 'string' },
   'db.sync': { type: 'string' },
   'txpool.lifetime': { type: 'string' },
   'txpool.rejournal': { type: 'string' },
@@ -157,6 +158,7 @@ function rpcLimits(flags: Flags): NodeConfig['rpc'] {
     workers: integerFlag(flags['rpc.workers'], 'rpc.workers', { min: 1, max: MAX_RPC_WORKERS }),
     workQueue: integerFlag(flags['rpc.workqueue'], 'rpc.workqueue'),
     logsRange: integerFlag(flags['rpc.logsrange'], 'rpc.logsrange'),
+    minPeers: integerFlag(flags['min-peers'], 'min-peers'),
   }
 }
 

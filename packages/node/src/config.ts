@@ -53,6 +53,11 @@ export interface NodeConfig {
     workQueue?: number
     /** Widest eth_getLogs block range; 0 = none, the default (as geth; Besu's --rpc-max-logs-range). */
     logsRange?: number
+    /**
+     * Peers GET /readiness wants (Besu's --min-peers for its readiness check). Default: 1 for a
+     * node on a peer network, 0 for one without (the dev chain).
+     */
+    minPeers?: number
   }
   /**
    * Fsync the WAL for every block before the head moves (imported blocks too). Blocks this

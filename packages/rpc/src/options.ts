@@ -40,6 +40,8 @@ export interface RpcOptions {
   callTimeoutMs?: number
   /** Widest eth_getLogs / eth_getFilterLogs block range; 0 = unlimited. */
   logsBlockRangeCap?: number
+  /** Peers GET /readiness wants by default (Besu's `minPeers`; a request may ask for another number). */
+  minPeers?: number
   /** Most logs one query returns before failing; 0 = unlimited. */
   logsMaxResults?: number
   /** A filter not polled for this long is removed (geth: 5 minutes). */
@@ -74,6 +76,7 @@ export interface ResolvedRpcOptions {
   rpcGasCap: bigint
   callTimeoutMs: number
   logsBlockRangeCap: number
+  minPeers: number
   logsMaxResults: number
   filterTimeoutMs: number
   filterMaxBuffered: number
@@ -102,6 +105,7 @@ export const DEFAULT_RPC_OPTIONS: Readonly<ResolvedRpcOptions> = Object.freeze({
   // No range cap, as geth: the address and topic indexes, the result cap and the time budget
   // bound a wide query, and dashboards query from block 0.
   logsBlockRangeCap: 0,
+  minPeers: 0,
   logsMaxResults: 10_000,
   filterTimeoutMs: 5 * 60 * 1000,
   filterMaxBuffered: 10_000,
@@ -153,6 +157,7 @@ export function resolveOptions(options: RpcOptions = {}): ResolvedRpcOptions {
     rpcGasCap: nonNegativeBig('rpcGasCap', options.rpcGasCap, d.rpcGasCap),
     callTimeoutMs: nonNegativeInt('callTimeoutMs', options.callTimeoutMs, d.callTimeoutMs),
     logsBlockRangeCap: nonNegativeInt('logsBlockRangeCap', options.logsBlockRangeCap, d.logsBlockRangeCap),
+    minPeers: nonNegativeInt('minPeers', options.minPeers, d.minPeers),
     logsMaxResults: nonNegativeInt('logsMaxResults', options.logsMaxResults, d.logsMaxResults),
     filterTimeoutMs: nonNegativeInt('filterTimeoutMs', options.filterTimeoutMs, d.filterTimeoutMs, 1),
     filterMaxBuffered: nonNegativeInt('filterMaxBuffered', options.filterMaxBuffered, d.filterMaxBuffered, 1),

@@ -13,6 +13,7 @@ import { JsonDepthGuard, MAX_JSON_DEPTH, withinJsonDepth } from './json-guard.ts
 import { serveExplorer } from './explorer-route.ts'
 import { ErrorCode } from './errors.ts'
 import { FilterManager } from './filter-manager.ts'
+import { liveness, readiness, type HealthAnswer } from './health.ts'
 import { GasPriceOracle } from './methods/eth/fee.ts'
 import { rpcMethods } from './methods/rpc.ts'
 import { allMethods } from './methods/index.ts'
@@ -312,6 +313,11 @@ export function buildRpcServer(backend: RpcBackend, options: RpcOptions = {}, de
         })
       },
     })
+
+    // Besu's health endpoints (health.ts).
+    const health = (reply: FastifyReply, answer: HealthAnswer) => reply.code(answer.statusCode).header('content-type', 'application/json').send(JSON.stringify(answer.body))
+    api.get('/liveness', async (_request, reply) => health(reply, liveness()))
+    api.get('/readiness', async (request, reply) => health(reply, readiness(backend.network, request.query as Record<string, unknown>, opts.minPeers)))
 
     const registry = deps.metrics
     if (registry !== null) {
