@@ -3,7 +3,7 @@
 // misread; Go-style compound durations, a uint64 gas cap and a work queue of 0 work.
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -119,5 +119,25 @@ describe('Go-style compound durations and a uint64 gas cap are accepted', () => 
     // Not sooner than its budget; the upper bound leaves room for a loaded machine.
     assert.ok(seconds > 1.4 && seconds < 10, `stopped after ${seconds.toFixed(2)} s`)
     assert.match(await e.rpc<string>('eth_estimateGas', [{ to: e.wallets[1].address }]), /^0x/)
+  })
+})
+
+describe('busan version', () => {
+  it('prints the version, the checkout\'s commit, Node.js and the EthereumJS libraries, as `geth version` does; `npx busan` runs it', async () => {
+    const repo = join(import.meta.dirname, '../..')
+    const { stdout: commit } = await exec('git', ['rev-parse', 'HEAD'], { cwd: repo })
+    const root = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }
+    const vm = JSON.parse(readFileSync(join(repo, 'node_modules/@ethereumjs/vm/package.json'), 'utf8')) as { version: string }
+    for (const args of [['version'], ['--version']]) {
+      const { stdout } = await exec(process.execPath, [mainScript, ...args], { timeout: 30_000 })
+      const lines = stdout.trim().split('\n')
+      assert.equal(lines[0], 'BusanChain')
+      assert.ok(lines.includes(`Version: ${root.version}`), stdout)
+      assert.ok(lines.includes(`Git Commit: ${commit.trim()}`), stdout)
+      assert.ok(lines.includes(`Node.js: ${process.version}`), stdout)
+      assert.match(stdout, new RegExp(`EthereumJS: vm ${vm.version.replace(/\./g, '\\.')}, evm `))
+    }
+    const { stdout } = await exec('npx', ['busan', '--version'], { cwd: repo, timeout: 60_000 })
+    assert.ok(stdout.includes(`Git Commit: ${commit.trim()}`), stdout)
   })
 })

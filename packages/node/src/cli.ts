@@ -27,6 +27,7 @@ const usage = `usage:
             [RPC LIMITS] [--db.sync true|false] [--txpool.lifetime DURATION] [--txpool.rejournal DURATION]
             [--txpool.rebroadcast DURATION] [--discovery.interval DURATION] [--poa-block-txs-selection-max-time PERCENT]
   RPC LIMITS: [--rpc.gascap GAS] [--rpc.evmtimeout DURATION] [--rpc.workers N] [--rpc.workqueue N] [--rpc.logsrange BLOCKS] [--min-peers N]
+  busan version                     (also busan --version)
   busan account new --keystore-dir DIR --password FILE
   busan account import --keystore-dir DIR --password FILE --private-key-file FILE`
 
@@ -62,6 +63,7 @@ const options = {
   'keystore-dir': { type: 'string' },
   password: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
 } as const
 
 type Flags = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values']
@@ -359,6 +361,11 @@ async function main(): Promise<void> {
     return
   }
   const [command, subcommand] = positionals
+  if (flags.version || command === 'version') {
+    const { versionText } = await import('./version.ts')
+    process.stdout.write(`${versionText()}\n`)
+    return
+  }
   if (command === 'account' && subcommand === 'new') {
     const Wallet = await walletClass()
     return saveKeystore(flags, new Wallet(Wallet.createRandom().privateKey))
