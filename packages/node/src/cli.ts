@@ -165,7 +165,7 @@ function rpcLimits(flags: Flags): NodeConfig['rpc'] {
 }
 
 /** geth's --http.api: what each mode serves unless told otherwise. */
-const DEV_NAMESPACES = 'eth,net,web3,txpool,clique,qbft,admin,debug,ots,erigon'
+const DEV_NAMESPACES = 'eth,net,web3,txpool,clique,qbft,admin,debug,ots,erigon,personal'
 const RUN_NAMESPACES = 'eth,net,web3,txpool'
 
 function httpConfig(flags: Flags, defaultNamespaces: string, explorerByDefault: boolean): NodeConfig['http'] {
@@ -207,7 +207,7 @@ async function dev(flags: Flags): Promise<NodeConfig> {
     dbSync: booleanFlag(flags['db.sync'], 'db.sync'),
     txpool: txpoolConfig(flags),
     txsSelectionMaxTimePercent: selectionPercentFlag(flags),
-    accounts: accounts.map((account) => hexToBytes(account.address as `0x${string}`)),
+    accountKeys: accounts.map((account) => hexToBytes(account.privateKey as `0x${string}`)),
     logLevel: flags['log-level'] as LogLevel,
   }
 }
@@ -272,7 +272,7 @@ async function run(flags: Flags): Promise<NodeConfig> {
       allowlist: flags.allowlist === undefined ? undefined : list(flags.allowlist),
       discoveryIntervalMs: positiveDurationFlag(flags['discovery.interval'], 'discovery.interval'),
     },
-    accounts: [],
+    accountKeys: [],
     logLevel: flags['log-level'] as LogLevel,
   }
 }

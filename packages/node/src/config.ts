@@ -70,8 +70,12 @@ export interface NodeConfig {
    * sealer (period 0) has no limit.
    */
   txsSelectionMaxTimePercent?: number
-  /** Addresses reported by eth_accounts (the dev accounts in dev mode). */
-  accounts: Uint8Array[]
+  /**
+   * Private keys of the accounts eth_accounts lists and the node signs for (eth_sendTransaction,
+   * eth_sign, personal_sign, eth_signTypedData_v4, eth_signTransaction): the dev accounts in dev
+   * mode, none on `busan run` (which holds no user keys).
+   */
+  accountKeys: Uint8Array[]
   logLevel: LogLevel
 }
 

@@ -168,7 +168,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     consensus,
     qbftValidator: producers.qbft,
     pool,
-    accounts: config.accounts,
+    accountKeys: config.accountKeys,
     clientVersion,
     network: network === undefined ? withoutPeers(clientVersion) : networkBackend(network, clientVersion),
     workers,

@@ -54,7 +54,7 @@ before(async () => {
     dataDir: tempDir(),
     genesis,
     http: { host: '127.0.0.1', port: 0, corsOrigins: ['*'], namespaces: ['eth'] },
-    accounts: [],
+    accountKeys: [],
     logLevel: 'silent',
   })
 })

@@ -346,5 +346,10 @@ export interface RpcBackend {
   network: NetworkBackend
   /** Addresses the node can sign for (dev accounts in dev mode; empty otherwise). */
   accounts(): Uint8Array[]
+  /**
+   * Signs a 32-byte digest with the key of `address` (secp256k1; `yParity` 0 or 1), or
+   * undefined when the node holds no key for it (a node run with `busan run` holds none).
+   */
+  sign(address: Uint8Array, digest: Uint8Array): { r: Uint8Array; s: Uint8Array; yParity: number } | undefined
   clientVersion: string
 }

@@ -1,6 +1,7 @@
 // Decoders of the JSON objects methods take (geth's structs): a call request
 // (TransactionArgs), a log filter (FilterCriteria), eth_getStorageValues' requests, and the
 // helpers that decode a struct's members with geth's field paths in their messages.
+import { bigIntToUnpaddedBytes, type EOACode7702AuthorizationListBytes } from '@ethereumjs/util'
 import type { CallRequest } from './backend.ts'
 import { HEX_RE, MISSING_PREFIX, ODD_LENGTH, ParamError, SYNTAX, address, arrayOf, blockTag, bytes, has0x, hash, hexBytes, jsonKind, quantity, storageKey, typeError, u256, uint64, type BlockSelector, type Decoder, type StorageKey } from './params.ts'
 
@@ -208,4 +209,16 @@ export const storageRequests: Decoder<{ address: Uint8Array; keys: StorageKey[] 
     }
     return [...byAddress.values()]
   },
+}
+
+/** A request's EIP-7702 authorizations as EthereumJS builds a set-code transaction from them. */
+export function authorizationListBytes(list: NonNullable<CallRequest['authorizationList']>): EOACode7702AuthorizationListBytes {
+  return list.map((a) => [
+    bigIntToUnpaddedBytes(a.chainId),
+    a.address,
+    bigIntToUnpaddedBytes(a.nonce),
+    bigIntToUnpaddedBytes(BigInt(a.yParity)),
+    bigIntToUnpaddedBytes(a.r),
+    bigIntToUnpaddedBytes(a.s),
+  ]) as EOACode7702AuthorizationListBytes
 }

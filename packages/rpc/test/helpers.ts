@@ -213,6 +213,7 @@ export function createTestBackend(): TestBackend {
       addPeer: async (address) => address.includes('/p2p/'),
     },
     accounts: () => [SENDER],
+    sign: () => undefined,
     clientVersion: 'Busan/v0.1.0-test',
   }
   return backend

@@ -56,7 +56,7 @@ export async function startRogue(genesisPath: string, bootnodes: string[]): Prom
     genesis,
     http: { host: '127.0.0.1', port: 0, corsOrigins: ['*'], namespaces: ['eth', 'net'] },
     p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], bootnodes },
-    accounts: [],
+    accountKeys: [],
     logLevel: 'error',
   })
   const network = node.network!

@@ -5,13 +5,13 @@ import { Block, createBlockHeader, type BlockHeader } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import { createTx, type TypedTransaction } from '@ethereumjs/tx'
-import { Address, bigIntToUnpaddedBytes, bytesToHex, equalsBytes, hexToBytes, toChecksumAddress, type DB, type EOACode7702AuthorizationListBytes } from '@ethereumjs/util'
+import { Address, bytesToHex, equalsBytes, hexToBytes, toChecksumAddress, type DB } from '@ethereumjs/util'
 import type { InterpreterStep } from '@ethereumjs/evm'
 import { createVM, runTx, type VM } from '@ethereumjs/vm'
 import { createStateTrie, evmBlockchain, type CodeAnalysisCache } from '@busan/chain'
 import { commonAt } from '@busan/chain-config'
 import { EphemeralTrieStore } from '@busan/db'
-import { ExecutionError, type AccountOverride, type CallOverrides, type CallRequest, type CallResult } from '@busan/rpc'
+import { ExecutionError, authorizationListBytes, type AccountOverride, type CallOverrides, type CallRequest, type CallResult } from '@busan/rpc'
 import { createTracer, gethErrorText, TraceLimitError, type TraceOptions, type Tracer } from '@busan/tracing'
 import { CallError, OverrideError, callError } from './call-errors.ts'
 import { applyStateOverrides, overriddenBlock } from './call-overrides.ts'
@@ -344,17 +344,6 @@ export class CallExecutor {
   }
 }
 
-/** A request's EIP-7702 authorizations as EthereumJS builds a set-code transaction from them. */
-export function authorizationListBytes(list: NonNullable<CallRequest['authorizationList']>): EOACode7702AuthorizationListBytes {
-  return list.map((a) => [
-    bigIntToUnpaddedBytes(a.chainId),
-    a.address,
-    bigIntToUnpaddedBytes(a.nonce),
-    bigIntToUnpaddedBytes(BigInt(a.yParity)),
-    bigIntToUnpaddedBytes(a.r),
-    bigIntToUnpaddedBytes(a.s),
-  ]) as EOACode7702AuthorizationListBytes
-}
 
 function failure(attempt: Attempt): ExecutionError {
   return new ExecutionError(attempt.error?.kind ?? 'halt', attempt.error?.message ?? 'execution failed', attempt.returnData)

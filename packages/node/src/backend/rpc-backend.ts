@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import type { Chain, ChainConsensus, HeadChange, QbftValidatorService } from '@busan/chain'
+import { privateKeyToAddress, signDigest } from '@busan/chain-config'
 import type { ChainEvents, LogView, NetworkBackend, PoolBackend, PoolContent, RpcBackend, TransactionView } from '@busan/rpc'
 import type { PooledTransaction, TxPool } from '@busan/txpool'
 import type { RpcWorkerPool } from '../rpc-workers/index.ts'
@@ -54,13 +55,16 @@ export function createRpcBackend(args: {
   /** This node's QBFT validator, when it is one (its header votes). */
   qbftValidator?: QbftValidatorService
   pool: TxPool
-  accounts: Uint8Array[]
+  /** Private keys the node signs with for eth_sendTransaction and the eth_sign family (the dev accounts in dev mode). */
+  accountKeys: Uint8Array[]
   clientVersion: string
   network: NetworkBackend
   /** Runs the heavy methods (calls, proofs, log queries) off the main thread. */
   workers: RpcWorkerPool
 }): RpcBackend {
   const chainBackend = new NodeChainBackend(args.chain, args.pool, args.workers)
+  const keys = new Map(args.accountKeys.map((key) => [bytesToHex(privateKeyToAddress(key)), key]))
+  const accounts = [...keys.keys()].map((address) => hexToBytes(address as `0x${string}`))
   return {
     chain: chainBackend,
     addresses: addressIndexBackend(args.chain, chainBackend),
@@ -69,7 +73,13 @@ export function createRpcBackend(args: {
     qbft: args.consensus.qbft === undefined ? undefined : qbftBackend(args.chain, args.consensus.qbft, args.qbftValidator),
     events: chainEvents(args.chain, args.pool, chainBackend),
     network: args.network,
-    accounts: () => args.accounts,
+    accounts: () => accounts,
+    sign: (address, digest) => {
+      const key = keys.get(bytesToHex(address))
+      if (key === undefined) return undefined
+      const { r, s, recovery } = signDigest(digest, key)
+      return { r, s, yParity: recovery }
+    },
     clientVersion: args.clientVersion,
   }
 }

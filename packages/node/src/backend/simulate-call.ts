@@ -7,10 +7,9 @@ import type { Common } from '@ethereumjs/common'
 import { createTx, type TypedTransaction } from '@ethereumjs/tx'
 import { Address, bytesToHex, toChecksumAddress } from '@ethereumjs/util'
 import { runTx, type RunTxResult, type VM } from '@ethereumjs/vm'
-import type { SimulateCall, SimulatedCallResult } from '@busan/rpc'
+import { authorizationListBytes, type SimulateCall, type SimulatedCallResult } from '@busan/rpc'
 import { attachTracer, decodeRevertReason, gethErrorText } from '@busan/tracing'
 import { CallError, callError } from './call-errors.ts'
-import { authorizationListBytes } from './calls.ts'
 import type { SimulationLogs } from './simulate-logs.ts'
 
 /** geth's codes for a simulated call refused before it runs (internal/ethapi/errors.go). */

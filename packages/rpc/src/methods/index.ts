@@ -6,6 +6,7 @@ import { configMethods } from './eth/config.ts'
 import { feeMethods } from './eth/fee.ts'
 import { filterMethods } from './eth/filter.ts'
 import { receiptMethods } from './eth/receipt.ts'
+import { signMethods } from './eth/sign.ts'
 import { simulateMethods } from './eth/simulate.ts'
 import { stateMethods } from './eth/state.ts'
 import { subscribeMethods } from './eth/subscribe.ts'
@@ -27,6 +28,7 @@ export const allMethods: MethodTable = {
   ...stateMethods,
   ...callMethods,
   ...simulateMethods,
+  ...signMethods,
   ...feeMethods,
   ...configMethods,
   ...filterMethods,
