@@ -51,7 +51,8 @@ export default defineConfig({
   networks: {
     busanDev: {
       type: 'http',
-      url: 'http://127.0.0.1:8545',
+      // BUSAN_RPC_URL points Hardhat at another node (a devnet's RPC node, a remote dev chain).
+      url: process.env.BUSAN_RPC_URL ?? 'http://127.0.0.1:8545',
       chainId: 31337,
       accounts: DEV_PRIVATE_KEYS,
     },

@@ -1,6 +1,6 @@
 // Hardhat 3 against a running node: `hardhat run scripts/hardhat/deploy-bench-token.ts
 // --network busanDev` deploys BenchToken with hardhat-ethers through the busanDev entry of
-// hardhat.config.ts (http://127.0.0.1:8545, chainId 31337, dev keys), calls it, and prints
+// hardhat.config.ts (its URL from BUSAN_RPC_URL, here the node's; chainId 31337, dev keys), calls it, and prints
 // the deployment; the test checks code, calls, receipts and logs over JSON-RPC.
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
@@ -15,8 +15,6 @@ import { Rpc, devSigners, type Receipt } from './fixtures-pool/rpc.ts'
 const repoRoot = resolve(import.meta.dirname, '../..')
 const hardhatCli = resolve(repoRoot, 'node_modules/hardhat/dist/src/cli.js')
 const script = 'scripts/hardhat/deploy-bench-token.ts'
-/** The port hardhat.config.ts gives busanDev. */
-const BUSAN_DEV_PORT = 8545
 
 interface Deployment {
   network: string
@@ -41,12 +39,8 @@ describe('Hardhat 3 deployment to a running node (busanDev)', () => {
   let token: Interface
 
   before(async () => {
-    try {
-      node = await startDevNode({ period: 0, extraArgs: ['--http.port', String(BUSAN_DEV_PORT)] })
-    } catch (error) {
-      throw new Error(`could not start a node on port ${BUSAN_DEV_PORT}, where hardhat.config.ts points busanDev (is another node running?)`, { cause: error })
-    }
-    assert.equal(node.rpcUrl, `http://127.0.0.1:${BUSAN_DEV_PORT}`)
+    // Any free port: hardhat.config.ts takes busanDev's URL from BUSAN_RPC_URL.
+    node = await startDevNode({ period: 0 })
     rpc = new Rpc(node.rpcUrl)
   })
 
@@ -62,7 +56,7 @@ describe('Hardhat 3 deployment to a running node (busanDev)', () => {
       cwd: repoRoot,
       timeout: 240_000,
       maxBuffer: 16 * 1024 * 1024,
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, NO_COLOR: '1', BUSAN_RPC_URL: node.rpcUrl },
     })
     const line = stdout.split('\n').find((text) => text.startsWith('DEPLOYED '))
     assert.ok(line !== undefined, `no DEPLOYED line in:\n${stdout}`)

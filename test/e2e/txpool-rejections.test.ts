@@ -3,7 +3,7 @@
 // (gaps, promotion, replacement, nonce order) shows in txpool_content and in mined blocks.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { Wallet, getAddress, type TransactionRequest } from 'ethers'
+import { Transaction, Wallet, getAddress, type TransactionRequest } from 'ethers'
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { startDevNode, type DevNode } from '@busan/testkit'
 import {
@@ -297,5 +297,31 @@ describe('txpool rejections over eth_sendRawTransaction', () => {
       assert.equal(content2.pending[getAddress(sender.address)], undefined)
       assert.equal(content2.queued[getAddress(sender.address)], undefined)
     }
+  })
+})
+
+describe('--rpc.allow-unprotected-txs (geth)', () => {
+  let lenient: DevNode
+
+  before(async () => {
+    lenient = await startDevNode({ period: 0, extraArgs: ['--rpc.allow-unprotected-txs'] })
+  })
+  after(async () => {
+    await lenient?.stop()
+    lenient?.cleanup()
+  })
+
+  it('accepts and mines a transaction without replay protection (pre-EIP-155)', async () => {
+    const lenientRpc = new Rpc(lenient.rpcUrl)
+    const signer = devSigners[6]
+    const raw = await wallet(signer).signTransaction({ type: 0, chainId: 0n, nonce: 0, to: getAddress(`0x${'42'.repeat(20)}`), value: 1n, gasLimit: 21_000n, gasPrice: MAX_FEE })
+    // No chain id in the signature: v is 27 or 28 (EIP-155 would make it chainId * 2 + 35 or more).
+    const parsed = Transaction.from(raw)
+    assert.equal(parsed.chainId, 0n)
+    assert.ok(parsed.signature?.v === 27 || parsed.signature?.v === 28, `v ${parsed.signature?.v}`)
+    const hash = await lenientRpc.call<string>('eth_sendRawTransaction', [raw])
+    const receipt = await waitForReceipt(lenientRpc, hash)
+    assert.equal(receipt.status, '0x1')
+    assert.equal(receipt.from.toLowerCase(), signer.address.toLowerCase())
   })
 })

@@ -27,6 +27,7 @@ const usage = `usage:
             [RPC LIMITS] [--db.sync true|false] [--txpool.lifetime DURATION] [--txpool.rejournal DURATION]
             [--txpool.rebroadcast DURATION] [--discovery.interval DURATION] [--poa-block-txs-selection-max-time PERCENT]
   RPC LIMITS: [--rpc.gascap GAS] [--rpc.evmtimeout DURATION] [--rpc.workers N] [--rpc.workqueue N] [--rpc.logsrange BLOCKS] [--min-peers N]
+              [--rpc.allow-unprotected-txs]
   busan version                     (also busan --version)
   busan account new --keystore-dir DIR --password FILE
   busan account import --keystore-dir DIR --password FILE --private-key-file FILE`
@@ -55,6 +56,7 @@ const options = {
   'min-peers': { type: 'string' },
   'db.sync': { type: 'string' },
   'txpool.lifetime': { type: 'string' },
+  'rpc.allow-unprotected-txs': { type: 'boolean' },
   'txpool.rejournal': { type: 'string' },
   'txpool.rebroadcast': { type: 'string' },
   'discovery.interval': { type: 'string' },
@@ -139,6 +141,8 @@ function txpoolConfig(flags: Flags): NodeConfig['txpool'] {
     lifetimeMs: positiveDurationFlag(flags['txpool.lifetime'], 'txpool.lifetime'),
     rejournalMs: positiveDurationFlag(flags['txpool.rejournal'], 'txpool.rejournal'),
     rebroadcastMs: positiveDurationFlag(flags['txpool.rebroadcast'], 'txpool.rebroadcast'),
+    // geth's switch: present means accept.
+    allowUnprotected: flags['rpc.allow-unprotected-txs'] === true ? true : undefined,
   }
 }
 

@@ -40,6 +40,8 @@ export interface NodeConfig {
     rejournalMs?: number
     /** How often local transactions still unmined are announced to peers again, in ms (--txpool.rebroadcast, 10 s). */
     rebroadcastMs?: number
+    /** Accept legacy transactions without EIP-155 replay protection (geth's --rpc.allow-unprotected-txs, off). */
+    allowUnprotected?: boolean
   }
   /** Limits of the JSON-RPC server's heavy work (geth's --rpc.* flags where geth has them). */
   rpc?: {

@@ -20,8 +20,8 @@ export const DEFAULT_REJOURNAL_MS = 60_000
 
 /** The pool options the configuration sets (the pool's defaults for the rest). */
 export function poolOptions(config: NodeConfig): Partial<TxPoolOptions> {
-  const lifetimeMs = config.txpool?.lifetimeMs
-  return lifetimeMs === undefined ? {} : { lifetimeMs }
+  const { lifetimeMs, allowUnprotected } = config.txpool ?? {}
+  return { ...(lifetimeMs === undefined ? {} : { lifetimeMs }), ...(allowUnprotected === undefined ? {} : { allowUnprotected }) }
 }
 
 /** The network options the configuration sets: rebroadcast and peer-exchange intervals. */
