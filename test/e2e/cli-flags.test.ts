@@ -32,6 +32,11 @@ async function refused(command: 'dev' | 'run', args: string[], message: RegExp):
 }
 
 describe('flags the node cannot honour are refused at start', () => {
+  it('an --http.api namespace the server does not have, naming the valid ones', async () => {
+    await refused('dev', ['--http.api', 'eth,bogus'], /^--http\.api: unknown namespace "bogus"; valid: admin,clique,debug,erigon,eth,net,ots,personal,qbft,rpc,testing,txpool,web3$/)
+    await refused('run', ['--http.api', 'eth,Personal,shh'], /^--http\.api: unknown namespace "shh"; valid: /)
+  })
+
   it('durations past the longest Node.js timer (2^31-1 ms), for every duration flag', async () => {
     const max = /must be at most 596h31m23\.647s \(2\^31-1 ms/
     await refused('dev', ['--rpc.evmtimeout', '600h'], new RegExp(`^--rpc\\.evmtimeout ${max.source}.*got 600h$`))

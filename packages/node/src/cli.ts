@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util'
 import type { Wallet } from 'ethers'
 import { hexToBytes } from '@ethereumjs/util'
 import { devAccounts, devGenesis, isProofOfAuthority, readGenesisFile, withConsensus, type GenesisFile } from '@busan/chain-config'
+import { RPC_NAMESPACES } from '@busan/rpc/namespaces'
 import { parseGoDuration } from '@busan/tracing'
 import type { NodeConfig, SignerKey } from './config.ts'
 import type { LogLevel } from './logger.ts'
@@ -172,12 +173,20 @@ function rpcLimits(flags: Flags): NodeConfig['rpc'] {
 const DEV_NAMESPACES = 'eth,net,web3,txpool,clique,qbft,admin,debug,ots,erigon,personal'
 const RUN_NAMESPACES = 'eth,net,web3,txpool'
 
+/** --http.api's namespaces; one the server does not have is refused, naming the valid ones. */
+function namespacesFlag(value: string): string[] {
+  const namespaces = list(value).map((namespace) => namespace.toLowerCase())
+  const unknown = namespaces.filter((namespace) => !RPC_NAMESPACES.includes(namespace))
+  if (unknown.length > 0) fail(`--http.api: unknown namespace ${unknown.map((n) => `"${n}"`).join(', ')}; valid: ${RPC_NAMESPACES.join(',')}`)
+  return namespaces
+}
+
 function httpConfig(flags: Flags, defaultNamespaces: string, explorerByDefault: boolean): NodeConfig['http'] {
   return {
     host: flags['http.addr'],
     port: integerFlag(flags['http.port'], 'http.port', { max: MAX_PORT }) ?? 8545,
     corsOrigins: list(flags['http.corsdomain']),
-    namespaces: list(flags['http.api'] ?? defaultNamespaces),
+    namespaces: namespacesFlag(flags['http.api'] ?? defaultNamespaces),
     explorer: booleanFlag(flags.explorer, 'explorer') ?? explorerByDefault,
   }
 }

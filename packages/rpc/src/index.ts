@@ -1,5 +1,6 @@
 // @busan/rpc: the JSON-RPC server (HTTP + WebSocket) over the node's RpcBackend.
 export { buildRpcServer } from './server.ts'
+export { RPC_NAMESPACES } from './namespaces.ts'
 export type { RpcServerDeps } from './server.ts'
 export { DEFAULT_RPC_OPTIONS, resolveOptions } from './options.ts'
 export type { GasPriceOracleOptions, ResolvedRpcOptions, RpcOptions } from './options.ts'

@@ -531,3 +531,13 @@ describe('namespaces', () => {
     }
   })
 })
+
+describe('RPC_NAMESPACES', () => {
+  it('names exactly the namespaces of the method table, and rpc', async () => {
+    const { allMethods } = await import('../src/methods/index.ts')
+    const { RPC_NAMESPACES } = await import('../src/namespaces.ts')
+    const fromTable = new Set(Object.keys(allMethods).map((name) => name.slice(0, name.indexOf('_'))))
+    fromTable.add('rpc')
+    assert.deepEqual([...RPC_NAMESPACES].sort(), [...fromTable].sort())
+  })
+})
