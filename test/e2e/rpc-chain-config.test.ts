@@ -83,7 +83,7 @@ describe('fees and modules', () => {
   })
 
   it('rpc_modules lists the namespaces served, and rpc, at version 1.0 (geth)', async () => {
-    const dev = ['admin', 'clique', 'debug', 'erigon', 'eth', 'net', 'ots', 'rpc', 'txpool', 'web3']
+    const dev = ['admin', 'clique', 'debug', 'erigon', 'eth', 'net', 'ots', 'personal', 'rpc', 'txpool', 'web3']
     assert.deepEqual(await e.rpc('rpc_modules'), Object.fromEntries(dev.map((name) => [name, '1.0'])))
   })
 })
