@@ -175,10 +175,12 @@ export class HeightManager {
       requireTransactions: false,
     })
     if (block === undefined || this.stopped) return
-    const emptyUntil = Number(parent.header.timestamp + BigInt(settings.emptyBlockPeriodSeconds)) * 1000
-    if (round === 0 && block.transactions.length === 0 && settings.emptyBlockPeriodSeconds > 0 && Date.now() < emptyUntil) {
+    const emptyFrom = parent.header.timestamp + BigInt(settings.emptyBlockPeriodSeconds)
+    // Judged by the block's own timestamp, taken before it was built: a clock that crossed the
+    // period's end while it was built must not give an empty block a time inside the period.
+    if (round === 0 && block.transactions.length === 0 && settings.emptyBlockPeriodSeconds > 0 && block.header.timestamp < emptyFrom) {
       // Besu's empty-block period: no empty block before it ends; a transaction wakes the proposer.
-      this.waitToProposeEmpty(emptyUntil)
+      this.waitToProposeEmpty(Number(emptyFrom) * 1000)
       return
     }
     await this.propose(round, block, roundChanges, [])
