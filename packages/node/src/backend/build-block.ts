@@ -8,10 +8,11 @@ import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import { createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx'
 import { createWithdrawal } from '@ethereumjs/util'
 import { Bloom, createVM, encodeReceipt, runTx } from '@ethereumjs/vm'
-import { applyStepsAfterTransactions, applyStepsBeforeTransactions, createStateTrie, evmBlockchain, orderedTrieRoot, type RawLog } from '@busan/chain'
-import { commonAt, INITIAL_BASE_FEE } from '@busan/chain-config'
+import { applyStepsAfterTransactions, applyStepsBeforeTransactions, createStateTrie, evmBlockchain, type RawLog } from '@busan/chain'
+import { commonAt } from '@busan/chain-config'
 import { EphemeralTrieStore } from '@busan/db'
 import type { BuildBlockRequest, BuiltPayload } from '@busan/rpc'
+import { executedHeader, nextBaseFee, nextExcessBlobGas } from './block-assembly.ts'
 import { CallError, callError } from './call-errors.ts'
 import type { CallContext } from './calls.ts'
 
@@ -19,13 +20,13 @@ import type { CallContext } from './calls.ts'
  * The gas limit a built block aims for: geth's default miner gas ceiling (`--miner.gaslimit`,
  * 60,000,000 since geth 1.16). A parent above it steps down by at most parent/1024 per block.
  */
-export const BUILDER_GAS_CEIL = 60_000_000n
+const BUILDER_GAS_CEIL = 60_000_000n
 const GAS_LIMIT_BOUND_DIVISOR = 1024n
 const MIN_GAS_LIMIT = 5000n
 const ZERO_NONCE = new Uint8Array(8)
 
 /** geth's core.CalcGasLimit: the parent's limit moved toward `desired` by less than parent/1024. */
-export function nextGasLimit(parentGasLimit: bigint, desired: bigint): bigint {
+function nextGasLimit(parentGasLimit: bigint, desired: bigint): bigint {
   const delta = parentGasLimit / GAS_LIMIT_BOUND_DIVISOR - 1n
   const target = desired < MIN_GAS_LIMIT ? MIN_GAS_LIMIT : desired
   if (parentGasLimit < target) {
@@ -75,8 +76,8 @@ export async function buildBlock(context: CallContext, parent: BuildParent, requ
       mixHash: attributes.prevRandao,
       nonce: ZERO_NONCE,
       extraData: request.extraData,
-      baseFeePerGas: parent.header.common.isActivatedEIP(1559) ? parent.header.calcNextBaseFee() : INITIAL_BASE_FEE,
-      excessBlobGas: cancun ? (parent.header.common.isActivatedEIP(4844) ? parent.header.calcNextExcessBlobGas(common) : 0n) : undefined,
+      baseFeePerGas: nextBaseFee(parent.header),
+      excessBlobGas: cancun ? nextExcessBlobGas(parent.header, common) : undefined,
       blobGasUsed: cancun ? 0n : undefined,
       parentBeaconBlockRoot: cancun ? attributes.parentBeaconBlockRoot : undefined,
     },
@@ -119,7 +120,7 @@ export async function buildBlock(context: CallContext, parent: BuildParent, requ
       const result = await runTx(vm, { tx, block: executionBlock, blockGasUsed: gasUsed, skipHardForkValidation: true })
       gasUsed += result.totalGasSpent
       blobGasUsed += result.blobGasUsed ?? 0n
-      blockValue += result.totalGasSpent * effectiveTip(tx, baseFee)
+      blockValue += result.totalGasSpent * tx.getEffectivePriorityFee(baseFee)
       receipts.push(encodeReceipt(result.receipt, tx.type))
       bloom.or(new Bloom(result.receipt.bitvector, common))
       txLogs.push(result.receipt.logs as RawLog[])
@@ -136,20 +137,8 @@ export async function buildBlock(context: CallContext, parent: BuildParent, requ
     }
   }
   const requests = await applyStepsAfterTransactions(vm, executionBlock, txLogs)
-  const sealed = createBlockHeader(
-    {
-      ...header.toJSON(),
-      stateRoot: await stateManager.getStateRoot(),
-      transactionsTrie: orderedTrieRoot(included.map((tx) => tx.serialize())),
-      receiptTrie: orderedTrieRoot(receipts),
-      logsBloom: bloom.bitvector,
-      gasUsed,
-      blobGasUsed: cancun ? blobGasUsed : undefined,
-      withdrawalsRoot: withdrawals === undefined ? undefined : orderedTrieRoot(withdrawals.map((w) => RLP.encode(w.raw()))),
-      requestsHash: requests?.hash,
-    },
-    { common, params: {}, skipConsensusFormatValidation: true },
-  )
+  const body = { transactions: included, receipts, bloom, gasUsed, blobGasUsed, requestsHash: requests?.hash }
+  const sealed = executedHeader(header, common, await stateManager.getStateRoot(), body, withdrawals)
   return {
     executionPayload: {
       parentHash: parent.hash,
@@ -189,14 +178,4 @@ function addSidecar(bundle: BuiltPayload['blobsBundle'], networkForm: Uint8Array
   bundle.blobs.push(...blobs)
   bundle.commitments.push(...commitments)
   bundle.proofs.push(...proofs)
-}
-
-/** What the fee recipient earns per gas of `tx` over the base fee (EIP-1559's effective tip). */
-function effectiveTip(tx: TypedTransaction, baseFee: bigint): bigint {
-  const fees = tx as TypedTransaction & { maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint; gasPrice?: bigint }
-  if (fees.maxFeePerGas !== undefined && fees.maxPriorityFeePerGas !== undefined) {
-    const room = fees.maxFeePerGas - baseFee
-    return room < fees.maxPriorityFeePerGas ? room : fees.maxPriorityFeePerGas
-  }
-  return (fees.gasPrice ?? 0n) - baseFee
 }

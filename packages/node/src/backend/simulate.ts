@@ -4,15 +4,15 @@
 // them (header fields, roots, hash, size). Runs on an RPC worker thread, never persisted.
 import { Block, createBlockHeader, type BlockHeader } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
-import { RLP } from '@ethereumjs/rlp'
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { createWithdrawal, type DB, type Withdrawal } from '@ethereumjs/util'
 import { Bloom, createVM, encodeReceipt, type VM } from '@ethereumjs/vm'
-import { applyStepsAfterTransactions, applyStepsBeforeTransactions, createStateTrie, evmBlockchain, orderedTrieRoot, type RawLog } from '@busan/chain'
-import { commonAt, INITIAL_BASE_FEE } from '@busan/chain-config'
+import { applyStepsAfterTransactions, applyStepsBeforeTransactions, createStateTrie, evmBlockchain, type RawLog } from '@busan/chain'
+import { commonAt } from '@busan/chain-config'
 import { EphemeralTrieStore } from '@busan/db'
 import type { HeaderFields, SimulateBlock, SimulatedBlock, SimulatedCallResult, SimulatedTransaction, SimulateRequest } from '@busan/rpc'
+import { executedHeader, nextBaseFee, nextExcessBlobGas, type ExecutedBody } from './block-assembly.ts'
 import { applyStateOverrides } from './call-overrides.ts'
 import type { CallContext } from './calls.ts'
 import { GasBudget, runSimulatedCall, type BlockRun } from './simulate-call.ts'
@@ -40,16 +40,10 @@ export async function simulate(context: CallContext, request: SimulateRequest, b
   return blocks
 }
 
-/** One block as it ran, before its header is sealed. */
-interface BlockBody {
-  transactions: TypedTransaction[]
+/** One block as it ran, before its header is sealed: with each call's sender and outcome. */
+interface BlockBody extends ExecutedBody {
   senders: Uint8Array[]
   calls: SimulatedCallResult[]
-  receipts: Uint8Array[]
-  bloom: Bloom
-  gasUsed: bigint
-  blobGasUsed: bigint
-  requestsHash?: Uint8Array
 }
 
 class Simulation {
@@ -130,7 +124,7 @@ class Simulation {
         nonce: ZERO_NONCE,
         extraData: new Uint8Array(0),
         baseFeePerGas,
-        excessBlobGas: cancun ? (parent.common.isActivatedEIP(4844) ? parent.calcNextExcessBlobGas(common) : 0n) : undefined,
+        excessBlobGas: cancun ? nextExcessBlobGas(parent, common) : undefined,
         blobGasUsed: cancun ? 0n : undefined,
         parentBeaconBlockRoot: cancun ? (o.beaconRoot ?? ZERO_HASH) : undefined,
       },
@@ -176,21 +170,7 @@ class Simulation {
 
   /** The block's final header (state, transactions, receipts and withdrawals roots, bloom, gas), its hash and RLP size. */
   private async seal(header: BlockHeader, common: Common, body: BlockBody, withdrawals: Withdrawal[] | undefined) {
-    const fields = header.toJSON()
-    const sealed = createBlockHeader(
-      {
-        ...fields,
-        stateRoot: await this.stateManager.getStateRoot(),
-        transactionsTrie: orderedTrieRoot(body.transactions.map((tx) => tx.serialize())),
-        receiptTrie: orderedTrieRoot(body.receipts),
-        logsBloom: body.bloom.bitvector,
-        gasUsed: body.gasUsed,
-        blobGasUsed: common.isActivatedEIP(4844) ? body.blobGasUsed : undefined,
-        withdrawalsRoot: withdrawals === undefined ? undefined : orderedTrieRoot(withdrawals.map((w) => RLP.encode(w.raw()))),
-        requestsHash: body.requestsHash,
-      },
-      { common, params: {}, skipConsensusFormatValidation: true },
-    )
+    const sealed = executedHeader(header, common, await this.stateManager.getStateRoot(), body, withdrawals)
     const size = new Block(sealed, body.transactions, [], withdrawals, { common, params: {} }).serialize().length
     return { header: sealed, hash: sealed.hash(), size }
   }
@@ -227,12 +207,6 @@ function warmthOf(original: Set<string>, vm: VM): BlockRun['precompileWarmth'] {
   const warm = [...original].filter((address) => !current.has(address))
   const cold = [...current.keys()].filter((address) => !original.has(address))
   return warm.length === 0 && cold.length === 0 ? undefined : { warm, cold }
-}
-
-/** geth's eip1559.CalcBaseFee: the parent's next base fee, the initial one after a pre-London parent. */
-function nextBaseFee(parent: BlockHeader): bigint {
-  if (!parent.common.isActivatedEIP(1559)) return INITIAL_BASE_FEE
-  return parent.calcNextBaseFee()
 }
 
 /** What the RPC formats of a simulated header (plain data: it crosses to the main thread). */
