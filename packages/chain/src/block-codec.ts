@@ -1,7 +1,7 @@
 // Decoding blocks with the chain's hashing rule. Most engines hash a block as keccak256 of its
 // header RLP (EthereumJS's rule); QBFT leaves the commit seals and round out (see
 // consensus/qbft/hashing.ts), so every place that turns bytes into a Block goes through here.
-import { createBlockFromRLP, createBlockHeaderFromBytesArray, type Block, type BlockHeader, type BlockHeaderBytes } from '@ethereumjs/block'
+import { createBlockFromBytesArray, createBlockFromRLP, createBlockHeaderFromBytesArray, type Block, type BlockBytes, type BlockHeader, type BlockHeaderBytes } from '@ethereumjs/block'
 import { RLP } from '@ethereumjs/rlp'
 import type { Common } from '@ethereumjs/common'
 import { qbftConfigOf, type GenesisFile } from '@busan/chain-config'
@@ -31,15 +31,33 @@ export function decodeBlock(rlp: Uint8Array, common: Common, rule: HeaderHashRul
   return block
 }
 
+/** A block RLP decoded once: its header now, its transactions built only if `block()` is called. */
+export interface PartlyDecodedBlock {
+  header: BlockHeader
+  /** The whole block, as `decodeBlock` gives it; throws on a malformed body. */
+  block(): Block
+}
+
 /**
- * The header of a block RLP, decoded and hashed as `decodeBlock` would, without building the
- * block's transactions (a few hundred microseconds for a full block): enough to tell a block
- * already stored. Throws on malformed input.
+ * A block RLP's header, decoded and hashed as `decodeBlock` would, with the rest of the block
+ * built from the same decoding only when asked: telling a block already stored costs no
+ * transactions built (a few hundred microseconds for a full block). Throws on a malformed list
+ * or header.
  */
-export function decodeBlockHeader(rlp: Uint8Array, common: Common, rule: HeaderHashRule): BlockHeader {
-  const values = RLP.decode(rlp)
+export function decodeBlockPartly(rlp: Uint8Array, common: Common, rule: HeaderHashRule): PartlyDecodedBlock {
+  const values = RLP.decode(Uint8Array.from(rlp))
   if (!Array.isArray(values) || !Array.isArray(values[0])) throw new Error('invalid block RLP: not a list with a header list')
-  const header = createBlockHeaderFromBytesArray(values[0] as BlockHeaderBytes, { common, params: {}, setHardfork: true })
+  const opts = { common, params: {}, setHardfork: true }
+  const header = createBlockHeaderFromBytesArray(values[0] as BlockHeaderBytes, opts)
   rule(header)
-  return header
+  return {
+    header,
+    block() {
+      // createBlockFromRLP's size check (EIP-7934), then its decoding from the values at hand.
+      if (common.isActivatedEIP(7934) && rlp.length > Number(common.param('maxRlpBlockSize'))) throw new Error(`Block size exceeds limit: ${rlp.length} > ${common.param('maxRlpBlockSize')}`)
+      const block = createBlockFromBytesArray(values as BlockBytes, opts)
+      rule(block.header)
+      return block
+    },
+  }
 }

@@ -8,7 +8,7 @@ import { TrieNodeStore, WriteBatch, type KeyValueStore } from '@busan/db'
 import type { BlockProducer, ConsensusEngine, SealPlan } from './consensus/interface.ts'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { BlockExecutor, type ExecutionOutcome, type SkipReason, type TransactionSource } from './executor.ts'
-import { decodeBlock, decodeBlockHeader, headerHashRule, type HeaderHashRule } from './block-codec.ts'
+import { decodeBlock, decodeBlockPartly, headerHashRule, type HeaderHashRule, type PartlyDecodedBlock } from './block-codec.ts'
 import { orderedTrieRoot } from './ordered-trie.ts'
 import { writeOrCheckGenesis } from './genesis.ts'
 import { branchesBetween, preferred } from './fork-choice.ts'
@@ -134,9 +134,9 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
     return decodeBlock(rlp, this.common, this.hashRule)
   }
 
-  /** The header of a block RLP with this chain's hashing rule, transactions left undecoded; throws on malformed input. */
-  decodeBlockHeader(rlp: Uint8Array): BlockHeader {
-    return decodeBlockHeader(rlp, this.common, this.hashRule)
+  /** A block RLP's header with this chain's hashing rule, the rest built on demand (decodeBlockPartly); throws on a malformed header. */
+  decodeBlockPartly(rlp: Uint8Array): PartlyDecodedBlock {
+    return decodeBlockPartly(rlp, this.common, this.hashRule)
   }
 
   /** Applies this chain's hashing rule to a header built here (a sealed or proposed block). */

@@ -15,7 +15,7 @@ export function chainAccess(chain: Chain): ChainAccess {
     blockByHash: (hash) => chain.store.blockByHash(hash),
     importBlock: (block) => chain.importBlock(block),
     decodeBlock: (rlp) => chain.decodeBlock(rlp),
-    decodeBlockHeader: (rlp) => chain.decodeBlockHeader(rlp),
+    decodeBlockPartly: (rlp) => chain.decodeBlockPartly(rlp),
     onHead(listener) {
       const onHead = (change: HeadChange) => listener(change.head.block, change.sealedHere)
       chain.on('head', onHead)

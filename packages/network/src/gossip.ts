@@ -193,12 +193,12 @@ export class Gossip {
     try {
       // A validator of a BFT network has the block already (it committed it): its header
       // tells, without building thousands of transactions again.
-      const header = chain.decodeBlockHeader(data)
-      if (chain.blockByHash(header.hash()) !== undefined) {
-        this.noteGossipHead(id, header)
+      const decoded = chain.decodeBlockPartly(data)
+      if (chain.blockByHash(decoded.header.hash()) !== undefined) {
+        this.noteGossipHead(id, decoded.header)
         return 'ignore'
       }
-      block = chain.decodeBlock(data)
+      block = decoded.block()
     } catch (error) {
       penalise(this.ctx, id, 'malformedMessage', `undecodable block: ${(error as Error).message}`)
       return 'reject'

@@ -29,8 +29,8 @@ export interface ChainAccess {
   importBlock(block: Block): Promise<ImportOutcome>
   /** Decodes a block RLP with the chain's parameters; throws on malformed input. */
   decodeBlock(rlp: Uint8Array): Block
-  /** Decodes only the header of a block RLP (its number and hash, cheaply); throws on malformed input. */
-  decodeBlockHeader(rlp: Uint8Array): BlockHeader
+  /** Decodes a block RLP's header at once and its transactions only if `block()` is called; throws on a malformed header. */
+  decodeBlockPartly(rlp: Uint8Array): { header: BlockHeader; block(): Block }
   /** Calls `listener` for every new canonical head; `sealedHere` is true for blocks this node sealed. */
   onHead(listener: (block: Block, sealedHere: boolean) => void): () => void
 }
