@@ -3,6 +3,7 @@
 // block executor, eth_simulateV1, testing_buildBlockV1 and the tracers' replays.
 import { genRequestsRoot, type Block, type BlockHeader } from '@ethereumjs/block'
 import { Hardfork } from '@ethereumjs/common'
+import type { TypedTransaction } from '@ethereumjs/tx'
 import {
   accumulateParentBeaconBlockRoot,
   accumulateParentBlockHash,
@@ -61,4 +62,10 @@ export async function applyStepsAfterTransactions(vm: VM, block: Block, logs: Ra
 export interface BlockRequests {
   hash: Uint8Array
   requests: Uint8Array[]
+}
+
+/** The blob gas a transaction uses (EIP-4844: blobGasPerBlob for each of its blobs), 0 for other types. */
+export function blobGasOf(tx: TypedTransaction): bigint {
+  const hashes = (tx as TypedTransaction & { blobVersionedHashes?: Uint8Array[] }).blobVersionedHashes
+  return hashes === undefined ? 0n : BigInt(hashes.length) * tx.common.param('blobGasPerBlob')
 }

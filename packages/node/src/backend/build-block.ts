@@ -8,7 +8,7 @@ import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import { createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx'
 import { createWithdrawal } from '@ethereumjs/util'
 import { Bloom, createVM, encodeReceipt, runTx } from '@ethereumjs/vm'
-import { applyStepsAfterTransactions, applyStepsBeforeTransactions, createStateTrie, evmBlockchain, type RawLog } from '@busan/chain'
+import { applyStepsAfterTransactions, applyStepsBeforeTransactions, blobGasOf, createStateTrie, evmBlockchain, type RawLog } from '@busan/chain'
 import { commonAt } from '@busan/chain-config'
 import { EphemeralTrieStore } from '@busan/db'
 import type { BuildBlockRequest, BuiltPayload } from '@busan/rpc'
@@ -163,12 +163,6 @@ export async function buildBlock(context: CallContext, parent: BuildParent, requ
     executionRequests: requests?.requests ?? [],
     blobsBundle,
   }
-}
-
-/** The blob gas a transaction uses (EIP-4844: per blob), 0 for other types. */
-function blobGasOf(tx: TypedTransaction): bigint {
-  const hashes = (tx as TypedTransaction & { blobVersionedHashes?: Uint8Array[] }).blobVersionedHashes
-  return hashes === undefined ? 0n : BigInt(hashes.length) * tx.common.param('blobGasPerBlob')
 }
 
 /** Appends a blob transaction's sidecar, from its network form (`0x03 || rlp([tx, (version,) blobs, commitments, proofs])`), to `bundle`. */

@@ -15,7 +15,7 @@ export class CallError extends Error {
 export class OverrideError extends CallError {}
 
 /** EthereumJS appends block and tx context to messages; callers want geth's short text. */
-function cleanMessage(message: string): string {
+export function cleanMessage(message: string): string {
   return message.replace(/ \(block=.*$/s, '').replace(/ -> .*$/s, '')
 }
 

@@ -12,6 +12,7 @@ import { commonAt, createChainCommon } from '@busan/chain-config'
 import { KeyValueStore, TrieNodeStore } from '@busan/db'
 import { ExecutionError } from '@busan/rpc'
 import { buildBlock } from '../backend/build-block.ts'
+import { cleanMessage } from '../backend/call-errors.ts'
 import { CallExecutor } from '../backend/calls.ts'
 import { collectLogs } from '../backend/logs.ts'
 import { deriveReceipts } from '../backend/receipts.ts'
@@ -136,7 +137,7 @@ function verifyBlobTx(networkRaw: Uint8Array, number: bigint, timestamp: bigint)
   try {
     createBlob4844TxFromSerializedNetworkWrapper(networkRaw, { common: commonAt(common, number, timestamp) })
   } catch (error) {
-    throw coded((error as Error).message.replace(/ \(block=.*$/s, ''))
+    throw coded(cleanMessage((error as Error).message))
   }
   return true
 }

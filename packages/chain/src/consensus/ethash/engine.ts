@@ -8,6 +8,7 @@
 import type { Block, BlockHeader } from '@ethereumjs/block'
 import { KECCAK256_RLP_ARRAY, equalsBytes, utf8ToBytes } from '@ethereumjs/util'
 import type { WriteBatch } from '@busan/db'
+import { blobGasOf } from '../../block-steps.ts'
 import { BlockError } from '../../errors.ts'
 import type { ExecutionOutcome } from '../../executor.ts'
 import type { ConsensusEngine } from '../interface.ts'
@@ -102,9 +103,7 @@ export class EthashImportEngine implements ConsensusEngine {
     if (header.common.isActivatedEIP(4895)) check(await block.withdrawalsTrieIsValid(), 'invalid withdrawals', 'withdrawals root does not match the withdrawals')
     else check(block.withdrawals === undefined, 'invalid withdrawals', 'withdrawals before Shanghai')
     if (header.common.isActivatedEIP(4844)) {
-      const perBlob = header.common.param('blobGasPerBlob')
-      let blobGas = 0n
-      for (const tx of block.transactions) blobGas += BigInt((tx as { blobVersionedHashes?: unknown[] }).blobVersionedHashes?.length ?? 0) * perBlob
+      const blobGas = block.transactions.reduce((sum, tx) => sum + blobGasOf(tx), 0n)
       const limit = header.common.getBlobGasSchedule().maxBlobGasPerBlock
       check(blobGas === header.blobGasUsed, 'invalid blob gas used', `have ${header.blobGasUsed} want ${blobGas}`)
       check(blobGas <= limit, 'invalid blob gas used', `${blobGas} above the block's ${limit}`)

@@ -20,6 +20,11 @@ function signatureBytes(ctx: HandlerContext, from: Uint8Array, digest: Uint8Arra
   return concatBytes(signature.r, signature.s, Uint8Array.of(27 + signature.yParity))
 }
 
+/** Refuses, as geth, an address the node holds no key for: checked before work that would be wasted on it (an estimate, loading ethers). */
+function requireKey(ctx: HandlerContext, from: Uint8Array): void {
+  if (!ctx.backend.accounts().some((account) => Buffer.compare(account, from) === 0)) throw serverError('unknown account')
+}
+
 /** geth's accounts.TextHash (EIP-191 version 0x45): keccak256("\x19Ethereum Signed Message:\n" + length + message). */
 function textHash(message: Uint8Array): Uint8Array {
   return keccak256(concatBytes(utf8ToBytes(`\x19Ethereum Signed Message:\n${message.length}`), message))
@@ -29,7 +34,7 @@ function textHash(message: Uint8Array): Uint8Array {
 async function completed(ctx: HandlerContext, decoded: DecodedCallRequest, fill: boolean): Promise<CallRequest & { from: Uint8Array; nonce: bigint; gas: bigint }> {
   const request = { ...decoded.request }
   const from = request.from ?? new Uint8Array(20)
-  if (!ctx.backend.accounts().some((account) => Buffer.compare(account, from) === 0)) throw serverError('unknown account')
+  requireKey(ctx, from)
   const chainId = ctx.backend.chain.chainId
   if (decoded.chainId !== undefined && decoded.chainId !== chainId) throw serverError(`chainId does not match node's (have=${decoded.chainId}, want=${chainId})`)
   if (decoded.inputDataConflict) throw serverError('both "data" and "input" are set and not equal. Please use "input" to pass transaction call data')
@@ -105,7 +110,7 @@ export const signMethods: MethodTable = {
 
   /** EIP-712: the typed data as an object or as its JSON text (MetaMask sends text), hashed by ethers' TypedDataEncoder. */
   eth_signTypedData_v4: method([required('address', address), required('typedData', any)], async (ctx, from, typedData) => {
-    if (!ctx.backend.accounts().some((account) => Buffer.compare(account, from) === 0)) throw serverError('unknown account')
+    requireKey(ctx, from)
     const { domain, types, message } = parseTypedData(typedData)
     // ethers loads only for this method (as for keystores): the node does not carry it otherwise.
     const { TypedDataEncoder } = await import('ethers')
