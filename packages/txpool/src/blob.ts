@@ -44,3 +44,9 @@ export function canonicalBlobTx(networkRaw: Uint8Array): Uint8Array {
   canonical.set(body, 1)
   return canonical
 }
+
+/** The blobs, KZG commitments and proofs of a network form `canonicalBlobTx` accepted (the last three items, whatever the wrapper version). */
+export function blobSidecar(networkRaw: Uint8Array): { blobs: Uint8Array[]; commitments: Uint8Array[]; proofs: Uint8Array[] } {
+  const [blobs, commitments, proofs] = (RLP.decode(networkRaw.subarray(1)) as Uint8Array[][]).slice(-3)
+  return { blobs, commitments, proofs }
+}

@@ -1,4 +1,5 @@
 export { TxPool } from './pool.ts'
+export { blobSidecar } from './blob.ts'
 export type { BlobVerifier } from './blob.ts'
 export type { TxPoolInit } from './pool.ts'
 export { TransactionJournal, journalItem, readJournal } from './journal.ts'

@@ -3,7 +3,6 @@
 // throw-away layer over the parent's state. Runs on an RPC worker thread; nothing is imported
 // or persisted, so the node's head never moves.
 import { Block, createBlockHeader, type BlockHeader } from '@ethereumjs/block'
-import { RLP } from '@ethereumjs/rlp'
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import { createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx'
 import { createWithdrawal } from '@ethereumjs/util'
@@ -12,6 +11,7 @@ import { applyStepsAfterTransactions, applyStepsBeforeTransactions, blobGasOf, c
 import { commonAt } from '@busan/chain-config'
 import { EphemeralTrieStore } from '@busan/db'
 import type { BuildBlockRequest, BuiltPayload } from '@busan/rpc'
+import { blobSidecar } from '@busan/txpool'
 import { executedHeader, nextBaseFee, nextExcessBlobGas } from './block-assembly.ts'
 import { CallError, callError } from './call-errors.ts'
 import type { CallContext } from './calls.ts'
@@ -126,7 +126,12 @@ export async function buildBlock(context: CallContext, parent: BuildParent, requ
       txLogs.push(result.receipt.logs as RawLog[])
       included.push(tx)
       const networkForm = request.networkForms[index]
-      if (networkForm !== undefined) addSidecar(blobsBundle, networkForm)
+      if (networkForm !== undefined) {
+        const { blobs, commitments, proofs } = blobSidecar(networkForm)
+        blobsBundle.blobs.push(...blobs)
+        blobsBundle.commitments.push(...commitments)
+        blobsBundle.proofs.push(...proofs)
+      }
     } catch (error) {
       // A pool transaction that does not apply is left out, with its sender's later ones.
       if (request.fromPool) {
@@ -163,13 +168,4 @@ export async function buildBlock(context: CallContext, parent: BuildParent, requ
     executionRequests: requests?.requests ?? [],
     blobsBundle,
   }
-}
-
-/** Appends a blob transaction's sidecar, from its network form (`0x03 || rlp([tx, (version,) blobs, commitments, proofs])`), to `bundle`. */
-function addSidecar(bundle: BuiltPayload['blobsBundle'], networkForm: Uint8Array): void {
-  const values = RLP.decode(networkForm.subarray(1)) as Uint8Array[][]
-  const [blobs, commitments, proofs] = values.slice(-3)
-  bundle.blobs.push(...blobs)
-  bundle.commitments.push(...commitments)
-  bundle.proofs.push(...proofs)
 }

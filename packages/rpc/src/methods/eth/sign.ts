@@ -3,8 +3,8 @@
 // node holds keys only in dev mode (the backend's `sign`); for any other address, and on a node
 // run with `busan run`, these answer geth's -32000 "unknown account".
 import { createTx, type TypedTransaction } from '@ethereumjs/tx'
-import { concatBytes, utf8ToBytes } from '@ethereumjs/util'
-import { keccak256 } from '@busan/chain-config'
+// hashPersonalMessage is geth's accounts.TextHash (EIP-191 version 0x45).
+import { concatBytes, hashPersonalMessage } from '@ethereumjs/util'
 import type { CallRequest } from '../../backend.ts'
 import { LATEST, method, resolveStateBlock, type HandlerContext, type MethodTable } from '../../context.ts'
 import { serverError } from '../../errors.ts'
@@ -23,11 +23,6 @@ function signatureBytes(ctx: HandlerContext, from: Uint8Array, digest: Uint8Arra
 /** Refuses, as geth, an address the node holds no key for: checked before work that would be wasted on it (an estimate, loading ethers). */
 function requireKey(ctx: HandlerContext, from: Uint8Array): void {
   if (!ctx.backend.accounts().some((account) => Buffer.compare(account, from) === 0)) throw serverError('unknown account')
-}
-
-/** geth's accounts.TextHash (EIP-191 version 0x45): keccak256("\x19Ethereum Signed Message:\n" + length + message). */
-function textHash(message: Uint8Array): Uint8Array {
-  return keccak256(concatBytes(utf8ToBytes(`\x19Ethereum Signed Message:\n${message.length}`), message))
 }
 
 /** The request's fields a transaction needs, filled as geth's SendTransaction fills them (nonce, fees, gas), or refused as its SignTransaction refuses missing ones. */
@@ -104,9 +99,9 @@ export const signMethods: MethodTable = {
     return { raw: hex(tx.serialize()), tx: formatTransaction(tx, { hash: tx.hash(), sender: request.from }) }
   }),
 
-  eth_sign: method([required('address', address), required('data', bytes)], (ctx, from, data) => hex(signatureBytes(ctx, from, textHash(data)))),
+  eth_sign: method([required('address', address), required('data', bytes)], (ctx, from, data) => hex(signatureBytes(ctx, from, hashPersonalMessage(data)))),
 
-  personal_sign: method([required('data', bytes), required('address', address), optional('password', string)], (ctx, data, from) => hex(signatureBytes(ctx, from, textHash(data)))),
+  personal_sign: method([required('data', bytes), required('address', address), optional('password', string)], (ctx, data, from) => hex(signatureBytes(ctx, from, hashPersonalMessage(data)))),
 
   /** EIP-712: the typed data as an object or as its JSON text (MetaMask sends text), hashed by ethers' TypedDataEncoder. */
   eth_signTypedData_v4: method([required('address', address), required('typedData', any)], async (ctx, from, typedData) => {
