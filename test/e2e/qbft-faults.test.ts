@@ -124,8 +124,20 @@ describe('QBFT with a faulty and a hostile validator', { timeout: 300_000 }, () 
     await advances(2)
   })
 
-  // After the invalid proposal: garbage lowers the rogue's gossip score until its messages are ignored.
+  /**
+   * The rogue as a new peer (a new node key, the same validator key), its penalties at zero: what
+   * an earlier test made it send counts toward a ban at a pace that depends on the machine, so a
+   * test that counts its own messages starts from a clean peer.
+   */
+  const freshRogue = async () => {
+    await rogue.stop()
+    rogue = await startRogue(cluster.genesisPath, honest.map((node) => node.enode))
+    await waitFor('the new rogue peer connected', async () => (await honest[1].rpc<{ id: string }[]>('admin_peers')).some((peer) => peer.id === rogue.peerId), { timeoutMs: 15_000 })
+  }
+
   it('refuses two different proposals for one round, and messages that are garbage or signed by a non-validator', async () => {
+    // Four penalties reach the ban threshold: the messages counted come from a peer with none yet.
+    await freshRogue()
     const height = BigInt(await number(honest[1])) + 1n
     const invalid = async () => {
       const text = await (await fetch(`${honest[1].rpcUrl}/metrics`)).text()
@@ -147,11 +159,9 @@ describe('QBFT with a faulty and a hostile validator', { timeout: 300_000 }, () 
   })
 
   it('penalises and bans the peer that sends messages for far-future heights; the others keep committing', async () => {
-    // The garbage above got the rogue's peer banned already: it comes back as a new peer (a new
-    // node key, the same validator key), so the ban seen here is for the far-future messages.
-    await rogue.stop()
-    rogue = await startRogue(cluster.genesisPath, honest.map((node) => node.enode))
-    await waitFor('the new rogue peer connected', async () => (await honest[1].rpc<{ id: string }[]>('admin_peers')).some((peer) => peer.id === rogue.peerId), { timeoutMs: 15_000 })
+    // The garbage above got the rogue's peer banned already: it comes back as a new peer, so the
+    // ban seen here is for the far-future messages.
+    await freshRogue()
     const far = BigInt(await number(honest[1])) + 100n
     for (let i = 0; i < 6; i++) await rogue.send(factory.prepare({ height: far, round: 0, digest: randomBytes(32) }))
     // The ban's log line and the hang-up reach this process on different pipes, in either order.
