@@ -14,7 +14,8 @@ let node: DevNode
 let rpc: Rpc
 
 before(async () => {
-  node = await startDevNode({ period: PERIOD })
+  // At debug: the dev chain logs its empty blocks (whose times freshHead reads) at debug only.
+  node = await startDevNode({ period: PERIOD, logLevel: 'debug' })
   rpc = new Rpc(node.rpcUrl)
 })
 

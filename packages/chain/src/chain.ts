@@ -70,6 +70,8 @@ export interface ChainOptions {
   syncWrites?: boolean
   /** Keep EthereumJS's code analyses across calls (default); false for the unpatched behaviour (tests). */
   codeAnalysisCache?: boolean
+  /** Log the empty blocks this node seals at debug, not info (the dev chain: one every period says nothing). */
+  quietEmptyBlocks?: boolean
 }
 
 /**
@@ -91,6 +93,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
   private readonly logger: Logger
   private readonly metrics: ChainMetrics | null
   private readonly syncWrites: boolean
+  private readonly quietEmptyBlocks: boolean
   private current: Block
   private lock: Promise<unknown> = Promise.resolve()
   /** The last block executed and not yet committed (a built or checked proposal), with its outcome. */
@@ -107,6 +110,7 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
     this.logger = options.logger
     this.metrics = options.metrics
     this.syncWrites = options.syncWrites === true
+    this.quietEmptyBlocks = options.quietEmptyBlocks === true
     this.genesis = genesis
     this.current = head
     this.executor = executor
@@ -272,7 +276,8 @@ export class Chain extends EventEmitter<{ head: [HeadChange] }> {
 
   private noteProduced(block: Block, started: number): void {
     this.metrics?.observeBlock(block, performance.now() - started)
-    this.logger.info(
+    const level = block.transactions.length === 0 && this.quietEmptyBlocks ? 'debug' : 'info'
+    this.logger[level](
       { number: Number(block.header.number), hash: bytesToHex(block.hash()), txs: block.transactions.length, gasUsed: Number(block.header.gasUsed), ms: Math.round(performance.now() - started) },
       'sealed block',
     )

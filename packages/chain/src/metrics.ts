@@ -4,6 +4,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 
 export class ChainMetrics {
   private readonly headNumber: Gauge
+  private readonly headTimestamp: Gauge
   private readonly blocks: Counter
   private readonly transactions: Counter
   private readonly gas: Counter
@@ -13,6 +14,8 @@ export class ChainMetrics {
   constructor(registry: Registry) {
     const registers = [registry]
     this.headNumber = new Gauge({ name: 'chain_head_block', help: 'Number of the canonical head block', registers })
+    // With chain_head_block, the block time: delta(timestamp) / delta(number) over a window.
+    this.headTimestamp = new Gauge({ name: 'chain_head_timestamp_seconds', help: 'Timestamp of the canonical head block (its header), in Unix seconds', registers })
     this.blocks = new Counter({ name: 'chain_blocks_total', help: 'Blocks committed to the canonical chain', registers })
     this.transactions = new Counter({ name: 'chain_transactions_total', help: 'Transactions in committed blocks', registers })
     this.gas = new Counter({ name: 'chain_gas_used_total', help: 'Gas used by committed blocks', registers })
@@ -36,6 +39,7 @@ export class ChainMetrics {
 
   observeBlock(block: Block, milliseconds: number): void {
     this.headNumber.set(Number(block.header.number))
+    this.headTimestamp.set(Number(block.header.timestamp))
     this.blocks.inc()
     this.transactions.inc(block.transactions.length)
     this.gas.inc(Number(block.header.gasUsed))

@@ -7,6 +7,7 @@ export type GossipOutcome = 'accept' | 'ignore' | 'reject' | 'published' | 'fail
 
 const NAMES = [
   'network_peers',
+  'network_sync_distance_blocks',
   'network_gossip_messages_total',
   'network_sync_blocks_imported_total',
   'network_penalties_total',
@@ -32,7 +33,8 @@ export class NetworkMetrics {
   private readonly fetched: Counter<'outcome'>
   private readonly discovered: Counter
 
-  constructor(registry: Registry, peerCount: () => number) {
+  /** `peerCount` and `syncDistance` (blocks between the head and the highest block peers announced, 0 when not syncing) are read at each scrape. */
+  constructor(registry: Registry, peerCount: () => number, syncDistance: () => number) {
     // One network per node; a second one on the same registry (tests) takes the names over.
     for (const name of NAMES) if (registry.getSingleMetric(name) !== undefined) registry.removeSingleMetric(name)
     const registers = [registry]
@@ -42,6 +44,14 @@ export class NetworkMetrics {
       registers,
       collect() {
         this.set(peerCount())
+      },
+    })
+    new Gauge({
+      name: 'network_sync_distance_blocks',
+      help: 'Blocks between the head and the highest block peers announced while syncing (eth_syncing); 0 when in sync',
+      registers,
+      collect() {
+        this.set(syncDistance())
       },
     })
     this.gossip = new Counter({ name: 'network_gossip_messages_total', help: 'Gossip messages by topic, direction (in/out) and outcome', labelNames: ['topic', 'direction', 'outcome'], registers })

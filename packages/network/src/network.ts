@@ -91,7 +91,7 @@ export class Network {
       chain: init.chain,
       pool: init.pool,
       logger: init.logger,
-      metrics: init.metrics === null ? null : new NetworkMetrics(init.metrics, () => this.peerCount()),
+      metrics: init.metrics === null ? null : new NetworkMetrics(init.metrics, () => this.peerCount(), () => this.syncDistance()),
       options,
       protocols: protocols(init.chain.chainId),
       book,
@@ -250,6 +250,12 @@ export class Network {
     const pubsub = this.ctx.node.services.pubsub as GossipSub & { getMeshPeers?(topic: string): string[] }
     const topic = this.ctx.protocols.blocksTopic
     return { subscribers: pubsub.getSubscribers(topic).length, mesh: pubsub.getMeshPeers?.(topic).length ?? 0 }
+  }
+
+  /** Blocks the sync still has to import (0 when not syncing). */
+  private syncDistance(): number {
+    const status = this.syncing()
+    return status === false ? 0 : Number(status.highestBlock - status.currentBlock)
   }
 
   /** False, or the sync progress (eth_syncing). */

@@ -12,7 +12,7 @@ import { bytesToHex } from '@ethereumjs/util'
 import type { Logger } from 'pino'
 import type { Chain, ImportOutcome } from '@busan/chain'
 import type { GenesisFile } from '@busan/chain-config'
-import { createLogger, type LogLevel } from './logger.ts'
+import { createLogger, type LogFormat, type LogLevel } from './logger.ts'
 import { openChain } from './node.ts'
 
 /** A chain file that cannot be imported: where (file, position, block) and why. */
@@ -214,6 +214,7 @@ export interface ChainFileCommand {
   dataDir: string
   genesis: GenesisFile
   logLevel: LogLevel
+  logFormat: LogFormat
 }
 
 /**
@@ -221,7 +222,7 @@ export interface ChainFileCommand {
  * SIGTERM stops it between blocks, with everything imported so far kept.
  */
 export async function runImport(command: ChainFileCommand, files: string[]): Promise<ImportProgress> {
-  const logger = createLogger(command.logLevel)
+  const logger = createLogger(command.logLevel, command.logFormat)
   const { kv, chain } = await openChain(command.dataDir, command.genesis, { logger })
   const stop = new AbortController()
   const onSignal = () => {
@@ -240,7 +241,7 @@ export async function runImport(command: ChainFileCommand, files: string[]): Pro
 }
 
 /** `busan export`: canonical blocks `first`..`last` of an existing data directory to `file`. */
-export async function runExport(command: Omit<ChainFileCommand, 'logLevel'>, file: string, first: bigint, last: bigint | undefined): Promise<number> {
+export async function runExport(command: Omit<ChainFileCommand, 'logLevel' | 'logFormat'>, file: string, first: bigint, last: bigint | undefined): Promise<number> {
   // Only warnings: the result is the line the command prints.
   const { kv, chain } = await openChain(command.dataDir, command.genesis, { logger: createLogger('warn') })
   try {

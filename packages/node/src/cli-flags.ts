@@ -1,69 +1,28 @@
-// The busan command line's flags: the usage text, the options parseArgs reads, and the value
-// checks every command shares (numbers, durations, booleans, lists, namespaces). A flag the node
+// The value checks every command shares (numbers, durations, booleans, lists, namespaces). A flag the node
 // cannot honour fails at once with one line naming it and exit code 2 (`fail`).
-import { parseArgs } from 'node:util'
 import { RPC_NAMESPACES } from '@busan/rpc/namespaces'
 import { parseGoDuration } from '@busan/tracing'
 import type { NodeConfig } from './config.ts'
+import type { Flags } from './flag-sources.ts'
+import type { Command, FlagName } from './flags.ts'
 
-export const usage = `usage:
-  busan dev [--datadir DIR] [--consensus clique|qbft] [--period SECONDS] [--http.addr HOST] [--http.port PORT] [--http.api LIST] [--explorer true|false] [--log-level LEVEL]
-            [RPC LIMITS] [--db.sync true|false] [--txpool.lifetime DURATION] [--txpool.rejournal DURATION]
-            [--poa-block-txs-selection-max-time PERCENT]
-  busan init --genesis FILE --datadir DIR
-  busan import --datadir DIR [--genesis FILE] FILE.rlp[.gz]...
-  busan export --datadir DIR [--genesis FILE] FILE.rlp[.gz] [FIRST [LAST]]
-  busan run --datadir DIR [--genesis FILE] [--keystore FILE --password FILE]
-            [--http.addr HOST] [--http.port PORT] [--http.api LIST] [--http.corsdomain LIST] [--explorer true|false]
-            [--p2p.addr HOST] [--p2p.port PORT] [--bootnodes MULTIADDRS] [--allowlist PEER_IDS]
-            [RPC LIMITS] [--db.sync true|false] [--txpool.lifetime DURATION] [--txpool.rejournal DURATION]
-            [--txpool.rebroadcast DURATION] [--discovery.interval DURATION] [--poa-block-txs-selection-max-time PERCENT]
-  RPC LIMITS: [--rpc.gascap GAS] [--rpc.evmtimeout DURATION] [--rpc.workers N] [--rpc.workqueue N] [--rpc.logsrange BLOCKS] [--min-peers N]
-              [--rpc.allow-unprotected-txs]
-  busan version                     (also busan --version)
-  busan account new --keystore-dir DIR --password FILE
-  busan account import --keystore-dir DIR --password FILE --private-key-file FILE`
+let flagSources = new Map<string, string>()
+let helpHint = 'busan --help'
 
-export const options = {
-  datadir: { type: 'string' },
-  genesis: { type: 'string' },
-  period: { type: 'string' },
-  'http.addr': { type: 'string', default: '127.0.0.1' },
-  'http.port': { type: 'string', default: '8545' },
-  'http.corsdomain': { type: 'string', default: '*' },
-  'http.api': { type: 'string' },
-  explorer: { type: 'string' },
-  'p2p.addr': { type: 'string', default: '0.0.0.0' },
-  'p2p.port': { type: 'string', default: '30303' },
-  bootnodes: { type: 'string', default: '' },
-  allowlist: { type: 'string' },
-  'private-key-file': { type: 'string' },
-  'log-level': { type: 'string', default: 'info' },
-  consensus: { type: 'string' },
-  'rpc.gascap': { type: 'string' },
-  'rpc.evmtimeout': { type: 'string' },
-  'rpc.workers': { type: 'string' },
-  'rpc.workqueue': { type: 'string' },
-  'rpc.logsrange': { type: 'string' },
-  'min-peers': { type: 'string' },
-  'db.sync': { type: 'string' },
-  'txpool.lifetime': { type: 'string' },
-  'rpc.allow-unprotected-txs': { type: 'boolean' },
-  'txpool.rejournal': { type: 'string' },
-  'txpool.rebroadcast': { type: 'string' },
-  'discovery.interval': { type: 'string' },
-  'poa-block-txs-selection-max-time': { type: 'string' },
-  keystore: { type: 'string' },
-  'keystore-dir': { type: 'string' },
-  password: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean', short: 'v' },
-} as const
+/** Where the values came from (flag-sources.ts) and the command, so a refusal names them. */
+export function describeFlagSources(sources: Map<FlagName, string>, command: Command | undefined): void {
+  flagSources = sources
+  helpHint = command === undefined ? 'busan --help' : `busan ${command} --help`
+}
 
-export type Flags = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values']
-
+/**
+ * Refuses the command line: the message (with the BUSAN_* variable or config-file key that set
+ * the flag it names, when not the command line), a pointer to the help, and exit code 2.
+ */
 export function fail(message: string): never {
-  process.stderr.write(`${message}\n${usage}\n`)
+  const flag = /^--([\w.-]+)/.exec(message)?.[1]
+  const source = flag === undefined ? undefined : flagSources.get(flag)
+  process.stderr.write(`${message}${source === undefined ? '' : ` (set by ${source})`}\n${helpHint} lists the flags\n`)
   process.exit(2)
 }
 
@@ -160,10 +119,6 @@ export function rpcLimits(flags: Flags): NodeConfig['rpc'] {
   }
 }
 
-/** geth's --http.api: what each mode serves unless told otherwise. */
-export const DEV_NAMESPACES = 'eth,net,web3,txpool,clique,qbft,admin,debug,ots,erigon,personal'
-export const RUN_NAMESPACES = 'eth,net,web3,txpool'
-
 /** --http.api's namespaces; one the server does not have is refused, naming the valid ones. */
 function namespacesFlag(value: string): string[] {
   const namespaces = list(value).map((namespace) => namespace.toLowerCase())
@@ -174,9 +129,9 @@ function namespacesFlag(value: string): string[] {
 
 export function httpConfig(flags: Flags, defaultNamespaces: string, explorerByDefault: boolean): NodeConfig['http'] {
   return {
-    host: flags['http.addr'],
+    host: flags['http.addr'] ?? '127.0.0.1',
     port: integerFlag(flags['http.port'], 'http.port', { max: MAX_PORT }) ?? 8545,
-    corsOrigins: list(flags['http.corsdomain']),
+    corsOrigins: list(flags['http.corsdomain'] ?? '*'),
     namespaces: namespacesFlag(flags['http.api'] ?? defaultNamespaces),
     explorer: booleanFlag(flags.explorer, 'explorer') ?? explorerByDefault,
   }

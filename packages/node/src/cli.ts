@@ -4,14 +4,18 @@
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import type { Wallet } from 'ethers'
 import { hexToBytes } from '@ethereumjs/util'
 import { devAccounts, devGenesis, isProofOfAuthority, readGenesisFile, withConsensus, type GenesisFile } from '@busan/chain-config'
 import type { NodeConfig, SignerKey } from './config.ts'
-import type { LogLevel } from './logger.ts'
+import { defaultLogFormat, type LogFormat, type LogLevel } from './logger.ts'
 import type { ChainFileCommand } from './chain-file.ts'
-import { DEV_NAMESPACES, MAX_DURATION_MS, MAX_PORT, RUN_NAMESPACES, booleanFlag, fail, httpConfig, integerFlag, list, options, positiveDurationFlag, rpcLimits, selectionPercentFlag, txpoolConfig, usage, type Flags } from './cli-flags.ts'
+import { MAX_DURATION_MS, MAX_PORT, booleanFlag, describeFlagSources, fail, httpConfig, integerFlag, list, positiveDurationFlag, rpcLimits, selectionPercentFlag, txpoolConfig } from './cli-flags.ts'
+import { readFlags, UsageError, type Flags, type ParsedCommandLine } from './flag-sources.ts'
+import { DEV_NAMESPACES, RUN_NAMESPACES } from './flags.ts'
+import { commandHelp, generalHelp } from './help.ts'
+
+const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']
 
 const repoRoot = resolve(import.meta.dirname, '../../..')
 
@@ -29,11 +33,17 @@ function consensusFlag(value: string | undefined): 'clique' | 'qbft' {
   fail(`--consensus must be clique or qbft, got ${value}`)
 }
 
+/** --period: seconds between dev blocks, 2 by default; 0 for a block as soon as transactions arrive. */
+function devPeriod(flags: Flags): number {
+  return integerFlag(flags.period, 'period', { max: Math.floor(MAX_DURATION_MS / 1000) }) ?? 2
+}
+
 async function dev(flags: Flags): Promise<NodeConfig> {
   const accounts = devAccounts()
   const sealer = accounts[0]
   const dataDir = resolve(flags.datadir ?? join(repoRoot, '.data/dev'))
-  const genesis = await devChainGenesis(consensusFlag(flags.consensus), integerFlag(flags.period, 'period', { max: Math.floor(MAX_DURATION_MS / 1000) }) ?? 2, sealer.address)
+  const logs = logOptions(flags)
+  const genesis = await devChainGenesis(consensusFlag(flags.consensus), devPeriod(flags), sealer.address)
   // Kept as `init` keeps it, so `busan export --datadir` (and `run`) find the chain's genesis.
   await keepGenesis(dataDir, genesis)
   return {
@@ -46,13 +56,20 @@ async function dev(flags: Flags): Promise<NodeConfig> {
     txpool: txpoolConfig(flags),
     txsSelectionMaxTimePercent: selectionPercentFlag(flags),
     accountKeys: accounts.map((account) => hexToBytes(account.privateKey as `0x${string}`)),
-    logLevel: flags['log-level'] as LogLevel,
+    ...logs,
+    dev: true,
   }
 }
 
+/** A file a flag names, read as text; a missing or unreadable one is a usage error naming the flag. */
+async function readText(path: string, flag: string): Promise<string> {
+  return readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => fail(`--${flag}: cannot read ${path}: ${error.code === 'ENOENT' ? 'no such file' : (error.code ?? error.message)}`))
+}
+
+/** The keystore password: the first line of the --password file (geth's --password). */
 async function readPassword(path: string | undefined): Promise<string> {
   if (path === undefined) fail('--password FILE is required')
-  return (await readFile(path, 'utf8')).replace(/\r?\n$/, '')
+  return (await readText(path, 'password')).split(/\r?\n/)[0]
 }
 
 /** ethers' Wallet (v3 scrypt keystores), loaded on first use: ~130 modules a node without a keystore never needs. */
@@ -63,7 +80,7 @@ async function walletClass(): Promise<typeof Wallet> {
 async function unlock(keystorePath: string, passwordPath: string | undefined): Promise<SignerKey> {
   const password = await readPassword(passwordPath)
   const Wallet = await walletClass()
-  const wallet = await Wallet.fromEncryptedJson(await readFile(keystorePath, 'utf8'), password).catch((error: Error) =>
+  const wallet = await Wallet.fromEncryptedJson(await readText(keystorePath, 'keystore'), password).catch((error: Error) =>
     fail(`cannot unlock ${keystorePath}: ${error.message.replace(/ \(argument=.*$/, '')}`),
   )
   return { address: hexToBytes(wallet.address as `0x${string}`), privateKey: hexToBytes(wallet.privateKey as `0x${string}`) }
@@ -105,13 +122,13 @@ async function run(flags: Flags): Promise<NodeConfig> {
     txpool: txpoolConfig(flags),
     txsSelectionMaxTimePercent: selectionPercentFlag(flags),
     p2p: {
-      listen: [`/ip4/${flags['p2p.addr']}/tcp/${integerFlag(flags['p2p.port'], 'p2p.port', { max: MAX_PORT }) ?? 30303}`],
+      listen: [`/ip4/${flags['p2p.addr'] ?? '0.0.0.0'}/tcp/${integerFlag(flags['p2p.port'], 'p2p.port', { max: MAX_PORT }) ?? 30303}`],
       bootnodes: list(flags.bootnodes),
       allowlist: flags.allowlist === undefined ? undefined : list(flags.allowlist),
       discoveryIntervalMs: positiveDurationFlag(flags['discovery.interval'], 'discovery.interval'),
     },
     accountKeys: [],
-    logLevel: flags['log-level'] as LogLevel,
+    ...logOptions(flags),
   }
 }
 
@@ -140,7 +157,7 @@ async function chainFileCommand(flags: Flags, creating: boolean): Promise<ChainF
   if (!exists && !creating) fail(`${dataDir} holds no chain (no chaindata/)`)
   const genesis = await runGenesis(flags, dataDir)
   if (!existsSync(join(dataDir, 'genesis.json'))) await keepGenesis(dataDir, genesis)
-  return { dataDir, genesis, logLevel: flags['log-level'] as LogLevel }
+  return { dataDir, genesis, ...logOptions(flags) }
 }
 
 /**
@@ -185,40 +202,41 @@ async function exportCommand(flags: Flags, args: string[]): Promise<void> {
 /** Writes a geth-compatible (v3, scrypt) keystore file for the key; prints address and path. */
 async function saveKeystore(flags: Flags, wallet: Wallet): Promise<void> {
   const dir = flags['keystore-dir'] ?? fail('--keystore-dir DIR is required')
-  const json = await wallet.encrypt(await readPassword(flags.password))
+  const password = await readPassword(flags.password)
+  // geth refuses an empty passphrase for a new key: anyone who reads the file would hold the key.
+  if (password === '') fail(`--password: ${flags.password} holds an empty password; a keystore needs a password`)
+  const json = await wallet.encrypt(password)
   await mkdir(dir, { recursive: true })
   const file = join(dir, `UTC--${new Date().toISOString().replace(/:/g, '-')}--${wallet.address.slice(2).toLowerCase()}`)
   await writeFile(file, json, { mode: 0o600 })
   process.stdout.write(`${JSON.stringify({ address: wallet.address, keystore: file })}\n`)
 }
 
-async function main(): Promise<void> {
-  const { values: flags, positionals } = parseArgs({ options, allowPositionals: true })
-  if (flags.help) {
-    process.stdout.write(`${usage}\n`)
-    return
-  }
-  const [command, subcommand] = positionals
-  if (flags.version || command === 'version') {
-    const { versionText } = await import('./version.ts')
-    process.stdout.write(`${versionText()}\n`)
-    return
-  }
-  if (command === 'account' && subcommand === 'new') {
-    const Wallet = await walletClass()
-    return saveKeystore(flags, new Wallet(Wallet.createRandom().privateKey))
-  }
-  if (command === 'account' && subcommand === 'import') {
-    const keyFile = flags['private-key-file'] ?? fail('--private-key-file FILE is required')
-    const Wallet = await walletClass()
-    return saveKeystore(flags, new Wallet((await readFile(keyFile, 'utf8')).trim()))
-  }
-  if (command === 'init') return init(flags)
-  if (command === 'import') return importCommand(flags, positionals.slice(1))
-  if (command === 'export') return exportCommand(flags, positionals.slice(1))
-  const config = command === 'dev' ? await dev(flags) : command === 'run' ? await run(flags) : fail(`unknown command: ${command ?? '(none)'}`)
+/** --log-level and --log.format, checked. */
+function logOptions(flags: Flags): { logLevel: LogLevel; logFormat: LogFormat } {
+  const logLevel = flags['log-level'] ?? 'info'
+  if (!LOG_LEVELS.includes(logLevel as LogLevel)) fail(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${logLevel}`)
+  const logFormat = flags['log.format'] ?? defaultLogFormat()
+  if (logFormat !== 'text' && logFormat !== 'json') fail(`--log.format must be text or json, got ${logFormat}`)
+  return { logLevel: logLevel as LogLevel, logFormat }
+}
+
+/** A listening port another process holds is the operator's to change: say which flag. */
+function portInUse(error: unknown, config: NodeConfig): never | undefined {
+  const { code, port } = error as { code?: string; port?: number }
+  if (code !== 'EADDRINUSE') return undefined
+  const flag = port === config.http.port ? 'http.port' : 'p2p.port'
+  fail(`--${flag}: port ${port ?? ''} is already in use by another process; stop it or choose another port with --${flag}`)
+}
+
+async function startCommand(command: 'dev' | 'run', flags: Flags): Promise<void> {
+  const config = command === 'dev' ? await dev(flags) : await run(flags)
   const { startNode } = await import('./node.ts')
-  const node = await startNode(config)
+  const node = await startNode(config).catch((error: unknown) => portInUse(error, config) ?? Promise.reject(error))
+  if (command === 'dev' && config.logFormat === 'text') {
+    const { devBanner } = await import('./dev-banner.ts')
+    process.stdout.write(await devBanner(node, devAccounts(), { chainId: config.genesis.config.chainId, consensus: consensusFlag(flags.consensus), period: devPeriod(flags), dataDir: config.dataDir }))
+  }
   let signals = 0
   const shutdown = () => {
     if (++signals > 1) process.exit(130)
@@ -233,6 +251,51 @@ async function main(): Promise<void> {
   }
   process.on('SIGINT', shutdown)
   process.on('SIGTERM', shutdown)
+}
+
+async function main(): Promise<void> {
+  let parsed: ParsedCommandLine
+  try {
+    parsed = readFlags(process.argv.slice(2), process.env)
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error
+    describeFlagSources(new Map(), error.command)
+    fail(error.message)
+  }
+  const { command, unknownCommand, args, flags, sources } = parsed
+  describeFlagSources(sources, command)
+  if (unknownCommand !== undefined) fail(`unknown command: ${unknownCommand}`)
+  if (flags.help === true) {
+    process.stdout.write(`${command === undefined ? generalHelp() : commandHelp(command)}\n`)
+    return
+  }
+  if (flags.version === true || command === 'version') {
+    const { versionText } = await import('./version.ts')
+    process.stdout.write(`${versionText()}\n`)
+    return
+  }
+  switch (command) {
+    case undefined:
+      fail('name a command')
+    case 'account new': {
+      const Wallet = await walletClass()
+      return saveKeystore(flags, new Wallet(Wallet.createRandom().privateKey))
+    }
+    case 'account import': {
+      const keyFile = flags['private-key-file'] ?? fail('--private-key-file FILE is required')
+      const Wallet = await walletClass()
+      return saveKeystore(flags, new Wallet((await readText(keyFile, 'private-key-file')).trim()))
+    }
+    case 'init':
+      return init(flags)
+    case 'import':
+      return importCommand(flags, args)
+    case 'export':
+      return exportCommand(flags, args)
+    case 'dev':
+    case 'run':
+      return startCommand(command, flags)
+  }
 }
 
 main().catch((error: unknown) => {

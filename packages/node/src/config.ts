@@ -1,5 +1,5 @@
 import type { GenesisFile } from '@busan/chain-config'
-import type { LogLevel } from './logger.ts'
+import type { LogFormat, LogLevel } from './logger.ts'
 
 export interface SignerKey {
   address: Uint8Array
@@ -79,6 +79,10 @@ export interface NodeConfig {
    */
   accountKeys: Uint8Array[]
   logLevel: LogLevel
+  /** The dev chain (`busan dev`): its empty blocks are logged at debug, not info. */
+  dev?: boolean
+  /** --log.format: json lines (the default here) or pino-pretty text. */
+  logFormat?: LogFormat
 }
 
 export const CLIENT_NAME = 'BusanChain'

@@ -69,7 +69,7 @@ export interface RunningNode {
  * the directory is new: what `init`, `import`, `export` and the node share. Throws when the
  * directory holds another genesis or another process has it open (RocksDB's lock).
  */
-export async function openChain(dataDir: string, genesis: GenesisFile, options: { logger: Logger; metrics?: Registry; syncWrites?: boolean }) {
+export async function openChain(dataDir: string, genesis: GenesisFile, options: { logger: Logger; metrics?: Registry; syncWrites?: boolean; quietEmptyBlocks?: boolean }) {
   const kv = await KeyValueStore.open(join(dataDir, 'chaindata'))
   try {
     const common = createChainCommon(genesis)
@@ -84,6 +84,7 @@ export async function openChain(dataDir: string, genesis: GenesisFile, options: 
       logger: options.logger.child({ module: 'chain' }),
       metrics: options.metrics === undefined ? null : new ChainMetrics(options.metrics),
       syncWrites: options.syncWrites,
+      quietEmptyBlocks: options.quietEmptyBlocks,
     })
     return { kv, common, consensus, chain }
   } catch (error) {
@@ -114,11 +115,11 @@ async function startNetwork(options: Omit<Parameters<typeof Network.create>[0], 
 
 /** The composition root: builds every part in order and hands each exactly what it needs. */
 export async function startNode(config: NodeConfig): Promise<RunningNode> {
-  const logger = createLogger(config.logLevel)
+  const logger = createLogger(config.logLevel, config.logFormat)
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
 
-  const { kv, common, consensus, chain } = await openChain(config.dataDir, config.genesis, { logger, metrics: registry, syncWrites: config.dbSync ?? config.signer !== undefined })
+  const { kv, common, consensus, chain } = await openChain(config.dataDir, config.genesis, { logger, metrics: registry, syncWrites: config.dbSync ?? config.signer !== undefined, quietEmptyBlocks: config.dev })
   registerDbMetrics(kv, registry)
   const workers = new RpcWorkerPool(
     { dbHandle: kv.handle, genesis: config.genesis, portableCrypto: true },

@@ -27,9 +27,9 @@ export interface NodeProcess {
 const LISTENING = 'JSON-RPC listening (HTTP and WebSocket)'
 const P2P_LISTENING = 'p2p listening'
 
-/** Runs `busan <args>` and resolves once its JSON-RPC endpoint listens. */
-export async function startNodeProcess(args: string[], dataDir: string, options: { name?: string; echo?: boolean } = {}): Promise<NodeProcess> {
-  const child = spawn(process.execPath, [mainScript, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+/** Runs `busan <args>` (with `options.env` as its environment, the test's own by default) and resolves once its JSON-RPC endpoint listens. */
+export async function startNodeProcess(args: string[], dataDir: string, options: { name?: string; echo?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<NodeProcess> {
+  const child = spawn(process.execPath, [mainScript, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env })
   const logs: Record<string, unknown>[] = []
   let stderr = ''
   child.stderr?.on('data', (chunk: Buffer) => {

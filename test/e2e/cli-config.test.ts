@@ -1,0 +1,230 @@
+// The command line as operators meet it, on real `busan` processes: help for every command,
+// user errors as one line and exit code 2, the config file and BUSAN_* variables under the
+// command line (flags > env > file > defaults), the text and JSON log formats, quiet empty dev
+// blocks, and the anvil-style start-up banner checked against the node's own JSON-RPC answers.
+import assert from 'node:assert/strict'
+import { execFile, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { after, describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { promisify } from 'node:util'
+import { ethers } from 'ethers'
+import { mainScript, startNodeProcess, type NodeProcess } from '@busan/testkit'
+
+const exec = promisify(execFile)
+const dir = mkdtempSync(join(tmpdir(), 'busan-cli-config-'))
+after(() => rmSync(dir, { recursive: true, force: true }))
+
+/** The environment without any BUSAN_* variable of the test runner's shell. */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('BUSAN_')))
+  return { ...env, ...extra }
+}
+
+function busan(args: string[], env: NodeJS.ProcessEnv = cleanEnv()) {
+  return exec(process.execPath, [mainScript, ...args], { timeout: 30_000, env })
+}
+
+/** Runs busan and expects exit code 2 with `message` on the first line of stderr and no stack trace. */
+async function refused(args: string[], message: RegExp, env?: NodeJS.ProcessEnv): Promise<void> {
+  await assert.rejects(busan(args, env), (error: { code: number; stderr: string }) => {
+    assert.equal(error.code, 2, `${args.join(' ')}: ${error.stderr}`)
+    assert.match(error.stderr.split('\n')[0], message, args.join(' '))
+    assert.doesNotMatch(error.stderr, /\n\s+at /, 'no stack trace')
+    return true
+  })
+}
+
+/** A TCP port nobody listens on (the OS picked it; closed again before use). */
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+describe('help', () => {
+  it('busan --help and busan help list every command; busan <command> --help lists its flags with defaults and variables', async () => {
+    for (const args of [['--help'], ['help'], []]) {
+      if (args.length === 0) {
+        await refused(args, /^name a command$/)
+        continue
+      }
+      const { stdout } = await busan(args)
+      for (const command of ['dev', 'run', 'init', 'import', 'export', 'account new', 'account import', 'version']) assert.match(stdout, new RegExp(`\\n  ${command} +\\S`), command)
+    }
+    const { stdout: dev } = await busan(['dev', '--help'])
+    assert.match(dev, /^usage: busan dev \[flags\]/)
+    assert.match(dev, /\n  --http\.port PORT +JSON-RPC .*\(default: 8545; env BUSAN_HTTP_PORT\)\n/)
+    assert.match(dev, /\n  --period SECONDS +.*\(default: 2; env BUSAN_PERIOD\)\n/)
+    assert.doesNotMatch(dev, /--keystore /, 'dev takes no keystore')
+    const { stdout: run } = await busan(['help', 'run'])
+    assert.match(run, /\n  --keystore FILE +seal blocks with the key/)
+    assert.match(run, /\n  --http\.api LIST +.*\(default: eth,net,web3,txpool; env BUSAN_HTTP_API\)\n/)
+    const { stdout: exportHelp } = await busan(['export', '--help'])
+    assert.match(exportHelp, /^usage: busan export \[flags\] FILE\.rlp\[\.gz\] \[FIRST \[LAST\]\]/)
+  })
+})
+
+describe('user errors are one line and exit code 2', () => {
+  it('an unknown command or flag, a flag another command takes, a missing value', async () => {
+    await refused(['frob'], /^unknown command: frob$/)
+    await refused(['account', 'delete'], /^unknown command: account delete$/)
+    await refused(['dev', '--bogus'], /^Unknown option '--bogus'$/)
+    await refused(['export', '--http.port', '1'], /^busan export does not take --http\.port$/)
+    await refused(['run', '--keystore'], /argument missing/)
+    await refused(['dev', '--log.format', 'xml'], /^--log\.format must be text or json, got xml$/)
+    await refused(['dev', '--log-level', 'loud'], /^--log-level must be one of trace, debug, info, warn, error, fatal, silent, got loud$/)
+  })
+
+  it('a missing password file, and an empty password for a new keystore (geth refuses one)', async () => {
+    const empty = join(dir, 'empty-password')
+    writeFileSync(empty, '\n')
+    await refused(['account', 'new', '--keystore-dir', join(dir, 'keys'), '--password', join(dir, 'nope')], /^--password: cannot read .*nope: no such file$/)
+    await refused(['account', 'new', '--keystore-dir', join(dir, 'keys'), '--password', empty], /^--password: .* holds an empty password; a keystore needs a password$/)
+  })
+
+  it('a port another process holds, naming the flag to change', async () => {
+    const holder: Server = createServer()
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve))
+    const { port } = holder.address() as { port: number }
+    try {
+      await refused(['dev', '--datadir', mkdtempSync(join(dir, 'busy-')), '--http.port', String(port)], new RegExp(`^--http\\.port: port ${port} is already in use by another process; stop it or choose another port with --http\\.port$`))
+    } finally {
+      holder.close()
+    }
+  })
+
+  it('a bad config file or variable names where the value came from', async () => {
+    const badKey = join(dir, 'bad-key.toml')
+    writeFileSync(badKey, 'http.prot = 8545\n')
+    await refused(['dev', '--config', badKey], /^--config: .*bad-key\.toml: unknown key "http\.prot"/)
+    const badToml = join(dir, 'bad.toml')
+    writeFileSync(badToml, '[http\nport = 1\n')
+    await refused(['dev', '--config', badToml], /^--config: .*bad\.toml is not valid TOML at line 1/)
+    const badValue = join(dir, 'bad-value.toml')
+    writeFileSync(badValue, '[rpc]\nworkers = 0\n')
+    await refused(['dev', '--config', badValue], /^--rpc\.workers must be a whole number from 1 to 64 in decimal digits, got 0 \(set by .*bad-value\.toml, key rpc\.workers\)$/)
+    await refused(['dev'], /^--http\.port must be a whole number from 0 to 65535 in decimal digits, got 99999 \(set by BUSAN_HTTP_PORT\)$/, cleanEnv({ BUSAN_HTTP_PORT: '99999' }))
+    await refused(['dev'], /^--config: cannot read .*missing\.toml: no such file$/, cleanEnv({ BUSAN_CONFIG: join(dir, 'missing.toml') }))
+  })
+})
+
+describe('flags > BUSAN_* variables > config file > defaults', () => {
+  const nodes: NodeProcess[] = []
+  after(async () => {
+    for (const node of nodes) await node.stop()
+  })
+
+  async function listeningPort(args: string[], env: NodeJS.ProcessEnv): Promise<{ port: number; node: NodeProcess }> {
+    const dataDir = mkdtempSync(join(dir, 'node-'))
+    const node = await startNodeProcess(['dev', '--datadir', dataDir, '--period', '0', ...args], dataDir, { env })
+    nodes.push(node)
+    const port = Number(new URL(node.rpcUrl).port)
+    await node.stop()
+    return { port, node }
+  }
+
+  it('each source wins over the ones below it, and a file key of another command is ignored', async () => {
+    const [filePort, envPort, flagPort] = [await freePort(), await freePort(), await freePort()]
+    const config = join(dir, 'node.toml')
+    // Both TOML spellings of a dotted flag, a list as an array, and keys `dev` does not take (p2p.port) that `run` would.
+    writeFileSync(config, `log-level = "debug"\n\n[http]\nport = ${filePort}\napi = ["eth", "net", "web3"]\n\n[p2p]\nport = 30999\n`)
+    const fromFile = await listeningPort(['--config', config], cleanEnv())
+    assert.equal(fromFile.port, filePort)
+    assert.ok(fromFile.node.logs.some((entry) => entry.level === 20), 'log-level debug from the file')
+    const fromEnv = await listeningPort([], cleanEnv({ BUSAN_CONFIG: config, BUSAN_HTTP_PORT: String(envPort), BUSAN_LOG_LEVEL: 'info' }))
+    assert.equal(fromEnv.port, envPort)
+    assert.ok(!fromEnv.node.logs.some((entry) => entry.level === 20), 'BUSAN_LOG_LEVEL over the file')
+    const fromFlag = await listeningPort(['--config', config, '--http.port', String(flagPort)], cleanEnv({ BUSAN_HTTP_PORT: String(envPort) }))
+    assert.equal(fromFlag.port, flagPort)
+  })
+
+  it('the file\'s http.api list is served, and methods outside it are not', async () => {
+    const config = join(dir, 'api.toml')
+    writeFileSync(config, 'http.api = ["eth", "net"]\nhttp.port = 0\n')
+    const dataDir = mkdtempSync(join(dir, 'api-'))
+    const node = await startNodeProcess(['dev', '--datadir', dataDir, '--period', '0', '--config', config], dataDir, { env: cleanEnv() })
+    nodes.push(node)
+    const call = async (method: string) => (await (await fetch(node.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: [] }) })).json()) as { result?: unknown; error?: { code: number; message: string } }
+    assert.equal((await call('net_version')).result, '31337')
+    assert.deepEqual((await call('web3_clientVersion')).error?.code, -32601)
+  })
+})
+
+/** Starts `busan dev` with stdout piped, collecting its lines; stops it with SIGTERM. */
+function devProcess(args: string[]) {
+  const child = spawn(process.execPath, [mainScript, 'dev', '--datadir', mkdtempSync(join(dir, 'text-')), '--http.port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv() })
+  const lines: string[] = []
+  createInterface({ input: child.stdout }).on('line', (line) => lines.push(line))
+  const waitFor = async (pattern: RegExp, ms = 30_000) => {
+    const deadline = Date.now() + ms
+    while (Date.now() < deadline) {
+      if (lines.some((line) => pattern.test(line))) return
+      await sleep(50)
+    }
+    throw new Error(`no line matched ${pattern} within ${ms} ms:\n${lines.join('\n')}`)
+  }
+  const stop = async () => {
+    child.kill('SIGTERM')
+    if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve))
+  }
+  return { lines, waitFor, stop }
+}
+
+describe('logs and the dev banner', () => {
+  it('--log.format text prints anvil\'s banner: the well-known dev accounts and keys, balances, chain id, base fee and gas limit as the node answers them', async () => {
+    const dev = devProcess(['--log.format', 'text', '--period', '0'])
+    try {
+      await dev.waitFor(/^Listening on 127\.0\.0\.1:\d+ /)
+      const url = /\(JSON-RPC over HTTP (http:\/\/[\d.:]+) /.exec(dev.lines.find((line) => line.startsWith('Listening on'))!)![1]
+      const text = dev.lines.join('\n')
+      // The logs are pino-pretty lines, not JSON.
+      assert.ok(dev.lines.some((line) => /INFO.*JSON-RPC listening/.test(line)), text)
+      assert.ok(!dev.lines.some((line) => line.startsWith('{')), 'no JSON lines')
+      // Hardhat's and anvil's documented first account and key of "test test ... junk".
+      assert.match(text, /\n\(0\) 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266 \(10000\.000000000000000000 ETH\)\n/)
+      assert.match(text, /\n\(0\) 0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80\n/)
+      const provider = new ethers.JsonRpcProvider(url, undefined, { staticNetwork: true })
+      const accounts = (await provider.send('eth_accounts', [])) as string[]
+      for (const [i, account] of accounts.entries()) {
+        const balance = ethers.formatEther(await provider.getBalance(account))
+        assert.ok(text.includes(`(${i}) ${ethers.getAddress(account)} (${balance.split('.')[0]}.${balance.split('.')[1].padEnd(18, '0')} ETH)`), `account ${i}`)
+      }
+      const section = (title: string) => text.split(`${title}\n==================\n\n`)[1].split('\n')[0]
+      assert.equal(section('Chain ID'), String(Number(await provider.send('eth_chainId', []))))
+      const latest = await provider.getBlock('latest')
+      assert.equal(section('Gas Limit'), String(latest!.gasLimit))
+      // The printed base fee is the next block's: the block the first transaction lands in has it.
+      const wallet = new ethers.Wallet('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d', provider)
+      const receipt = await (await wallet.sendTransaction({ to: wallet.address, value: 1n })).wait()
+      const block = await provider.getBlock(receipt!.blockNumber)
+      assert.equal(section('Base Fee'), String(block!.baseFeePerGas))
+      provider.destroy()
+    } finally {
+      await dev.stop()
+    }
+  })
+
+  it('piped stdout gets JSON lines; the dev chain logs empty blocks at debug only', async () => {
+    const quiet = devProcess(['--period', '1'])
+    const verbose = devProcess(['--period', '1', '--log-level', 'debug'])
+    try {
+      await verbose.waitFor(/"msg":"sealed block".*"txs":0|"txs":0.*"msg":"sealed block"/, 20_000)
+      await quiet.waitFor(/"msg":"JSON-RPC listening/)
+      await sleep(2_500)
+      const listening = quiet.lines.map((line) => JSON.parse(line) as { msg: string; url?: string }).find((entry) => entry.msg.startsWith('JSON-RPC listening'))
+      const reply = await fetch(listening!.url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_blockNumber', params: [] }) })
+      assert.ok(Number(((await reply.json()) as { result: string }).result) >= 2, 'the quiet node sealed blocks')
+      assert.ok(!quiet.lines.some((line) => line.includes('sealed block')), 'empty blocks logged at info')
+      assert.ok(!quiet.lines.some((line) => line.includes('Available Accounts')), 'no banner in a JSON log')
+    } finally {
+      await Promise.all([quiet.stop(), verbose.stop()])
+    }
+  })
+})
