@@ -6,6 +6,7 @@ import { bytesToHex, toChecksumAddress } from '@ethereumjs/util'
 import { HDKey } from '@scure/bip32'
 import { privateKeyToAddress } from './crypto.ts'
 import { validateGenesis, type GenesisFile } from './genesis.ts'
+import { withStandardPredeploys } from './predeploys.ts'
 
 export const DEV_MNEMONIC = 'test test test test test test test test test test test junk'
 export const DEV_CHAIN_ID = 31337
@@ -99,11 +100,16 @@ export interface DevGenesisOptions {
   validators?: string[]
 }
 
+/**
+ * The dev chain's genesis: chain id 31337, every fork through Osaka from block 0, the accounts
+ * funded with 10,000 ETH each, the standard predeploys (Multicall3, the CREATE2 proxy, EntryPoint
+ * v0.7; see predeploys.ts) and `consensus` (Clique by default) run by `validators`.
+ */
 export function devGenesis(options: DevGenesisOptions = {}): GenesisFile {
   const accounts = options.accounts ?? devAccounts()
   const alloc: GenesisFile['alloc'] = {}
   for (const account of accounts) alloc[account.address.toLowerCase()] = { balance: `0x${DEV_ACCOUNT_BALANCE.toString(16)}` }
-  const base: GenesisFile = { config: { chainId: DEV_CHAIN_ID, ...CITY_FORK_SCHEDULE }, timestamp: '0x0', extraData: '0x', gasLimit: `0x${DEV_GAS_LIMIT.toString(16)}`, difficulty: '0x1', alloc }
+  const base = withStandardPredeploys({ config: { chainId: DEV_CHAIN_ID, ...CITY_FORK_SCHEDULE }, timestamp: '0x0', extraData: '0x', gasLimit: `0x${DEV_GAS_LIMIT.toString(16)}`, difficulty: '0x1', alloc })
   return withConsensus(base, { consensus: options.consensus ?? 'clique', period: options.period ?? 2, validators: options.validators ?? [accounts[0].address] })
 }
 

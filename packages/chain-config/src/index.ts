@@ -26,3 +26,5 @@ export {
   withConsensus,
 } from './dev.ts'
 export type { DevAccount, DevGenesisOptions } from './dev.ts'
+export { STANDARD_PREDEPLOYS, withStandardPredeploys } from './predeploys.ts'
+export type { Predeploy, PredeployDeployment, PredeployKey } from './predeploys.ts'

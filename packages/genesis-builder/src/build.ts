@@ -1,11 +1,14 @@
 // Builds a genesis with the city's system contracts: each implementation and proxy is created
 // and initialised in the EthereumJS VM at its fixed address, the initial identities are
-// registered by their issuers, and the resulting accounts become the genesis alloc.
+// registered by their issuers, and the resulting accounts become the genesis alloc. The base
+// genesis gains the standard predeploys (Multicall3, the CREATE2 proxy, EntryPoint v0.7) first,
+// whatever it is, so every genesis the builder writes carries them.
 import { resolve } from 'node:path'
 import { getAddress, Interface, type InterfaceAbi } from 'ethers'
-import { devGenesis, readGenesisFile, type GenesisFile } from '@busan/chain-config'
+import { devGenesis, readGenesisFile, STANDARD_PREDEPLOYS, withStandardPredeploys, type GenesisFile, type PredeployKey } from '@busan/chain-config'
 import type { ArtifactSource, ContractArtifact } from './artifacts.ts'
 import { rolesToBits, validateGenesisConfig, VOUCHER_PAYMENT_TOKEN, type GenesisConfig } from './config.ts'
+import { exchangeOrderTypedData, type ExchangeOrderTypedData } from './exchange-orders.ts'
 import { ExecutionReverted, GenesisVm } from './genesis-vm.ts'
 import { PROXY_ARTIFACT_NAME, SYSTEM_CONTRACTS, systemContract, type SystemContractKey } from './system-contracts.ts'
 
@@ -20,9 +23,26 @@ export interface DeployedContract {
   abi: InterfaceAbi
 }
 
+/** A standard predeploy as the deployments file lists it (the code itself is in the genesis). */
+export interface PublishedPredeploy {
+  name: string
+  /** EIP-55 checksummed canonical address. */
+  address: string
+  /** keccak256 of the runtime code, as on every public chain that has the contract. */
+  codeHash: string
+  /** Project or release the contract comes from (a URL). */
+  source: string
+  /** Multicall3's ABI; the others' are large or (the CREATE2 proxy) have none. */
+  abi?: unknown[]
+}
+
+/** The deployments file (deployments/devnet.json): what a dApp needs to reach the chain's contracts. */
 export interface Deployments {
   chainId: number
   contracts: Record<SystemContractKey, DeployedContract>
+  predeploys: Record<PredeployKey, PublishedPredeploy>
+  /** EIP-712 typed-data definitions of the system contracts. */
+  eip712: { exchangeOrder: ExchangeOrderTypedData }
 }
 
 export interface BuiltGenesis {
@@ -35,9 +55,14 @@ export interface BuildOptions {
   baseDir: string
 }
 
+/**
+ * The genesis of `config` (its base genesis with the standard predeploys, the system contracts
+ * deployed and initialised, the identities registered) and the deployments file describing it.
+ * Throws with the decoded custom error when a contract refuses the config.
+ */
 export async function buildGenesis(config: GenesisConfig, artifacts: ArtifactSource, options: BuildOptions): Promise<BuiltGenesis> {
   validateGenesisConfig(config)
-  const base = config.baseGenesis === 'dev' ? devGenesis() : await readGenesisFile(resolve(options.baseDir, config.baseGenesis))
+  const base = withStandardPredeploys(config.baseGenesis === 'dev' ? devGenesis() : await readGenesisFile(resolve(options.baseDir, config.baseGenesis)))
   const artifactOf = {} as Record<SystemContractKey, ContractArtifact>
   for (const contract of SYSTEM_CONTRACTS) artifactOf[contract.key] = await artifacts(contract.name)
   const proxyArtifact = await artifacts(PROXY_ARTIFACT_NAME)
@@ -110,7 +135,14 @@ export async function buildGenesis(config: GenesisConfig, artifacts: ArtifactSou
       },
     ]),
   ) as Record<SystemContractKey, DeployedContract>
-  return { genesis, deployments: { chainId: base.config.chainId, contracts } }
+  const exchangeOrder = await exchangeOrderTypedData(vm, contracts.exchange.address, artifactOf.exchange.abi)
+  return { genesis, deployments: { chainId: base.config.chainId, contracts, predeploys: publishedPredeploys(), eip712: { exchangeOrder } } }
+}
+
+/** The deployments file's `predeploys`: what a dApp needs, without the code (which is in the genesis). */
+function publishedPredeploys(): Record<PredeployKey, PublishedPredeploy> {
+  const entries = Object.entries(STANDARD_PREDEPLOYS).map(([key, { name, address, codeHash, source, abi }]) => [key, { name, address, codeHash, source, ...(abi === undefined ? {} : { abi }) }])
+  return Object.fromEntries(entries) as Record<PredeployKey, PublishedPredeploy>
 }
 
 /** Rethrows VM reverts with the custom error decoded from the system contracts' ABIs. */

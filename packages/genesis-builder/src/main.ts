@@ -29,4 +29,5 @@ const built = await buildGenesisFiles({
 })
 console.log(`genesis for chain ${built.genesis.config.chainId} written to ${values.genesis}`)
 for (const contract of SYSTEM_CONTRACTS) console.log(`  ${contract.name.padEnd(16)} ${built.deployments.contracts[contract.key].address}`)
+for (const predeploy of Object.values(built.deployments.predeploys)) console.log(`  ${predeploy.name.padEnd(28)} ${predeploy.address} (predeploy)`)
 console.log(`deployments written to ${values.deployments}`)

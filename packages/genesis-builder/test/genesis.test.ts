@@ -2,8 +2,10 @@ import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { before, describe, it } from 'node:test'
-import { getAddress, Interface } from 'ethers'
-import { devAccounts, validateGenesis } from '@busan/chain-config'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { getAddress, Interface, TypedDataEncoder } from 'ethers'
+import { devAccounts, devGenesis, STANDARD_PREDEPLOYS, validateGenesis } from '@busan/chain-config'
 import {
   artifactsFromDirectory,
   buildGenesis,
@@ -140,6 +142,35 @@ describe('genesis builder', () => {
     assert.equal(formatJson(again.deployments), formatJson(built.deployments))
     assert.equal(await readFile(join(root, 'genesis/devnet.json'), 'utf8'), formatJson(built.genesis), 'run the genesis builder and commit genesis/devnet.json')
     assert.equal(await readFile(join(root, 'deployments/devnet.json'), 'utf8'), formatJson(built.deployments), 'commit deployments/devnet.json')
+  })
+
+  it('carries the standard predeploys on any base genesis, and lists them in the deployments', async () => {
+    // A base genesis file without them (devGenesis() has them already).
+    const { alloc, ...rest } = devGenesis()
+    const bare = { ...rest, alloc: Object.fromEntries(devAccounts().map((account) => [account.address.toLowerCase(), alloc[account.address.toLowerCase()]])) }
+    const dir = await mkdtemp(join(tmpdir(), 'busan-genesis-'))
+    await writeFile(join(dir, 'base.json'), JSON.stringify(bare))
+    const config = await readGenesisConfig(configPath)
+    const fromFile = await buildGenesis({ ...config, baseGenesis: 'base.json' }, artifacts, { baseDir: dir }).finally(() => rm(dir, { recursive: true }))
+    for (const result of [built, fromFile]) {
+      for (const [key, predeploy] of Object.entries(STANDARD_PREDEPLOYS)) {
+        const entry = result.genesis.alloc[predeploy.address.toLowerCase()]
+        assert.deepEqual(entry, { balance: '0x0', nonce: predeploy.nonce, code: predeploy.code, ...(Object.keys(predeploy.storage).length > 0 ? { storage: predeploy.storage } : {}) }, predeploy.name)
+        const listed = result.deployments.predeploys[key as keyof typeof STANDARD_PREDEPLOYS]
+        assert.deepEqual(listed, { name: predeploy.name, address: predeploy.address, codeHash: predeploy.codeHash, source: predeploy.source, ...(predeploy.abi === undefined ? {} : { abi: predeploy.abi }) })
+      }
+    }
+  })
+
+  it("publishes the exchange's EIP-712 order domain and types, which hash orders as the contract does", async () => {
+    const { domain, types, primaryType, sides } = built.deployments.eip712.exchangeOrder
+    assert.deepEqual(domain, { name: 'Busan City Exchange', version: '1', chainId: 31337, verifyingContract: built.deployments.contracts.exchange.address })
+    assert.equal(primaryType, 'Order')
+    assert.deepEqual(sides, { buy: 0, sell: 1 })
+    const vm = await GenesisVm.fromGenesis(built.genesis)
+    const { exchange } = contractsIn(vm, built)
+    const order = { signer: resident.address, side: sides.sell, assetId: 1n, amount: 5n, price: 70_000n, paymentToken: built.deployments.contracts.voucher.address, expiry: NOW + 60n, salt: 7n }
+    assert.equal((await exchange.view('hashOrder', [order]))[0], TypedDataEncoder.hash(domain, types, order))
   })
 
   it('reports a policy the contracts refuse with their decoded error', async () => {
