@@ -4,7 +4,7 @@
 // blocks, and the anvil-style start-up banner checked against the node's own JSON-RPC answers.
 import assert from 'node:assert/strict'
 import { execFile, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -226,5 +226,40 @@ describe('logs and the dev banner', () => {
     } finally {
       await Promise.all([quiet.stop(), verbose.stop()])
     }
+  })
+})
+
+describe('the node process\'s memory set-up (relaunch.ts)', () => {
+  const library = ['/usr/lib/x86_64-linux-gnu/libjemalloc.so.2', '/usr/lib/aarch64-linux-gnu/libjemalloc.so.2', '/usr/lib64/libjemalloc.so.2', '/usr/lib/libjemalloc.so.2'].find((path) => existsSync(path))
+
+  async function devNode(env: NodeJS.ProcessEnv): Promise<{ maps: string; cmdline: string; environ: string; pidMatches: boolean }> {
+    const dataDir = mkdtempSync(join(dir, 'memory-'))
+    const node = await startNodeProcess(['dev', '--datadir', dataDir, '--period', '0', '--http.port', '0'], dataDir, { env })
+    try {
+      const pid = node.process.pid!
+      // The JSON-RPC answer comes from the process the test started: execve keeps its pid.
+      const listening = node.logs.find((entry) => String(entry.msg).startsWith('JSON-RPC listening'))
+      return { maps: readFileSync(`/proc/${pid}/maps`, 'utf8'), environ: readFileSync(`/proc/${pid}/environ`, 'utf8'), cmdline: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' '), pidMatches: listening?.pid === pid }
+    } finally {
+      await node.stop()
+    }
+  }
+
+  it('a dev node runs on jemalloc (when the machine has it) with a 16 MB semi-space, under the pid it was started with', async (t) => {
+    const { maps, cmdline, environ, pidMatches } = await devNode(cleanEnv())
+    assert.ok(pidMatches, 'the node kept its pid')
+    assert.match(cmdline, /--max-semi-space-size=16 /)
+    if (library === undefined) {
+      t.skip('libjemalloc2 is not installed (scripts/install-deps.sh installs it)')
+      return
+    }
+    assert.ok(maps.includes(library), `${library} is mapped`)
+    assert.ok(environ.split('\0').includes('MALLOC_CONF=background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0'), 'jemalloc returns freed pages after 1 s')
+  })
+
+  it('BUSAN_ALLOCATOR=system keeps glibc\'s malloc', async () => {
+    const { maps, cmdline } = await devNode(cleanEnv({ BUSAN_ALLOCATOR: 'system' }))
+    assert.ok(!maps.includes('jemalloc'), 'jemalloc is not mapped')
+    assert.match(cmdline, /--max-semi-space-size=16 /)
   })
 })

@@ -5,11 +5,14 @@
 //   npm run bench -- [--senders 100] [--per-sender 50] [--batch 200] [--period 0] [--baseline anvil|hardhat|none] [--rounds 2]
 //                    [--network on|off] [--liveness on|off] [--durability on|off] [--qbft on|off] [--qbft-timeout 4] [--qbft-profile DIR] [--qbft-paced 600]
 //                    [--reads on|off] [--execution on|off] [--explorer on|off] [--explorer-blocks 100000] [--explorer-per-block 10] [--explorer-datadir DIR]
+//                    [--soak TRANSACTIONS] [--logs on|off] [--logs-blocks 1000000] [--logs-datadir DIR]
 // Then the peer network: a fresh follower's sync speed and seal-to-follower propagation;
 // liveness under abusive RPC load against a quiet baseline; the cost of a synced WAL per block;
 // the same workload on a 4-validator QBFT network (committed tx/s, submission-to-final latency);
 // reads under 64 concurrent clients against anvil (A B A B); block execution in process (build and
-// import, no RPC); with --explorer on (off by default: it builds a long chain), the explorer's pages at scale.
+// import, no RPC); with --explorer on (off by default: it builds a long chain), the explorer's pages at scale;
+// with --soak N (off by default: 1,000,000 takes about 25 minutes), the node's memory while it seals N transactions;
+// with --logs on (off by default: the 1,000,000-block chain takes about 30 minutes to build), eth_getLogs from block 0.
 import { parseArgs } from 'node:util'
 import { COMPUTE_ROUNDS, measureCompute } from './compute.ts'
 import { durabilityTable, measureDurability } from './durability.ts'
@@ -18,7 +21,9 @@ import { explorerTable, measureExplorer } from './explorer.ts'
 import { livenessTable, measureLiveness } from './liveness.ts'
 import { measureNetwork } from './network.ts'
 import { measureQbft, qbftTable } from './qbft.ts'
+import { logsTable, measureLogs } from './logs.ts'
 import { measureReads, readsTable } from './reads.ts'
+import { measureSoak, soakTable } from './soak.ts'
 import { RpcClient } from './rpc-client.ts'
 import { prepareWorkload } from './token.ts'
 import { senderKeys, timedPhase } from './workload.ts'
@@ -47,6 +52,10 @@ const { values: flags } = parseArgs({
     'explorer-blocks': { type: 'string', default: '100000' },
     'explorer-per-block': { type: 'string', default: '10' },
     'explorer-datadir': { type: 'string' },
+    soak: { type: 'string', default: '0' },
+    logs: { type: 'string', default: 'off' },
+    'logs-blocks': { type: 'string', default: '1000000' },
+    'logs-datadir': { type: 'string' },
   },
 })
 const SENDERS = Number(flags.senders)
@@ -132,6 +141,9 @@ async function main(): Promise<void> {
   const qbft = flags.qbft === 'on' ? await qbftPhase() : ''
   const reads = flags.reads === 'on' ? readsTable(await measureReads({ seconds: 5, rounds: 2 })) : ''
   const execution = flags.execution === 'on' ? executionTable(await measureExecution({ blocks: 6, perBlock: 1000 })) : ''
+  const soakTransactions = Number(flags.soak)
+  const soak = soakTransactions > 0 ? soakTable(await measureSoak({ transactions: soakTransactions, sampleEvery: Math.max(1, Math.round(soakTransactions / 10)), log: console.log })) : ''
+  const logs = flags.logs === 'on' ? logsTable(await measureLogs({ blocks: Number(flags['logs-blocks']), eventEvery: 1000, dataDir: flags['logs-datadir'], log: console.log })) : ''
   const explorer = flags.explorer === 'on' ? explorerTable(await measureExplorer({ blocks: Number(flags['explorer-blocks']), perBlock: Number(flags['explorer-per-block']), dataDir: flags['explorer-datadir'] })) : ''
   console.log(`\n| node (median of ${flags.rounds} runs, A B A B) | ETH transfers/s | ERC-20 transfers/s | compute-bound calls, Mgas/s (${SENDERS * COMPUTE_PER_SENDER} x work(${COMPUTE_ROUNDS})) | assembly per 1,000 ETH transfers | assembly per 1,000 ERC-20 transfers |\n| --- | --- | --- | --- | --- | --- |`)
   for (const line of rows(runs)) console.log(line)
@@ -142,6 +154,8 @@ async function main(): Promise<void> {
   if (reads !== '') console.log(`\n${reads}`)
   if (execution !== '') console.log(`\n${execution}`)
   if (explorer !== '') console.log(`\n${explorer}`)
+  if (soak !== '') console.log(`\n${soak}`)
+  if (logs !== '') console.log(`\n${logs}`)
 }
 
 /** The QBFT network's table (4 validators, period 1 s, round-0 timeout --qbft-timeout seconds), with how long the phase took. */

@@ -144,6 +144,8 @@ export function createStateTrie(db: DB<string, Uint8Array>, common: Common, root
 const CACHED_ACCOUNTS_LIMIT = 200_000
 /** Accounts with cached storage slots the executor's cache holds before it starts empty again. */
 const CACHED_STORAGE_ACCOUNTS_LIMIT = 20_000
+/** Storage slots over all accounts the executor's cache holds before it starts empty again (about 50 MB). */
+const CACHED_STORAGE_SLOTS_LIMIT = 200_000
 
 export class BlockExecutor {
   private readonly common: Common
@@ -294,15 +296,17 @@ export class BlockExecutor {
 
   /**
    * Keeps the warm caches from growing with the chain: once every change is in the trie (after
-   * a block's flush) and they hold more than CACHED_ACCOUNTS_LIMIT accounts or
-   * CACHED_STORAGE_ACCOUNTS_LIMIT accounts' storage, they start empty again. Sequential blocks
-   * mostly touch the same accounts, so this is rare; an import of many new accounts (a chain of
-   * transfers to fresh addresses) grew the node's memory block after block without it.
+   * a block's flush) and they hold more than CACHED_ACCOUNTS_LIMIT accounts,
+   * CACHED_STORAGE_ACCOUNTS_LIMIT accounts' storage or CACHED_STORAGE_SLOTS_LIMIT slots, they
+   * start empty again. Sequential blocks mostly touch the same accounts and slots, so this is
+   * rare; an import of many new accounts (a chain of transfers to fresh addresses), or one token
+   * paying ever new holders (its balances mapping), grew the node's memory block after block
+   * without it.
    */
   private boundCaches(): void {
     const accounts = this.caches.account?.size() ?? 0
-    const storage = this.caches.storage?.size() ?? 0
-    if (accounts > CACHED_ACCOUNTS_LIMIT || storage > CACHED_STORAGE_ACCOUNTS_LIMIT) this.caches.clear()
+    const storage = this.caches.storage
+    if (accounts > CACHED_ACCOUNTS_LIMIT || (storage !== undefined && (storage.size() > CACHED_STORAGE_ACCOUNTS_LIMIT || storage.slotCount() > CACHED_STORAGE_SLOTS_LIMIT))) this.caches.clear()
   }
 
   /** Forgets the state of a block that will not be committed, back to `root`. */

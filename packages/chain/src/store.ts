@@ -19,35 +19,54 @@ export interface TxLocation {
   index: number
 }
 
-/** A small least-recently-used map; recent blocks are read over and over by RPC clients. */
+/**
+ * A least-recently-used map bounded by weight, not by entries: recent blocks are read over and
+ * over by RPC clients, but a block of 2,000 transactions weighs as much as 2,000 empty ones. A
+ * cache of 512 blocks held 200,000 decoded transactions under sustained load (~400 MB).
+ */
 class Lru<K, V> {
-  private readonly map = new Map<K, V>()
+  private readonly map = new Map<K, { value: V; weight: number }>()
   private readonly capacity: number
-  constructor(capacity: number) {
+  private readonly weigh: (value: V) => number
+  private total = 0
+  /** `capacity` in the units `weigh` returns (at least 1 per entry). */
+  constructor(capacity: number, weigh: (value: V) => number) {
     this.capacity = capacity
+    this.weigh = weigh
   }
   get(key: K): V | undefined {
-    const value = this.map.get(key)
-    if (value !== undefined) {
-      this.map.delete(key)
-      this.map.set(key, value)
-    }
-    return value
+    const entry = this.map.get(key)
+    if (entry === undefined) return undefined
+    this.map.delete(key)
+    this.map.set(key, entry)
+    return entry.value
   }
   set(key: K, value: V): void {
+    this.delete(key)
+    const weight = Math.max(1, this.weigh(value))
+    this.map.set(key, { value, weight })
+    this.total += weight
+    while (this.total > this.capacity && this.map.size > 1) this.delete(this.map.keys().next().value as K)
+  }
+  private delete(key: K): void {
+    const entry = this.map.get(key)
+    if (entry === undefined) return
     this.map.delete(key)
-    this.map.set(key, value)
-    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as K)
+    this.total -= entry.weight
   }
 }
+
+/** Decoded transactions (and receipts) the block and receipt caches hold at most: about 20-40 MB each. */
+const CACHED_TRANSACTIONS = 16_384
 
 /** Typed access to chain data (blocks, canonical index, receipts, lookups, log index). */
 export class ChainStore {
   readonly kv: KeyValueStore
   private readonly common: Common
   private readonly hashRule: HeaderHashRule
-  private readonly blocks = new Lru<string, Block>(512)
-  private readonly receiptCache = new Lru<string, StoredReceipt[]>(256)
+  // An empty block weighs one transaction's worth: the cache then holds up to 16,384 empty blocks' headers.
+  private readonly blocks = new Lru<string, Block>(CACHED_TRANSACTIONS, (block) => block.transactions.length + 1)
+  private readonly receiptCache = new Lru<string, StoredReceipt[]>(CACHED_TRANSACTIONS, (receipts) => receipts.length + 1)
 
   /** `hashRule`: how this chain's headers hash (`headerHashRule(genesis)`). */
   constructor(kv: KeyValueStore, common: Common, hashRule: HeaderHashRule) {

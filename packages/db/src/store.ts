@@ -133,6 +133,15 @@ export class KeyValueStore {
     return { writes: Number(match?.[1] ?? 0), syncs: Number(match?.[2] ?? 0) }
   }
 
+  /**
+   * RocksDB's native memory in bytes, from its own properties: the memtables (writes not yet
+   * flushed to SST files), the table readers' index and filter blocks, and the block cache.
+   */
+  memoryStats(): { memtables: number; tableReaders: number; blockCache: number } {
+    const property = (name: string) => Number(this.db.getProperty(name)) || 0
+    return { memtables: property('rocksdb.cur-size-all-mem-tables'), tableReaders: property('rocksdb.estimate-table-readers-mem'), blockCache: property('rocksdb.block-cache-usage') }
+  }
+
   /** Closes the database; a no-op on an attached store (its owner closes it). */
   async close(): Promise<void> {
     if (this.owner) await this.db.close()

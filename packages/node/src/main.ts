@@ -5,6 +5,10 @@
 // modules it compiled before: about 40% less load time on this machine for the node and for each
 // RPC worker thread, which finds the directory in NODE_COMPILE_CACHE (docs/benchmarks.md, 2026-12-02).
 import { enableCompileCache } from 'node:module'
+import { relaunchForMemory } from './relaunch.ts'
+
+// First: a command that runs a chain restarts itself on jemalloc with a small young generation (relaunch.ts).
+relaunchForMemory()
 
 const { directory } = enableCompileCache()
 if (directory !== undefined) process.env.NODE_COMPILE_CACHE ??= directory
