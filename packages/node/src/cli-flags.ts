@@ -3,7 +3,7 @@
 import { RPC_NAMESPACES } from '@busan/rpc/namespaces'
 import { parseGoDuration } from '@busan/tracing'
 import type { NodeConfig } from './config.ts'
-import type { Flags } from './flag-sources.ts'
+import { defaulted, type Flags } from './flag-sources.ts'
 import type { Command, FlagName } from './flags.ts'
 
 let flagSources = new Map<string, string>()
@@ -38,6 +38,8 @@ function bigintFlag(value: string | undefined, name: string, min: bigint, max: b
 }
 
 /** bigintFlag for counts, ports and seconds: from `min` (default 0) to `max` (default 2^53-1). */
+export function integerFlag(value: string, name: string, range?: { min?: number; max?: number }): number
+export function integerFlag(value: string | undefined, name: string, range?: { min?: number; max?: number }): number | undefined
 export function integerFlag(value: string | undefined, name: string, range: { min?: number; max?: number } = {}): number | undefined {
   const parsed = bigintFlag(value, name, BigInt(range.min ?? 0), BigInt(range.max ?? Number.MAX_SAFE_INTEGER))
   return parsed === undefined ? undefined : Number(parsed)
@@ -73,6 +75,8 @@ function durationFlag(value: string | undefined, name: string): number | undefin
   return Math.round(ms)
 }
 
+export function booleanFlag(value: string, name: string): boolean
+export function booleanFlag(value: string | undefined, name: string): boolean | undefined
 export function booleanFlag(value: string | undefined, name: string): boolean | undefined {
   if (value === undefined) return undefined
   if (value === 'true' || value === 'false') return value === 'true'
@@ -127,12 +131,13 @@ function namespacesFlag(value: string): string[] {
   return namespaces
 }
 
-export function httpConfig(flags: Flags, defaultNamespaces: string, explorerByDefault: boolean): NodeConfig['http'] {
+/** The JSON-RPC server's flags; their defaults (dev's and run's namespaces and explorer differ) are flags.ts's. */
+export function httpConfig(flags: Flags): NodeConfig['http'] {
   return {
-    host: flags['http.addr'] ?? '127.0.0.1',
-    port: integerFlag(flags['http.port'], 'http.port', { max: MAX_PORT }) ?? 8545,
-    corsOrigins: list(flags['http.corsdomain'] ?? '*'),
-    namespaces: namespacesFlag(flags['http.api'] ?? defaultNamespaces),
-    explorer: booleanFlag(flags.explorer, 'explorer') ?? explorerByDefault,
+    host: defaulted(flags, 'http.addr'),
+    port: integerFlag(defaulted(flags, 'http.port'), 'http.port', { max: MAX_PORT }),
+    corsOrigins: list(flags['http.corsdomain']),
+    namespaces: namespacesFlag(defaulted(flags, 'http.api')),
+    explorer: booleanFlag(defaulted(flags, 'explorer'), 'explorer'),
   }
 }

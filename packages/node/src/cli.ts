@@ -11,8 +11,7 @@ import type { NodeConfig, SignerKey } from './config.ts'
 import { defaultLogFormat, type LogFormat, type LogLevel } from './logger.ts'
 import type { ChainFileCommand } from './chain-file.ts'
 import { MAX_DURATION_MS, MAX_PORT, booleanFlag, describeFlagSources, fail, httpConfig, integerFlag, list, positiveDurationFlag, rpcLimits, selectionPercentFlag, txpoolConfig } from './cli-flags.ts'
-import { readFlags, UsageError, type Flags, type ParsedCommandLine } from './flag-sources.ts'
-import { DEV_NAMESPACES, RUN_NAMESPACES } from './flags.ts'
+import { defaulted, readFlags, UsageError, type Flags, type ParsedCommandLine } from './flag-sources.ts'
 import { commandHelp, generalHelp } from './help.ts'
 
 const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']
@@ -27,15 +26,15 @@ async function devChainGenesis(consensus: 'clique' | 'qbft', period: number, sea
   return withConsensus(genesis, { consensus, period, validators: [sealer] })
 }
 
-function consensusFlag(value: string | undefined): 'clique' | 'qbft' {
-  if (value === undefined || value === 'clique') return 'clique'
+function consensusFlag(value: string): 'clique' | 'qbft' {
+  if (value === 'clique') return 'clique'
   if (value === 'qbft') return 'qbft'
   fail(`--consensus must be clique or qbft, got ${value}`)
 }
 
-/** --period: seconds between dev blocks, 2 by default; 0 for a block as soon as transactions arrive. */
+/** --period: seconds between dev blocks; 0 for a block as soon as transactions arrive. */
 function devPeriod(flags: Flags): number {
-  return integerFlag(flags.period, 'period', { max: Math.floor(MAX_DURATION_MS / 1000) }) ?? 2
+  return integerFlag(defaulted(flags, 'period'), 'period', { max: Math.floor(MAX_DURATION_MS / 1000) })
 }
 
 async function dev(flags: Flags): Promise<NodeConfig> {
@@ -43,14 +42,14 @@ async function dev(flags: Flags): Promise<NodeConfig> {
   const sealer = accounts[0]
   const dataDir = resolve(flags.datadir ?? join(repoRoot, '.data/dev'))
   const logs = logOptions(flags)
-  const genesis = await devChainGenesis(consensusFlag(flags.consensus), devPeriod(flags), sealer.address)
+  const genesis = await devChainGenesis(consensusFlag(defaulted(flags, 'consensus')), devPeriod(flags), sealer.address)
   // Kept as `init` keeps it, so `busan export --datadir` (and `run`) find the chain's genesis.
   await keepGenesis(dataDir, genesis)
   return {
     dataDir,
     genesis,
     signer: { address: hexToBytes(sealer.address as `0x${string}`), privateKey: hexToBytes(sealer.privateKey as `0x${string}`) },
-    http: httpConfig(flags, DEV_NAMESPACES, true),
+    http: httpConfig(flags),
     rpc: rpcLimits(flags),
     dbSync: booleanFlag(flags['db.sync'], 'db.sync'),
     txpool: txpoolConfig(flags),
@@ -116,13 +115,13 @@ async function run(flags: Flags): Promise<NodeConfig> {
     dataDir,
     genesis,
     signer: flags.keystore === undefined ? undefined : await unlock(flags.keystore, flags.password),
-    http: httpConfig(flags, RUN_NAMESPACES, false),
+    http: httpConfig(flags),
     rpc: rpcLimits(flags),
     dbSync: booleanFlag(flags['db.sync'], 'db.sync'),
     txpool: txpoolConfig(flags),
     txsSelectionMaxTimePercent: selectionPercentFlag(flags),
     p2p: {
-      listen: [`/ip4/${flags['p2p.addr'] ?? '0.0.0.0'}/tcp/${integerFlag(flags['p2p.port'], 'p2p.port', { max: MAX_PORT }) ?? 30303}`],
+      listen: [`/ip4/${defaulted(flags, 'p2p.addr')}/tcp/${integerFlag(defaulted(flags, 'p2p.port'), 'p2p.port', { max: MAX_PORT })}`],
       bootnodes: list(flags.bootnodes),
       allowlist: flags.allowlist === undefined ? undefined : list(flags.allowlist),
       discoveryIntervalMs: positiveDurationFlag(flags['discovery.interval'], 'discovery.interval'),
@@ -214,7 +213,7 @@ async function saveKeystore(flags: Flags, wallet: Wallet): Promise<void> {
 
 /** --log-level and --log.format, checked. */
 function logOptions(flags: Flags): { logLevel: LogLevel; logFormat: LogFormat } {
-  const logLevel = flags['log-level'] ?? 'info'
+  const logLevel = defaulted(flags, 'log-level')
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) fail(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${logLevel}`)
   const logFormat = flags['log.format'] ?? defaultLogFormat()
   if (logFormat !== 'text' && logFormat !== 'json') fail(`--log.format must be text or json, got ${logFormat}`)
@@ -235,7 +234,7 @@ async function startCommand(command: 'dev' | 'run', flags: Flags): Promise<void>
   const node = await startNode(config).catch((error: unknown) => portInUse(error, config) ?? Promise.reject(error))
   if (command === 'dev' && config.logFormat === 'text') {
     const { devBanner } = await import('./dev-banner.ts')
-    process.stdout.write(await devBanner(node, devAccounts(), { chainId: config.genesis.config.chainId, consensus: consensusFlag(flags.consensus), period: devPeriod(flags), dataDir: config.dataDir }))
+    process.stdout.write(await devBanner(node, devAccounts(), { chainId: config.genesis.config.chainId, consensus: consensusFlag(defaulted(flags, 'consensus')), period: devPeriod(flags), dataDir: config.dataDir }))
   }
   let signals = 0
   const shutdown = () => {

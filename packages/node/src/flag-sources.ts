@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { parse as parseToml, TomlError } from 'smol-toml'
-import { COMMANDS, FLAGS, envName, type Command, type FlagName, type FlagSpec } from './flags.ts'
+import { COMMANDS, FLAGS, envName, flagDefault, type Command, type FlagName, type FlagSpec } from './flags.ts'
 
 /** The values the commands read: every flag as its command-line string (switches as booleans). */
 export type Flags = { [K in FlagName]?: (typeof FLAGS)[K]['type'] extends 'boolean' ? boolean : string }
@@ -109,8 +109,8 @@ function readConfigFile(path: string): [FlagName, unknown][] {
  * Parses `argv` (without the node and script paths) and fills in what it leaves out from `env`'s
  * BUSAN_* variables, then from the --config file (or BUSAN_CONFIG), then the defaults. A flag the
  * command does not take is refused when it is on the command line, and ignored when it comes from
- * the environment or the file: one file or environment serves every command. Defaults are the
- * commands' own (flags.ts documents them); a flag no source sets is undefined.
+ * the environment or the file: one file or environment serves every command. Last, each flag
+ * the command takes gets its default from flags.ts; a flag without one stays undefined.
  *
  * @throws UsageError for an unknown command or flag, a flag of another command, a missing value,
  * an unreadable or invalid config file, an unknown config key, or a switch set to neither true nor false
@@ -152,6 +152,17 @@ export function readFlags(argv: string[], env: NodeJS.ProcessEnv): ParsedCommand
       sources.set(name, `${configPath}, key ${name}`)
     }
   }
+  for (const name of Object.keys(FLAGS) as FlagName[]) {
+    const value = flagDefault(name, command)
+    if (value !== undefined && flags[name] === undefined && (FLAGS[name] as FlagSpec).commands.includes(command)) flags[name] = value
+  }
   return { command, unknownCommand, args, flags: flags as Flags, sources }
 }
 
+
+/** A flag with a default in flags.ts for the running command: readFlags set it, from a source or that default. */
+export function defaulted(flags: Flags, name: FlagName): string {
+  const value = flags[name]
+  if (typeof value !== 'string') throw new Error(`--${name} has no default for this command (flags.ts)`)
+  return value
+}

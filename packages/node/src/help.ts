@@ -1,6 +1,6 @@
 // `busan --help` (the commands) and `busan <command> --help` (that command's flags, each with its
 // description, default and environment variable), written from the flag table in flags.ts.
-import { COMMANDS, COMMAND_SUMMARIES, FLAGS, envName, flagDefault, type Command, type FlagName, type FlagSpec } from './flags.ts'
+import { COMMANDS, COMMAND_SUMMARIES, FLAGS, envName, flagDefaultText, type Command, type FlagName, type FlagSpec } from './flags.ts'
 
 const SOURCES_NOTE =
   'Each flag can also come from a BUSAN_* environment variable (--http.port is BUSAN_HTTP_PORT) or a key of the\n' +
@@ -33,7 +33,7 @@ export function commandHelp(command: Command): string {
   const width = Math.max(...names.map((name) => left(name).length)) + 2
   const rows = names.map((name) => {
     const spec: FlagSpec = FLAGS[name]
-    const fallback = flagDefault(name, command)
+    const fallback = flagDefaultText(name, command)
     const notes = [fallback === undefined ? undefined : `default: ${fallback}`, spec.commandLineOnly === true ? undefined : `env ${envName(name)}`].filter((note) => note !== undefined)
     return `  ${left(name).padEnd(width)}${spec.description}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`
   })
