@@ -10,54 +10,27 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { Block } from '@ethereumjs/block'
-import { createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx'
+import type { TypedTransaction } from '@ethereumjs/tx'
 import { bytesToHex, generateAddress, hexToBytes } from '@ethereumjs/util'
-import { pino } from 'pino'
-import { Chain, CliqueEngine, type TransactionSource } from '@busan/chain'
-import { createChainCommon, devAccounts, devGenesis } from '@busan/chain-config'
-import { KeyValueStore } from '@busan/db'
+import { devAccounts } from '@busan/chain-config'
+import { decode, openInProcessChain, seal, sealerAddress, sealerKey, type InProcessChain } from './in-process-chain.ts'
 import { benchToken, type BenchToken } from './token.ts'
 import { senderKeys, sign, type Sender } from './workload.ts'
 
-const genesis = devGenesis({ period: 0 })
-const common = createChainCommon(genesis)
-const sealer = devAccounts()[0]
-const sealerKey = hexToBytes(sealer.privateKey as `0x${string}`)
-const sealerAddress = hexToBytes(sealer.address as `0x${string}`)
-const logger = pino({ level: 'silent' })
-
-interface Node {
-  chain: Chain
-  engine: CliqueEngine
+interface Node extends InProcessChain {
   close(): Promise<void>
 }
 
 async function openNode(codeAnalysisCache: boolean): Promise<Node> {
   const dir = mkdtempSync(join(tmpdir(), 'busan-exec-bench-'))
-  const kv = await KeyValueStore.open(dir)
-  const engine = new CliqueEngine(kv, genesis.config.clique!)
-  const chain = await Chain.open({ kv, common, genesis, engine, logger, metrics: null, codeAnalysisCache })
+  const opened = await openInProcessChain(dir, codeAnalysisCache)
   return {
-    chain,
-    engine,
+    ...opened,
     close: async () => {
-      await kv.close()
+      await opened.kv.close()
       rmSync(dir, { recursive: true, force: true })
     },
   }
-}
-
-const decode = (raw: string): TypedTransaction => createTxFromRLP(hexToBytes(raw as `0x${string}`), { common })
-
-/** Seals one block holding `txs` (all of them must fit and be valid). */
-async function seal({ chain, engine }: Node, txs: TypedTransaction[]): Promise<Block> {
-  let i = 0
-  const source: TransactionSource = { next: () => (i < txs.length ? { tx: txs[i], sender: txs[i++].getSenderAddress().bytes } : undefined), skipSender: () => {} }
-  const plan = await engine.plan(chain.head.header, sealerAddress, Date.now())
-  if ('refused' in plan) throw new Error(`sealer refused: ${plan.refused}`)
-  const sealed = await chain.produceBlock({ parent: chain.head, plan, signer: sealerAddress, privateKey: sealerKey, producer: engine, source, requireTransactions: false })
-  if (sealed === undefined || sealed.block.transactions.length !== txs.length) throw new Error(`sealed ${sealed?.block.transactions.length ?? 0} of ${txs.length} transactions`)
-  return sealed.block
 }
 
 export interface ExecutionFigures {
@@ -74,7 +47,7 @@ export interface ExecutionFigures {
 
 /** Deploys the token (the sealer's first transaction) and funds `senders` with ETH and tokens, in blocks both nodes import; returns the token's address. */
 async function setUp(producer: Node, follower: Node, token: BenchToken, senders: Sender[]): Promise<string> {
-  const funder: Sender = { key: sealerKey, address: sealer.address, nonce: 0n }
+  const funder: Sender = { key: sealerKey, address: devAccounts()[0].address, nonce: 0n }
   const tokenAddress = bytesToHex(generateAddress(sealerAddress, new Uint8Array()))
   const deploy = sign(funder.key, funder.nonce++, undefined, 0n, hexToBytes(`${token.bytecode}${token.abi.encodeDeploy([10n ** 30n]).slice(2)}` as `0x${string}`), 3_000_000n)
   const funding = senders.flatMap((sender) => [

@@ -6,27 +6,18 @@
 // `busan run` process then serves the data directory, and each query is timed over HTTP.
 //   node packages/bench/src/logs.ts [--blocks 1000000] [--event-every 1000] [--datadir DIR]
 // (a kept --datadir is reused when it already holds the chain).
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { createTxFromRLP } from '@ethereumjs/tx'
 import { bytesToHex, generateAddress, hexToBytes } from '@ethereumjs/util'
-import { pino } from 'pino'
-import { Chain, CliqueEngine, type TransactionSource } from '@busan/chain'
-import { createChainCommon, devAccounts, devGenesis } from '@busan/chain-config'
-import { KeyValueStore } from '@busan/db'
 import { startNodeProcess } from '@busan/testkit'
+import { decode, genesis, openInProcessChain, seal, sealerAddress, sealerKey } from './in-process-chain.ts'
 import { RpcClient } from './rpc-client.ts'
 import { benchToken } from './token.ts'
 import { sign } from './workload.ts'
 
-const genesis = devGenesis({ period: 0 })
-const common = createChainCommon(genesis)
-const sealer = devAccounts()[0]
-const sealerKey = hexToBytes(sealer.privateKey as `0x${string}`)
-const sealerAddress = hexToBytes(sealer.address as `0x${string}`)
 /** keccak256("Transfer(address,address,uint256)"): ERC-20's event topic. */
 const TRANSFER_TOPIC = '0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef'
 
@@ -55,9 +46,7 @@ function recipient(n: number): string {
 async function buildChain(dataDir: string, blocks: number, eventEvery: number, transfersPerEventBlock: number, log: (line: string) => void): Promise<LogsChain> {
   await mkdir(dataDir, { recursive: true })
   writeFileSync(join(dataDir, 'genesis.json'), `${JSON.stringify(genesis, null, 2)}\n`)
-  const kv = await KeyValueStore.open(join(dataDir, 'chaindata'))
-  const engine = new CliqueEngine(kv, genesis.config.clique!)
-  const chain = await Chain.open({ kv, common, genesis, engine, logger: pino({ level: 'silent' }), metrics: null })
+  const node = await openInProcessChain(join(dataDir, 'chaindata'))
   const started = performance.now()
   try {
     const token = benchToken()
@@ -71,19 +60,13 @@ async function buildChain(dataDir: string, blocks: number, eventEvery: number, t
       else if (number % eventEvery === 0) {
         raws = Array.from({ length: transfersPerEventBlock }, () => sign(sealerKey, nonce++, tokenAddress, 0n, hexToBytes(token.abi.encodeFunctionData('transfer', [recipient(events++), 1n]) as `0x${string}`), 100_000n))
       }
-      const txs = raws.map((raw) => createTxFromRLP(hexToBytes(raw as `0x${string}`), { common }))
-      let i = 0
-      const source: TransactionSource = { next: () => (i < txs.length ? { tx: txs[i], sender: txs[i++].getSenderAddress().bytes } : undefined), skipSender: () => {} }
-      const plan = await engine.plan(chain.head.header, sealerAddress, Date.now())
-      if ('refused' in plan) throw new Error(`sealer refused: ${plan.refused}`)
-      const sealed = await chain.produceBlock({ parent: chain.head, plan, signer: sealerAddress, privateKey: sealerKey, producer: engine, source, requireTransactions: false })
-      if (sealed === undefined || sealed.block.transactions.length !== txs.length) throw new Error(`block ${number}: sealed ${sealed?.block.transactions.length ?? 0} of ${txs.length} transactions`)
+      await seal(node, raws.map(decode))
       if (number % 50_000 === 0) log(`logs chain: ${number} blocks, ${events} events, ${((performance.now() - started) / 1000).toFixed(0)} s`)
     }
     // The token's constructor minted to the sealer: one Transfer event more.
     return { blocks, token: tokenAddress, events: events + 1, buildSeconds: (performance.now() - started) / 1000 }
   } finally {
-    await kv.close()
+    await node.kv.close()
   }
 }
 
@@ -109,7 +92,7 @@ export async function measureLogs(options: { blocks: number; eventEvery: number;
   const summaryPath = join(dataDir, 'logs-chain.json')
   const transfersPerEventBlock = 10
   try {
-    const chain: LogsChain = existsSync(summaryPath) ? JSON.parse((await import('node:fs')).readFileSync(summaryPath, 'utf8')) : await buildChain(dataDir, options.blocks, options.eventEvery, transfersPerEventBlock, log)
+    const chain: LogsChain = existsSync(summaryPath) ? JSON.parse(readFileSync(summaryPath, 'utf8')) : await buildChain(dataDir, options.blocks, options.eventEvery, transfersPerEventBlock, log)
     writeFileSync(summaryPath, JSON.stringify(chain))
     const node = await startNodeProcess(['run', '--datadir', dataDir, '--http.port', '0', '--p2p.port', '0', '--p2p.addr', '127.0.0.1'], dataDir)
     try {
