@@ -39,6 +39,26 @@ test('account import keeps the given key', async () => {
   const { address, keystore } = JSON.parse(stdout) as { address: string; keystore: string }
   assert.equal(address, second.address)
   assert.equal((await Wallet.fromEncryptedJson(readFileSync(keystore, 'utf8'), 'correct horse')).privateKey, second.privateKey)
+  // geth refuses a key the keystore already holds ("account already exists").
+  await assert.rejects(busan(['account', 'import', '--keystore-dir', join(dir, 'keys'), '--password', password, '--private-key-file', keyFile]), (error: { code: number; stderr: string }) => {
+    assert.equal(error.code, 2)
+    assert.match(error.stderr, new RegExp(`^account ${second.address} already exists in --keystore-dir `))
+    return true
+  })
+})
+
+test('account import refuses a file that holds no key, one line that never echoes the file', async () => {
+  // One hex digit short of a key: the message must not carry it (a near-miss key is still a secret).
+  const nearMiss = devAccounts(3)[2].privateKey.slice(0, -1)
+  const keyFile = join(dir, 'not-a-key.txt')
+  writeFileSync(keyFile, `${nearMiss}\n`)
+  await assert.rejects(busan(['account', 'import', '--keystore-dir', join(dir, 'keys'), '--password', password, '--private-key-file', keyFile]), (error: { code: number; stderr: string }) => {
+    assert.equal(error.code, 2)
+    assert.match(error.stderr, /^--private-key-file: .*not-a-key\.txt does not hold a secp256k1 private key/)
+    assert.ok(!error.stderr.includes(nearMiss.slice(2, 20)), 'the key file\'s content is not printed')
+    assert.doesNotMatch(error.stderr, /\n\s+at /, 'no stack trace')
+    return true
+  })
 })
 
 test('run refuses a wrong keystore password and a missing genesis, with a clear message', async () => {

@@ -13,6 +13,7 @@ import { after, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { ethers } from 'ethers'
+import { devGenesis } from '@busan/chain-config'
 import { mainScript, startNodeProcess, type NodeProcess } from '@busan/testkit'
 
 const exec = promisify(execFile)
@@ -95,6 +96,40 @@ describe('user errors are one line and exit code 2', () => {
     const { port } = holder.address() as { port: number }
     try {
       await refused(['dev', '--datadir', mkdtempSync(join(dir, 'busy-')), '--http.port', String(port)], new RegExp(`^--http\\.port: port ${port} is already in use by another process; stop it or choose another port with --http\\.port$`))
+    } finally {
+      holder.close()
+    }
+  })
+
+  it('a listen address that is not this machine\'s, a data directory that is a file, an empty --http.api, a negative number, `account` alone', async () => {
+    const file = join(dir, 'a-file')
+    writeFileSync(file, '')
+    const fresh = () => mkdtempSync(join(dir, 'errors-'))
+    // 192.0.2.0/24 is TEST-NET-1 (RFC 5737): never an address of this machine.
+    await refused(['dev', '--datadir', fresh(), '--http.port', '0', '--http.addr', '192.0.2.1'], /^--http\.addr: cannot listen on 192\.0\.2\.1:0: not an address of this machine/)
+    // .invalid never resolves (RFC 6761).
+    await refused(['dev', '--datadir', fresh(), '--http.port', '0', '--http.addr', 'node.invalid'], /^--http\.addr: cannot listen on node\.invalid:0: the host name does not resolve/)
+    await refused(['dev', '--datadir', file], /^--datadir: .*a-file is a file, not a directory$/)
+    await refused(['dev', '--datadir', fresh(), '--http.api', ''], /^--http\.api: name at least one namespace; valid: admin,/)
+    await refused(['dev', '--period', '-1'], /^--period: a value that starts with a dash is written --period=VALUE$/)
+    await refused(['dev', '--period=-1'], /^--period must be a whole number from 0 to \d+ in decimal digits, got -1$/)
+    await refused(['account'], /^busan account needs a subcommand: account new or account import$/)
+  })
+
+  it('bad --bootnodes, --allowlist and --p2p.addr, and a p2p port another process holds', async () => {
+    const genesis = join(dir, 'run-genesis.json')
+    writeFileSync(genesis, JSON.stringify(devGenesis()))
+    const runArgs = () => ['run', '--datadir', mkdtempSync(join(dir, 'run-')), '--genesis', genesis, '--http.port', '0', '--p2p.addr', '127.0.0.1', '--p2p.port', '0']
+    await refused([...runArgs(), '--bootnodes', 'garbage'], /^--bootnodes: invalid peer address garbage: /)
+    await refused([...runArgs(), '--bootnodes', '/ip4/127.0.0.1/tcp/30303'], /^--bootnodes: peer address \/ip4\/127\.0\.0\.1\/tcp\/30303 has no \/p2p\/<peerId>$/)
+    await refused([...runArgs(), '--allowlist', 'not-a-peer-id'], /^--allowlist: invalid peer id not-a-peer-id: /)
+    await refused([...runArgs(), '--p2p.addr', 'localhost'], /^--p2p\.addr must be an IPv4 address such as 0\.0\.0\.0 or 127\.0\.0\.1, got localhost$/)
+    await refused([...runArgs(), '--p2p.addr', '192.0.2.1'], /^--p2p\.addr: cannot listen on \/ip4\/192\.0\.2\.1\/tcp\/0: not an address of this machine/)
+    const holder: Server = createServer()
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve))
+    const { port } = holder.address() as { port: number }
+    try {
+      await refused([...runArgs(), '--p2p.port', String(port)], new RegExp(`^--p2p\\.port: port ${port} is already in use by another process; stop it or choose another port with --p2p\\.port$`))
     } finally {
       holder.close()
     }

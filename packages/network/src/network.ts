@@ -9,7 +9,6 @@ import { bytesToHex } from '@ethereumjs/util'
 import type { GossipSub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import type { Connection, ConnectionGater, PeerId } from '@libp2p/interface'
-import { peerIdFromString } from '@libp2p/peer-id'
 import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
@@ -24,7 +23,7 @@ import { protocols } from './messages.ts'
 import { NetworkMetrics } from './metrics.ts'
 import { loadOrCreateNodeKey } from './node-key.ts'
 import { resolveNetworkOptions, type NetworkOptions } from './options.ts'
-import { PeerKeeper, staticPeerId } from './peering.ts'
+import { PeerKeeper, allowlistPeerId, staticPeerId } from './peering.ts'
 import { PeerBook } from './peers.ts'
 import { requestRange, serveRange } from './range.ts'
 import { StatusExchange } from './status.ts'
@@ -122,7 +121,7 @@ export class Network {
 
   static async create(init: NetworkInit): Promise<Network> {
     const options = resolveNetworkOptions(init.options)
-    const allowlist = init.allowlist === undefined ? undefined : new Set(init.allowlist.map((id) => peerIdFromString(id).toString()))
+    const allowlist = init.allowlist === undefined ? undefined : new Set(init.allowlist.map(allowlistPeerId))
     for (const address of init.bootnodes ?? []) staticPeerId(address) // fail fast on a bad bootnode
     const book = new PeerBook(options.penaltyHalfLifeMs)
     const refused = (peer: PeerId): boolean => {

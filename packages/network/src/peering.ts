@@ -38,6 +38,15 @@ export function staticPeerId(address: string): string {
   return peerIdFromString(id).toString()
 }
 
+/** A peer id as the allowlist names it (base58btc, 12D3KooW... or Qm...), normalised; throws for anything else. */
+export function allowlistPeerId(id: string): string {
+  try {
+    return peerIdFromString(id).toString()
+  } catch (error) {
+    throw new Error(`invalid peer id ${id}: ${(error as Error).message}`)
+  }
+}
+
 export class PeerKeeper {
   private readonly ctx: NetworkContext
   private readonly allowlist: ReadonlySet<string> | undefined

@@ -1,5 +1,8 @@
 // The value checks every command shares (numbers, durations, booleans, lists, namespaces). A flag the node
 // cannot honour fails at once with one line naming it and exit code 2 (`fail`).
+import { statSync } from 'node:fs'
+import { isIPv4 } from 'node:net'
+import { resolve } from 'node:path'
 import { RPC_NAMESPACES } from '@busan/rpc/namespaces'
 import { parseGoDuration } from '@busan/tracing'
 import type { NodeConfig } from './config.ts'
@@ -128,6 +131,7 @@ function namespacesFlag(value: string): string[] {
   const namespaces = list(value).map((namespace) => namespace.toLowerCase())
   const unknown = namespaces.filter((namespace) => !RPC_NAMESPACES.includes(namespace))
   if (unknown.length > 0) fail(`--http.api: unknown namespace ${unknown.map((n) => `"${n}"`).join(', ')}; valid: ${RPC_NAMESPACES.join(',')}`)
+  if (namespaces.length === 0) fail(`--http.api: name at least one namespace; valid: ${RPC_NAMESPACES.join(',')}`)
   return namespaces
 }
 
@@ -140,4 +144,19 @@ export function httpConfig(flags: Flags): NodeConfig['http'] {
     namespaces: namespacesFlag(defaulted(flags, 'http.api')),
     explorer: booleanFlag(defaulted(flags, 'explorer'), 'explorer'),
   }
+}
+
+/** --datadir, resolved; a path that exists and is not a directory is refused (mkdir would fail with EEXIST later). */
+export function dataDirFlag(value: string): string {
+  const dataDir = resolve(value)
+  const stat = statSync(dataDir, { throwIfNoEntry: false })
+  if (stat !== undefined && !stat.isDirectory()) fail(`--datadir: ${dataDir} is a file, not a directory`)
+  return dataDir
+}
+
+/** --p2p.addr: the listen address is an /ip4/ multiaddr, so an IPv4 address (0.0.0.0 for every interface). */
+export function p2pAddrFlag(flags: Flags): string {
+  const address = defaulted(flags, 'p2p.addr')
+  if (!isIPv4(address)) fail(`--p2p.addr must be an IPv4 address such as 0.0.0.0 or 127.0.0.1, got ${address}`)
+  return address
 }

@@ -2,7 +2,7 @@
 // encrypted keystore; `run` starts a node from a genesis file, sealing with a keystore key; `init`,
 // `import`, `export` and `version`. The flags and their checks are cli-flags.ts.
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { Wallet } from 'ethers'
 import { hexToBytes } from '@ethereumjs/util'
@@ -10,7 +10,7 @@ import { devAccounts, devGenesis, isProofOfAuthority, readGenesisFile, withConse
 import type { NodeConfig, SignerKey } from './config.ts'
 import { defaultLogFormat, type LogFormat, type LogLevel } from './logger.ts'
 import type { ChainFileCommand } from './chain-file.ts'
-import { MAX_DURATION_MS, MAX_PORT, booleanFlag, describeFlagSources, fail, httpConfig, integerFlag, list, positiveDurationFlag, rpcLimits, selectionPercentFlag, txpoolConfig } from './cli-flags.ts'
+import { MAX_DURATION_MS, MAX_PORT, booleanFlag, dataDirFlag, describeFlagSources, fail, httpConfig, integerFlag, list, p2pAddrFlag, positiveDurationFlag, rpcLimits, selectionPercentFlag, txpoolConfig } from './cli-flags.ts'
 import { defaulted, readFlags, UsageError, type Flags, type ParsedCommandLine } from './flag-sources.ts'
 import { commandHelp, generalHelp } from './help.ts'
 
@@ -40,7 +40,7 @@ function devPeriod(flags: Flags): number {
 async function dev(flags: Flags): Promise<NodeConfig> {
   const accounts = devAccounts()
   const sealer = accounts[0]
-  const dataDir = resolve(flags.datadir ?? join(repoRoot, '.data/dev'))
+  const dataDir = dataDirFlag(flags.datadir ?? join(repoRoot, '.data/dev'))
   const logs = logOptions(flags)
   const genesis = await devChainGenesis(consensusFlag(defaulted(flags, 'consensus')), devPeriod(flags), sealer.address)
   // Kept as `init` keeps it, so `busan export --datadir` (and `run`) find the chain's genesis.
@@ -104,9 +104,28 @@ async function runGenesis(flags: Flags, dataDir: string): Promise<GenesisFile> {
   fail(`--genesis FILE is required (or run \`busan init\` on ${dataDir} first)`)
 }
 
+/** --bootnodes (multiaddrs ending in /p2p/<peer id>) and --allowlist (peer ids), each entry checked as the network reads it. */
+async function peerFlags(flags: Flags): Promise<{ bootnodes: string[]; allowlist: string[] | undefined }> {
+  const { allowlistPeerId, staticPeerId } = await import('@busan/network')
+  const checked = (name: 'bootnodes' | 'allowlist', entries: string[], check: (entry: string) => string) => {
+    for (const entry of entries) {
+      try {
+        check(entry)
+      } catch (error) {
+        fail(`--${name}: ${(error as Error).message}`)
+      }
+    }
+    return entries
+  }
+  return {
+    bootnodes: checked('bootnodes', list(flags.bootnodes), staticPeerId),
+    allowlist: flags.allowlist === undefined ? undefined : checked('allowlist', list(flags.allowlist), allowlistPeerId),
+  }
+}
+
 async function run(flags: Flags): Promise<NodeConfig> {
   if (flags.datadir === undefined) fail('--datadir DIR is required')
-  const dataDir = resolve(flags.datadir)
+  const dataDir = dataDirFlag(flags.datadir)
   const genesis = await runGenesis(flags, dataDir)
   if (flags.keystore !== undefined && !isProofOfAuthority(genesis)) {
     fail('--keystore: the genesis names no proof-of-authority engine (config.clique or config.qbft); this node imports and serves such a chain but cannot seal it')
@@ -121,9 +140,8 @@ async function run(flags: Flags): Promise<NodeConfig> {
     txpool: txpoolConfig(flags),
     txsSelectionMaxTimePercent: selectionPercentFlag(flags),
     p2p: {
-      listen: [`/ip4/${defaulted(flags, 'p2p.addr')}/tcp/${integerFlag(defaulted(flags, 'p2p.port'), 'p2p.port', { max: MAX_PORT })}`],
-      bootnodes: list(flags.bootnodes),
-      allowlist: flags.allowlist === undefined ? undefined : list(flags.allowlist),
+      listen: [`/ip4/${p2pAddrFlag(flags)}/tcp/${integerFlag(defaulted(flags, 'p2p.port'), 'p2p.port', { max: MAX_PORT })}`],
+      ...(await peerFlags(flags)),
       discoveryIntervalMs: positiveDurationFlag(flags['discovery.interval'], 'discovery.interval'),
     },
     accountKeys: [],
@@ -135,7 +153,7 @@ async function run(flags: Flags): Promise<NodeConfig> {
 async function init(flags: Flags): Promise<void> {
   if (flags.genesis === undefined) fail('--genesis FILE is required')
   if (flags.datadir === undefined) fail('--datadir DIR is required')
-  const dataDir = resolve(flags.datadir)
+  const dataDir = dataDirFlag(flags.datadir)
   const genesis = await genesisFile(flags.genesis)
   await mkdir(dataDir, { recursive: true })
   // A genesis the engines refuse (e.g. a QBFT extraData that does not decode) is the operator's to fix.
@@ -151,7 +169,7 @@ async function init(flags: Flags): Promise<void> {
  */
 async function chainFileCommand(flags: Flags, creating: boolean): Promise<ChainFileCommand> {
   if (flags.datadir === undefined) fail('--datadir DIR is required')
-  const dataDir = resolve(flags.datadir)
+  const dataDir = dataDirFlag(flags.datadir)
   const exists = existsSync(join(dataDir, 'chaindata'))
   if (!exists && !creating) fail(`${dataDir} holds no chain (no chaindata/)`)
   const genesis = await runGenesis(flags, dataDir)
@@ -204,6 +222,9 @@ async function saveKeystore(flags: Flags, wallet: Wallet): Promise<void> {
   const password = await readPassword(flags.password)
   // geth refuses an empty passphrase for a new key: anyone who reads the file would hold the key.
   if (password === '') fail(`--password: ${flags.password} holds an empty password; a keystore needs a password`)
+  // geth's `account import` refuses a key the keystore already holds ("account already exists").
+  const existing = existsSync(dir) ? (await readdir(dir)).find((name) => name.toLowerCase().endsWith(`--${wallet.address.slice(2).toLowerCase()}`)) : undefined
+  if (existing !== undefined) fail(`account ${wallet.address} already exists in --keystore-dir ${dir} (${existing})`)
   const json = await wallet.encrypt(password)
   await mkdir(dir, { recursive: true })
   const file = join(dir, `UTC--${new Date().toISOString().replace(/:/g, '-')}--${wallet.address.slice(2).toLowerCase()}`)
@@ -220,18 +241,37 @@ function logOptions(flags: Flags): { logLevel: LogLevel; logFormat: LogFormat } 
   return { logLevel: logLevel as LogLevel, logFormat }
 }
 
-/** A listening port another process holds is the operator's to change: say which flag. */
-function portInUse(error: unknown, config: NodeConfig): never | undefined {
-  const { code, port } = error as { code?: string; port?: number }
-  if (code !== 'EADDRINUSE') return undefined
-  const flag = port === config.http.port ? 'http.port' : 'p2p.port'
-  fail(`--${flag}: port ${port ?? ''} is already in use by another process; stop it or choose another port with --${flag}`)
+/**
+ * A listen address the node cannot take is the operator's to change: say which flag. The HTTP
+ * server's errors carry Node's code (EADDRINUSE, EADDRNOTAVAIL, ENOTFOUND for a host name that
+ * does not resolve); libp2p's UnsupportedListenAddressesError names the code in its message.
+ * Anything else is not a usage error and goes on to the stack trace.
+ */
+function listenFailure(error: unknown, config: NodeConfig): never | undefined {
+  const { code, name, message } = error as { code?: string; name?: string; message?: string }
+  const p2pCode = name === 'UnsupportedListenAddressesError' ? /\b(EADDRINUSE|EADDRNOTAVAIL|EACCES)\b/.exec(message ?? '')?.[1] : undefined
+  const [side, failure] = p2pCode !== undefined ? ['p2p', p2pCode] : ['http', code]
+  const listen = side === 'p2p' ? (config.p2p?.listen[0] ?? '') : `${config.http.host}:${config.http.port}`
+  const port = side === 'p2p' ? listen.split('/tcp/')[1] : String(config.http.port)
+  switch (failure) {
+    case 'EADDRINUSE':
+      return fail(`--${side}.port: port ${port} is already in use by another process; stop it or choose another port with --${side}.port`)
+    case 'EACCES':
+      return fail(`--${side}.port: port ${port} needs privileges this process lacks (ports below 1024); choose one from 1024 with --${side}.port`)
+    case 'EADDRNOTAVAIL':
+      return fail(`--${side}.addr: cannot listen on ${listen}: not an address of this machine; use 127.0.0.1, 0.0.0.0 or one of its interfaces`)
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return fail(`--${side}.addr: cannot listen on ${listen}: the host name does not resolve; use 127.0.0.1, 0.0.0.0 or one of the machine's addresses`)
+    default:
+      return undefined
+  }
 }
 
 async function startCommand(command: 'dev' | 'run', flags: Flags): Promise<void> {
   const config = command === 'dev' ? await dev(flags) : await run(flags)
   const { startNode } = await import('./node.ts')
-  const node = await startNode(config).catch((error: unknown) => portInUse(error, config) ?? Promise.reject(error))
+  const node = await startNode(config).catch((error: unknown) => listenFailure(error, config) ?? Promise.reject(error))
   if (command === 'dev' && config.logFormat === 'text') {
     const { devBanner } = await import('./dev-banner.ts')
     process.stdout.write(await devBanner(node, devAccounts(), { chainId: config.genesis.config.chainId, consensus: consensusFlag(defaulted(flags, 'consensus')), period: devPeriod(flags), dataDir: config.dataDir }))
@@ -263,6 +303,7 @@ async function main(): Promise<void> {
   }
   const { command, unknownCommand, args, flags, sources } = parsed
   describeFlagSources(sources, command)
+  if (unknownCommand === 'account') fail('busan account needs a subcommand: account new or account import')
   if (unknownCommand !== undefined) fail(`unknown command: ${unknownCommand}`)
   if (flags.help === true) {
     process.stdout.write(`${command === undefined ? generalHelp() : commandHelp(command)}\n`)
@@ -283,7 +324,16 @@ async function main(): Promise<void> {
     case 'account import': {
       const keyFile = flags['private-key-file'] ?? fail('--private-key-file FILE is required')
       const Wallet = await walletClass()
-      return saveKeystore(flags, new Wallet((await readText(keyFile, 'private-key-file')).trim()))
+      const key = (await readText(keyFile, 'private-key-file')).trim()
+      // The message names the file, never its content: a near-miss key is still a secret.
+      const wallet = (() => {
+        try {
+          return new Wallet(/^[0-9a-fA-F]{64}$/.test(key) ? `0x${key}` : key)
+        } catch {
+          fail(`--private-key-file: ${keyFile} does not hold a secp256k1 private key (64 hex digits, with or without 0x)`)
+        }
+      })()
+      return saveKeystore(flags, wallet)
     }
     case 'init':
       return init(flags)

@@ -48,13 +48,20 @@ function commandOf(positionals: string[]): { command: Command | undefined; unkno
   return command === undefined ? { command: undefined, unknownCommand: first, args: [] } : { command, unknownCommand: undefined, args: positionals.slice(1) }
 }
 
-/** parseArgs' own errors (an unknown flag, a missing value) as one line without the stack. */
+/**
+ * parseArgs' own errors (an unknown flag, a missing value) as one line without the stack, naming
+ * the command when the words before the flags name one (for the help pointer).
+ */
 function parseCommandLine(argv: string[]) {
   try {
     return parseArgs({ args: argv, options: parseOptions, allowPositionals: true, strict: true })
   } catch (error) {
+    const { command } = commandOf(argv.filter((arg) => !arg.startsWith('-')).slice(0, 2))
+    const ambiguous = /^Option '(--[\w.-]+)' argument is ambiguous/.exec((error as Error).message)
+    // `--period -1`: parseArgs takes "-1" for a flag; say how to pass a value that starts with a dash.
+    if (ambiguous !== null) throw new UsageError(`${ambiguous[1]}: a value that starts with a dash is written ${ambiguous[1]}=VALUE`, command)
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '')
-    throw new UsageError(message)
+    throw new UsageError(message, command)
   }
 }
 
