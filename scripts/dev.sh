@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure-node.sh
 source scripts/install-deps.sh
-exec npm start -- "$@"
+# exec: the node is this process, so SIGTERM and Ctrl-C reach it directly.
+exec node packages/node/bin/busan.mjs dev "$@"

@@ -228,3 +228,39 @@ function corruptStateRoot(block: Uint8Array): Uint8Array {
   fields[3][31] ^= 0xff
   return RLP.encode([fields, ...rest])
 }
+
+describe('a dev chain restarted with another --period', () => {
+  it('keeps the shortest period in its kept genesis, so blocks sealed at --period 0 export and import under it; another --consensus is refused', async () => {
+    const dataDir = join(dir, 'dev-periods')
+    const fast = await startNodeProcess(['dev', '--datadir', dataDir, '--http.port', '0', '--period', '0'], dataDir)
+    let head: { number: string; hash: string; timestamp: string }
+    let parent: { timestamp: string }
+    try {
+      const rpc = new Rpc(fast.rpcUrl)
+      const [from] = await rpc.call<string[]>('eth_accounts')
+      // Back to back: at --period 0 they land in blocks less than 2 s apart (the default --period).
+      for (let i = 0; i < 3; i++) await waitForReceipts(rpc, [await rpc.call<string>('eth_sendTransaction', [{ from, to: from, value: '0x1' }])])
+      head = await rpc.call('eth_getBlockByNumber', ['latest', false])
+      parent = await rpc.call('eth_getBlockByNumber', [`0x${(Number(head.number) - 1).toString(16)}`, false])
+    } finally {
+      await fast.stop()
+    }
+    assert.ok(Number(head.timestamp) - Number(parent.timestamp) < 2, 'two blocks sealed less than 2 s apart')
+    // A restart at the default period, 2 s: the kept genesis stays at 0, the shortest any run used.
+    const slow = await startNodeProcess(['dev', '--datadir', dataDir, '--http.port', '0'], dataDir)
+    await slow.stop()
+    const kept = JSON.parse(readFileSync(join(dataDir, 'genesis.json'), 'utf8')) as { config: { clique: { period: number } } }
+    assert.equal(kept.config.clique.period, 0)
+    const exported = join(dir, 'dev-periods.rlp')
+    await busan(['export', '--datadir', dataDir, exported, '0', String(Number(head.number))])
+    const target = join(dir, 'dev-periods-imported')
+    const { stdout } = await busan(['import', '--datadir', target, '--genesis', join(dataDir, 'genesis.json'), exported])
+    const done = stdout.trim().split('\n').map((line) => JSON.parse(line)).find((entry) => entry.msg === 'imported chain')
+    assert.equal(done.hash, head.hash, 'every block imported, up to the head')
+    await assert.rejects(busan(['dev', '--datadir', dataDir, '--consensus', 'qbft', '--http.port', '0']), (error: { code: number; stderr: string }) => {
+      assert.equal(error.code, 2)
+      assert.match(error.stderr, /^--consensus: .*dev-periods holds a clique dev chain; choose another --datadir for a qbft one, or delete it\n/)
+      return true
+    })
+  })
+})

@@ -264,6 +264,40 @@ describe('logs and the dev banner', () => {
   })
 })
 
+describe('stopping', () => {
+  it('SIGTERM to `npx busan dev` (npm, as `docker stop` sends it) stops the node cleanly: npm\'s `sh -c` does not pass it on', async () => {
+    const repo = join(import.meta.dirname, '../..')
+    const npx = spawn('npx', ['busan', 'dev', '--datadir', mkdtempSync(join(dir, 'npx-')), '--http.port', '0', '--log.format', 'json'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv() })
+    const lines: { msg?: string; pid?: number }[] = []
+    createInterface({ input: npx.stdout }).on('line', (line) => lines.push(JSON.parse(line)))
+    const until = async (done: () => boolean, what: string) => {
+      const deadline = Date.now() + 60_000
+      while (!done()) {
+        if (Date.now() > deadline) throw new Error(`${what} within 60 s:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`)
+        await sleep(100)
+      }
+    }
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0)
+        return true
+      } catch {
+        return false
+      }
+    }
+    await until(() => lines.some((line) => line.msg === 'JSON-RPC listening (HTTP and WebSocket)'), 'no "JSON-RPC listening" line')
+    const nodePid = lines.find((line) => line.msg === 'JSON-RPC listening (HTTP and WebSocket)')!.pid!
+    assert.notEqual(nodePid, npx.pid, 'the node runs under npm, not as npm')
+    npx.kill('SIGTERM')
+    try {
+      await until(() => !alive(nodePid), `the node (pid ${nodePid}) still runs`)
+    } finally {
+      if (alive(nodePid)) process.kill(nodePid, 'SIGKILL')
+    }
+    assert.ok(lines.some((line) => line.msg === 'stopped'), 'the node stopped as on SIGTERM (closed its database), not killed')
+  })
+})
+
 describe('the node process\'s memory set-up (relaunch.ts)', () => {
   const library = ['/usr/lib/x86_64-linux-gnu/libjemalloc.so.2', '/usr/lib/aarch64-linux-gnu/libjemalloc.so.2', '/usr/lib64/libjemalloc.so.2', '/usr/lib/libjemalloc.so.2'].find((path) => existsSync(path))
 

@@ -32,6 +32,28 @@ function consensusFlag(value: string): 'clique' | 'qbft' {
   fail(`--consensus must be clique or qbft, got ${value}`)
 }
 
+/** The block period a genesis's engine enforces, seconds (Clique's period, QBFT's blockperiodseconds). */
+function genesisPeriod(genesis: GenesisFile): number | undefined {
+  return genesis.config.clique?.period ?? genesis.config.qbft?.blockperiodseconds
+}
+
+/**
+ * The genesis file to keep in a dev data directory. A directory that already holds a dev chain keeps
+ * its consensus engine (the other one is another genesis block, so another chain), and its kept
+ * genesis gets the shortest period any run of it used: --period says how fast this run seals, while
+ * the kept file must validate every block the chain holds (Clique and QBFT refuse a block sealed
+ * sooner than the period after its parent), so that an export imports under it.
+ */
+async function devGenesisToKeep(dataDir: string, genesis: GenesisFile, consensus: 'clique' | 'qbft', period: number, sealer: string): Promise<GenesisFile> {
+  const keptPath = join(dataDir, 'genesis.json')
+  if (!existsSync(join(dataDir, 'chaindata')) || !existsSync(keptPath)) return genesis
+  const kept = await readGenesisFile(keptPath)
+  const keptConsensus = kept.config.qbft !== undefined ? 'qbft' : 'clique'
+  if (keptConsensus !== consensus) fail(`--consensus: ${dataDir} holds a ${keptConsensus} dev chain; choose another --datadir for a ${consensus} one, or delete it`)
+  const keptPeriod = genesisPeriod(kept) ?? period
+  return period <= keptPeriod ? genesis : withConsensus(genesis, { consensus, period: keptPeriod, validators: [sealer] })
+}
+
 /** --period: seconds between dev blocks; 0 for a block as soon as transactions arrive. */
 function devPeriod(flags: Flags): number {
   return integerFlag(defaulted(flags, 'period'), 'period', { max: Math.floor(MAX_DURATION_MS / 1000) })
@@ -42,9 +64,11 @@ async function dev(flags: Flags): Promise<NodeConfig> {
   const sealer = accounts[0]
   const dataDir = dataDirFlag(flags.datadir ?? join(repoRoot, '.data/dev'))
   const logs = logOptions(flags)
-  const genesis = await devChainGenesis(consensusFlag(defaulted(flags, 'consensus')), devPeriod(flags), sealer.address)
+  const consensus = consensusFlag(defaulted(flags, 'consensus'))
+  const period = devPeriod(flags)
+  const genesis = await devChainGenesis(consensus, period, sealer.address)
   // Kept as `init` keeps it, so `busan export --datadir` (and `run`) find the chain's genesis.
-  await keepGenesis(dataDir, genesis)
+  await keepGenesis(dataDir, await devGenesisToKeep(dataDir, genesis, consensus, period, sealer.address))
   return {
     dataDir,
     genesis,
@@ -290,6 +314,22 @@ async function startCommand(command: 'dev' | 'run', flags: Flags): Promise<void>
   }
   process.on('SIGINT', shutdown)
   process.on('SIGTERM', shutdown)
+  stopWithNpmLauncher(shutdown)
+}
+
+/**
+ * Under `npx busan` or `npm start`, npm runs the node through `sh -c`, and a SIGTERM to npm (as
+ * `docker stop` and process supervisors send it) ends npm and the shell without passing it on:
+ * the node would run on, orphaned. So a node npm started stops, as on SIGTERM, once the process
+ * that launched it has gone (it is then re-parented). A node started any other way keeps running
+ * when its parent exits (`busan run ... &`, nohup).
+ */
+function stopWithNpmLauncher(stop: () => void): void {
+  if (process.env.npm_command === undefined) return
+  const launcher = process.ppid
+  setInterval(() => {
+    if (process.ppid !== launcher) stop()
+  }, 500).unref()
 }
 
 async function main(): Promise<void> {
