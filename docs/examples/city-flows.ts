@@ -9,6 +9,7 @@
 //
 // It prints one JSON object with what each flow did. Every run makes new accounts, so it can run
 // again on the same chain.
+// #region setup
 import {
   createPublicClient,
   createWalletClient,
@@ -33,7 +34,6 @@ import deployments from '../../deployments/devnet.json' with { type: 'json' }
 
 const rpcUrl = process.env.BUSAN_RPC_URL ?? 'http://127.0.0.1:8545'
 
-// #region setup
 // The chain as viem needs it: id, RPC URL, and Multicall3 (a predeploy) for `multicall`.
 const busanDev = defineChain({
   id: deployments.chainId,
