@@ -5,9 +5,30 @@
 import { RLP } from '@ethereumjs/rlp'
 import type { Block } from '@ethereumjs/block'
 import { bytesToHex, concatBytes, createContractAddress, Address } from '@ethereumjs/util'
-import { Bucket, bucketKey, encodeNumber } from '@busan/db'
+import { Bucket, bucketKey, encodeNumber, metaKey } from '@busan/db'
 import type { FrameEnd, FrameStart, Tracer } from '@busan/tracing'
 import type { StoredReceipt } from './receipts.ts'
+
+/**
+ * meta `addressIndex` (docs/storage.md): blocks from `indexedFrom` on got their entries when they
+ * were committed; `rebuiltTo` is how far the background rebuild of the older ones has come. A new
+ * data directory records `indexedFrom` 1 with its genesis; one from before the index has none.
+ */
+export interface AddressIndexState {
+  indexedFrom: number
+  rebuiltTo: number
+}
+
+export const ADDRESS_INDEX_STATE_KEY = metaKey('addressIndex')
+
+/** The state as stored: JSON, so an operator can read it with any RocksDB tool. */
+export function encodeAddressIndexState(state: AddressIndexState): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(state))
+}
+
+export function decodeAddressIndexState(raw: Uint8Array): AddressIndexState {
+  return JSON.parse(new TextDecoder().decode(raw)) as AddressIndexState
+}
 
 /** What one transaction's execution touched: every call frame's addresses, and the contracts it created. */
 export interface TxCalls {

@@ -3,6 +3,7 @@ import type { Common } from '@ethereumjs/common'
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import { Account, Address, bytesToHex, equalsBytes, hexToBytes, setLengthLeft } from '@ethereumjs/util'
 import { commonAt, INITIAL_BASE_FEE, type GenesisFile } from '@busan/chain-config'
+import { ADDRESS_INDEX_STATE_KEY, encodeAddressIndexState } from './address-index.ts'
 import { createStateTrie } from './executor.ts'
 import { WriteBatch, type KeyValueStore, type TrieNodeStore } from '@busan/db'
 import type { Logger } from 'pino'
@@ -78,6 +79,8 @@ export async function writeOrCheckGenesis(
   store.putCanonical(batch, canonical)
   store.setGenesis(batch, block.hash())
   store.setHead(batch, block.hash())
+  // Every block this directory commits carries its address index entries: nothing to rebuild.
+  batch.put(ADDRESS_INDEX_STATE_KEY, encodeAddressIndexState({ indexedFrom: 1, rebuiltTo: 0 }))
   await kv.write(batch, { sync: true })
   logger.info({ hash: bytesToHex(block.hash()), stateRoot: bytesToHex(block.header.stateRoot) }, 'wrote genesis')
   return block

@@ -4,17 +4,10 @@
 // its inner calls), its entries and the progress written in one batch, so a stop at any moment
 // resumes where it was. Block import never waits for it.
 import type { Logger } from 'pino'
-import { addressIndexEntries, encodeBlockCalls, type Chain, type TxCalls } from '@busan/chain'
-import { Bucket, bucketKey, metaKey, WriteBatch, type KeyValueStore } from '@busan/db'
+import { ADDRESS_INDEX_STATE_KEY, addressIndexEntries, decodeAddressIndexState, encodeAddressIndexState, encodeBlockCalls, type AddressIndexState, type Chain, type TxCalls } from '@busan/chain'
+import { Bucket, bucketKey, WriteBatch, type KeyValueStore } from '@busan/db'
 import type { RpcWorkerPool } from './rpc-workers/index.ts'
 
-/** meta `addressIndex`: blocks from `indexedFrom` on were indexed when committed; `rebuiltTo` is the rebuild's progress. */
-interface IndexState {
-  indexedFrom: number
-  rebuiltTo: number
-}
-
-const STATE_KEY = metaKey('addressIndex')
 const PROGRESS_LOG_MS = 10_000
 /** A busy worker pool (RPC load) makes the rebuild wait this long and try again. */
 const BUSY_RETRY_MS = 1_000
@@ -42,7 +35,7 @@ export class AddressIndexRebuild {
     if ((await this.state()) !== undefined) return
     const head = Number(this.chain.head.header.number)
     const batch = new WriteBatch()
-    batch.put(STATE_KEY, encode({ indexedFrom: head + 1, rebuiltTo: 0 }))
+    batch.put(ADDRESS_INDEX_STATE_KEY, encodeAddressIndexState({ indexedFrom: head + 1, rebuiltTo: 0 }))
     await this.kv.write(batch, { sync: true })
   }
 
@@ -74,7 +67,7 @@ export class AddressIndexRebuild {
     if (!this.stopped) this.logger.info({ blocks: last }, 'address index: complete')
   }
 
-  private async indexBlock(number: number, progress: IndexState): Promise<void> {
+  private async indexBlock(number: number, progress: AddressIndexState): Promise<void> {
     const store = this.chain.store
     const batch = new WriteBatch()
     const block = store.blockByNumber(BigInt(number))
@@ -88,7 +81,7 @@ export class AddressIndexRebuild {
       const receipts = store.receipts(hash) ?? []
       for (const [key, value] of addressIndexEntries(block, store.senders(hash), receipts, calls)) batch.put(key, value)
     }
-    batch.put(STATE_KEY, encode(progress))
+    batch.put(ADDRESS_INDEX_STATE_KEY, encodeAddressIndexState(progress))
     await this.kv.write(batch)
   }
 
@@ -104,12 +97,8 @@ export class AddressIndexRebuild {
     }
   }
 
-  private async state(): Promise<IndexState | undefined> {
-    const raw = await this.kv.get(STATE_KEY)
-    return raw === undefined ? undefined : (JSON.parse(new TextDecoder().decode(raw)) as IndexState)
+  private async state(): Promise<AddressIndexState | undefined> {
+    const raw = await this.kv.get(ADDRESS_INDEX_STATE_KEY)
+    return raw === undefined ? undefined : decodeAddressIndexState(raw)
   }
-}
-
-function encode(state: IndexState): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(state))
 }
