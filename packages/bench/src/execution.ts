@@ -13,7 +13,7 @@ import type { Block } from '@ethereumjs/block'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { bytesToHex, generateAddress, hexToBytes } from '@ethereumjs/util'
 import { devAccounts } from '@busan/chain-config'
-import { decode, openInProcessChain, seal, sealerAddress, sealerKey, type InProcessChain } from './in-process-chain.ts'
+import { decode, openInProcessChain, seal, sealerAddress, sealerKey, type InProcessChain } from '@busan/testkit/in-process-chain'
 import { benchToken, type BenchToken } from './token.ts'
 import { senderKeys, sign, type Sender } from './workload.ts'
 

@@ -3,6 +3,7 @@
 // the older ones in the background: each block re-executed on an RPC worker thread (to learn
 // its inner calls), its entries and the progress written in one batch, so a stop at any moment
 // resumes where it was. Block import never waits for it.
+import { setImmediate } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import { ADDRESS_INDEX_STATE_KEY, addressIndexEntries, decodeAddressIndexState, encodeAddressIndexState, encodeBlockCalls, type AddressIndexState, type Chain, type TxCalls } from '@busan/chain'
 import { Bucket, bucketKey, WriteBatch, type KeyValueStore } from '@busan/db'
@@ -59,6 +60,9 @@ export class AddressIndexRebuild {
     let logged = performance.now()
     for (let number = state.rebuiltTo + 1; number <= last && !this.stopped; number++) {
       await this.indexBlock(number, { ...state, rebuiltTo: number })
+      // A block without transactions is a read and a small write: without a turn of the event
+      // loop between blocks, a long run of them starved JSON-RPC (no answer until the end).
+      await setImmediate()
       if (performance.now() - logged > PROGRESS_LOG_MS) {
         logged = performance.now()
         this.logger.info({ block: number, of: last, percent: Math.floor((number / last) * 100) }, 'address index: rebuilding')

@@ -1,6 +1,8 @@
 // A dev chain (Clique, period 0, sealed by dev account #0) run in this process on a RocksDB
-// directory, without JSON-RPC, the pool or the network: what the execution and eth_getLogs
-// phases build their blocks with.
+// directory, without JSON-RPC, the pool or the network: what the bench's execution and
+// eth_getLogs phases build their blocks with, and tests that need a long chain fast (about a
+// thousand empty blocks a second). Its own export (`@busan/testkit/in-process-chain`), so a test
+// that only starts node processes does not load the chain packages.
 import type { Block } from '@ethereumjs/block'
 import { createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx'
 import { hexToBytes } from '@ethereumjs/util'
