@@ -73,6 +73,29 @@ describe('flags the node cannot honour are refused at start', () => {
   })
 })
 
+describe('--rpc.logslimit: the most logs one eth_getLogs answers', () => {
+  it('refuses a query past it with -32005 and answers one within it; 0 is no limit', async () => {
+    // Runtime code PUSH1 0, DUP1, LOG0, STOP (600080a000): one empty log per call. The initcode
+    // PUSH5 <runtime>, PUSH1 0, MSTORE, PUSH1 5, PUSH1 27, RETURN returns it.
+    const logger = '0x64600080a0006000526005601bf3'
+    for (const [limit, refused] of [['2', true], ['0', false]] as const) {
+      const e = await startE2ENode({ extraArgs: ['--rpc.logslimit', limit] })
+      try {
+        const [wallet] = e.wallets
+        const deployed = await (await wallet.sendTransaction({ data: logger })).wait()
+        for (let i = 0; i < 3; i++) await (await wallet.sendTransaction({ to: deployed!.contractAddress! })).wait()
+        const wide = await e.rpcResponse('eth_getLogs', [{ fromBlock: '0x0', toBlock: 'latest' }])
+        if (refused) assert.deepEqual(wide.error, { code: -32005, message: 'query returned more than 2 results' })
+        else assert.equal((wide.result as unknown[]).length, 3)
+        const latest = await e.rpc<unknown[]>('eth_getLogs', [{ fromBlock: 'latest', toBlock: 'latest' }])
+        assert.equal(latest.length, 1)
+      } finally {
+        await e.stop()
+      }
+    }
+  })
+})
+
 describe('--rpc.workqueue 0: no queue, a heavy call runs when a thread is free', () => {
   let e: E2ENode
   before(async () => {

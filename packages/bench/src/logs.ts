@@ -94,7 +94,8 @@ export async function measureLogs(options: { blocks: number; eventEvery: number;
   try {
     const chain: LogsChain = existsSync(summaryPath) ? JSON.parse(readFileSync(summaryPath, 'utf8')) : await buildChain(dataDir, options.blocks, options.eventEvery, transfersPerEventBlock, log)
     writeFileSync(summaryPath, JSON.stringify(chain))
-    const node = await startNodeProcess(['run', '--datadir', dataDir, '--http.port', '0', '--p2p.port', '0', '--p2p.addr', '127.0.0.1'], dataDir)
+    // No result limit: the token's events from block 0 are 10,001 on the default chain, one past --rpc.logslimit's default.
+    const node = await startNodeProcess(['run', '--datadir', dataDir, '--http.port', '0', '--p2p.port', '0', '--p2p.addr', '127.0.0.1', '--rpc.logslimit', '0'], dataDir)
     try {
       const client = new RpcClient(node.rpcUrl)
       const head = BigInt(await client.call<string>('eth_blockNumber'))

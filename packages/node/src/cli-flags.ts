@@ -122,6 +122,7 @@ export function rpcLimits(flags: Flags): NodeConfig['rpc'] {
     workers: integerFlag(flags['rpc.workers'], 'rpc.workers', { min: 1, max: MAX_RPC_WORKERS }),
     workQueue: integerFlag(flags['rpc.workqueue'], 'rpc.workqueue'),
     logsRange: integerFlag(flags['rpc.logsrange'], 'rpc.logsrange'),
+    logsLimit: integerFlag(flags['rpc.logslimit'], 'rpc.logslimit'),
     minPeers: integerFlag(flags['min-peers'], 'min-peers'),
   }
 }

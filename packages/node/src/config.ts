@@ -55,6 +55,8 @@ export interface NodeConfig {
     workQueue?: number
     /** Widest eth_getLogs block range; 0 = none, the default (as geth; Besu's --rpc-max-logs-range). */
     logsRange?: number
+    /** Most logs one eth_getLogs answers, more is refused with -32005; 0 = no limit (default 10,000, as hosted RPC providers cap it). */
+    logsLimit?: number
     /**
      * Peers GET /readiness wants (Besu's --min-peers for its readiness check). Default: 1 for a
      * node on a peer network, 0 for one without (the dev chain).

@@ -73,6 +73,7 @@ export const FLAGS = {
   'rpc.workers': { type: 'string', value: 'N', commands: NODE, defaultNote: "the machine's cores, at most 8", description: 'worker threads for calls, traces, proofs and log queries' },
   'rpc.workqueue': { type: 'string', value: 'N', commands: NODE, default: '64', description: 'heavy requests that may wait for a worker thread before new ones are refused (-32005)' },
   'rpc.logsrange': { type: 'string', value: 'BLOCKS', commands: NODE, default: '0', description: 'widest eth_getLogs block range; 0 for none' },
+  'rpc.logslimit': { type: 'string', value: 'N', commands: NODE, default: '10000', description: 'most logs one eth_getLogs answers (more is refused, -32005); 0 for no limit' },
   'rpc.allow-unprotected-txs': { type: 'boolean', commands: NODE, description: 'accept legacy transactions without EIP-155 replay protection' },
   'min-peers': { type: 'string', value: 'N', commands: NODE, default: { dev: '0', run: '1' }, description: 'peers GET /readiness asks for' },
   'db.sync': { type: 'string', value: 'true|false', commands: NODE, defaultNote: { dev: 'true (a sealer)', run: 'true with --keystore, else false' }, description: 'fsync the database log for every block before the head moves' },

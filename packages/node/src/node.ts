@@ -176,7 +176,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   })
   const server = await buildRpcServer(
     backend,
-    { corsOrigins: config.http.corsOrigins, namespaces: config.http.namespaces, rpcGasCap: config.rpc?.gasCap, callTimeoutMs: config.rpc?.evmTimeoutMs, logsBlockRangeCap: config.rpc?.logsRange, minPeers: config.rpc?.minPeers ?? (config.p2p === undefined ? 0 : 1) },
+    { corsOrigins: config.http.corsOrigins, namespaces: config.http.namespaces, rpcGasCap: config.rpc?.gasCap, callTimeoutMs: config.rpc?.evmTimeoutMs, logsBlockRangeCap: config.rpc?.logsRange, logsMaxResults: config.rpc?.logsLimit, minPeers: config.rpc?.minPeers ?? (config.p2p === undefined ? 0 : 1) },
     { logger: logger.child({ module: 'rpc' }), metrics: registry, explorerDir: explorerDir(config, logger) },
   )
   await workersWarm
