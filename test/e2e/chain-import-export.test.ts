@@ -6,7 +6,7 @@
 // block stops the import with a message naming it and keeps what came before.
 import assert from 'node:assert/strict'
 import { execFile, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
@@ -181,8 +181,9 @@ describe('chain files: resuming and bad input', () => {
   it('stops at a truncated file, a corrupt item or an invalid block, keeping the blocks before', async () => {
     const blocks = blocksOf(file)
     const cases: { name: string; bytes: Uint8Array; message: RegExp; kept: number }[] = [
-      { name: 'truncated', bytes: Buffer.concat([...blocks.slice(0, 4), blocks[4].subarray(0, 40)]), message: /ends inside a block/, kept: 3 },
-      { name: 'not-rlp', bytes: Buffer.concat([...blocks.slice(0, 3), Buffer.from([0x05, 0x06])]), message: /expected an RLP list \(a block\), found byte 0x05/, kept: 2 },
+      // Each message names the file and the item, as geth's import does.
+      { name: 'truncated', bytes: Buffer.concat([...blocks.slice(0, 4), blocks[4].subarray(0, 40)]), message: /^\/.*truncated\.rlp: item 5: the file ends inside a block/, kept: 3 },
+      { name: 'not-rlp', bytes: Buffer.concat([...blocks.slice(0, 3), Buffer.from([0x05, 0x06])]), message: /^\/.*not-rlp\.rlp: item 4: expected an RLP list \(a block\), found byte 0x05/, kept: 2 },
       // Block 3 with one byte of its header's state root changed: its parent is known, but its
       // seal no longer matches (Clique signs the header) nor would its execution.
       { name: 'bad-state-root', bytes: Buffer.concat([...blocks.slice(0, 3), corruptStateRoot(blocks[3])]), message: /block 3 \(0x[0-9a-f]{64}\): /, kept: 2 },
@@ -209,6 +210,16 @@ describe('chain files: resuming and bad input', () => {
       return true
     })
     assert.match(await busanFails(['import', '--datadir', join(dir, 'qbft-source'), '--genesis', genesis, file]), /^cannot use the data directory: database holds genesis 0x[0-9a-f]{64} but the genesis file gives/)
+    // The QBFT directory with its own genesis, and the Clique chain's file: block 0 says it is another chain.
+    const cliqueGenesisHash = headerHash((RLP.decode(blocksOf(file)[0]) as Uint8Array[][])[0], 'clique')
+    assert.match(await busanFails(['import', '--datadir', join(dir, 'qbft-source'), file]), new RegExp(`^.*clique\\.rlp: its genesis block is ${cliqueGenesisHash}, this data directory's is 0x[0-9a-f]{64}: the file holds another chain`))
+  })
+
+  it('an export that cannot write its file names the file, and leaves no partial file behind', async () => {
+    const target = join(dir, 'export-target-is-a-directory')
+    mkdirSync(target)
+    assert.equal(await busanFails(['export', '--datadir', source, target]), `cannot write ${target}: illegal operation on a directory`)
+    assert.ok(!existsSync(`${target}.partial`), 'the partial file is removed')
   })
 })
 

@@ -116,6 +116,37 @@ describe('user errors are one line and exit code 2', () => {
     await refused(['account'], /^busan account needs a subcommand: account new or account import$/)
   })
 
+  it('an empty --datadir, a word no command takes, a --genesis that cannot be read', async () => {
+    await refused(['dev', '--datadir', ''], /^--datadir must name a directory, got an empty value$/)
+    await refused(['dev', 'extra'], /^busan dev takes no arguments, got "extra"$/)
+    await refused(['init', '--genesis', join(dir, 'g.json'), '--datadir', join(dir, 'init'), 'stray'], /^busan init takes no arguments, got "stray"$/)
+    await refused(['run', '--datadir', join(dir, 'run-missing'), '--genesis', join(dir, 'no-such-genesis.json')], /^--genesis: cannot read .*no-such-genesis\.json: no such file or directory$/)
+  })
+
+  it('what the machine refuses (a directory that cannot be made, a database another node holds) is one line and exit code 1', async () => {
+    const file = join(dir, 'plain-file')
+    writeFileSync(file, '')
+    const fatal = async (args: string[], message: RegExp) => {
+      await assert.rejects(busan(args), (error: { code: number; stderr: string }) => {
+        assert.equal(error.code, 1, `${args.join(' ')}: ${error.stderr}`)
+        assert.match(error.stderr.trim(), message, args.join(' '))
+        assert.doesNotMatch(error.stderr, /\n\s+at /, 'no stack trace')
+        return true
+      })
+    }
+    await fatal(['dev', '--datadir', join(file, 'chain'), '--http.port', '0'], /^cannot create the directory .*plain-file\/chain: not a directory$/)
+    const password = join(dir, 'password-for-fatal')
+    writeFileSync(password, 'secret\n')
+    await fatal(['account', 'new', '--keystore-dir', file, '--password', password], /^cannot list the directory .*plain-file: not a directory$/)
+    const dataDir = mkdtempSync(join(dir, 'held-'))
+    const holder = await startNodeProcess(['dev', '--datadir', dataDir, '--http.port', '0'], dataDir, { env: cleanEnv() })
+    try {
+      await fatal(['dev', '--datadir', dataDir, '--http.port', '0'], /^database .*chaindata is in use by another process \(is a node already running on this data directory\?\)$/)
+    } finally {
+      await holder.stop()
+    }
+  })
+
   it('bad --bootnodes, --allowlist and --p2p.addr, and a p2p port another process holds', async () => {
     const genesis = join(dir, 'run-genesis.json')
     writeFileSync(genesis, JSON.stringify(devGenesis()))

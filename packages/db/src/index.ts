@@ -1,6 +1,6 @@
 export { Bucket, bucketKey, decodeNumber, encodeNumber, metaKey } from './buckets.ts'
 export type { BucketId } from './buckets.ts'
-export { KeyValueStore, WriteBatch } from './store.ts'
+export { DatabaseOpenError, KeyValueStore, WriteBatch } from './store.ts'
 export type { KeyRange } from './store.ts'
 export { EphemeralTrieStore, TrieNodeStore } from './trie-store.ts'
 export { registerDbMetrics } from './metrics.ts'

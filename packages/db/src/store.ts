@@ -30,6 +30,11 @@ export interface KeyRange {
   limit?: number
 }
 
+/** The database directory cannot be opened: held by another process (RocksDB's LOCK), unreadable, or not creatable. */
+export class DatabaseOpenError extends Error {
+  override readonly name = 'DatabaseOpenError'
+}
+
 /**
  * The RocksDB key-value controller. Reads on the hot path (trie nodes) are synchronous:
  * the binding answers a cached read in ~3 us synchronously against ~60 us through the
@@ -59,8 +64,8 @@ export class KeyValueStore {
       // abstract-level reports every open failure as "Database is not open"; the reason is
       // in `cause` (LEVEL_LOCKED: RocksDB's LOCK file is held, by another node most likely).
       const cause = (error as { cause?: { code?: string; message?: string } }).cause
-      if (cause?.code === 'LEVEL_LOCKED') throw new Error(`database ${path} is in use by another process (is a node already running on this data directory?)`, { cause: error })
-      throw new Error(`cannot open database ${path}: ${cause?.message ?? (error instanceof Error ? error.message : String(error))}`, { cause: error })
+      if (cause?.code === 'LEVEL_LOCKED') throw new DatabaseOpenError(`database ${path} is in use by another process (is a node already running on this data directory?)`, { cause: error })
+      throw new DatabaseOpenError(`cannot open database ${path}: ${cause?.message ?? (error instanceof Error ? error.message : String(error))}`, { cause: error })
     }
     return new KeyValueStore(db, true)
   }

@@ -13,6 +13,7 @@ import type { Logger } from 'pino'
 import type { Chain, ImportOutcome } from '@busan/chain'
 import type { GenesisFile } from '@busan/chain-config'
 import { createLogger, type LogFormat, type LogLevel } from './logger.ts'
+import { systemErrorReason } from './system-errors.ts'
 import { openChain } from './node.ts'
 
 /** A chain file that cannot be imported: where (file, position, block) and why. */
@@ -28,7 +29,7 @@ const GZIP_MAGIC = [0x1f, 0x8b]
 function listLength(data: Uint8Array): number | undefined {
   if (data.length === 0) return undefined
   const first = data[0]
-  if (first < 0xc0) throw new ChainFileError(`expected an RLP list (a block), found byte 0x${first.toString(16).padStart(2, '0')}`)
+  if (first < 0xc0) throw new Error(`expected an RLP list (a block), found byte 0x${first.toString(16).padStart(2, '0')}`)
   if (first <= 0xf7) return 1 + first - 0xc0
   const lengthBytes = first - 0xf7
   if (data.length < 1 + lengthBytes) return undefined
@@ -37,7 +38,7 @@ function listLength(data: Uint8Array): number | undefined {
   return 1 + lengthBytes + length
 }
 
-/** Splits a byte stream into the RLP lists it holds, in order; throws on a truncated last one. */
+/** Splits a byte stream into the RLP lists it holds, in order; throws on a truncated last one (importChain names the file and item). */
 async function* rlpLists(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   let buffered: Uint8Array = new Uint8Array()
   for await (const chunk of source) {
@@ -51,7 +52,7 @@ async function* rlpLists(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint
     }
     buffered = buffered.subarray(offset)
   }
-  if (buffered.length > 0) throw new ChainFileError(`the file ends inside a block (${buffered.length} bytes left over)`)
+  if (buffered.length > 0) throw new Error(`the file ends inside a block (${buffered.length} bytes left over)`)
 }
 
 /** Whether the file starts with gzip's magic bytes (geth compresses when the name ends in .gz). */
@@ -160,6 +161,9 @@ export async function importChain(chain: Chain, files: string[], logger: Logger,
           progress.skipped++
           continue
         }
+        if (block.header.number === 0n) {
+          throw new ChainFileError(`${file}: its genesis block is ${bytesToHex(block.hash())}, this data directory's is ${bytesToHex(chain.genesis.hash())}: the file holds another chain (or --genesis names another genesis)`)
+        }
         const next = chain.importBlock(block).then(
           (outcome) => ({ block, outcome }),
           (error: unknown) => ({ block, error }),
@@ -201,11 +205,13 @@ export async function exportChain(chain: Chain, file: string, first: bigint, las
   const stages: (NodeJS.ReadableStream | Transform | NodeJS.WritableStream)[] = [Readable.from(blocks()), ...(file.endsWith('.gz') ? [createGzip()] : []), createWriteStream(partial)]
   try {
     await pipeline(stages)
+    await rename(partial, file)
   } catch (error) {
     await rm(partial, { force: true })
-    throw error
+    if (error instanceof ChainFileError) throw error
+    // The output file's problem (a read-only directory, a name that is a directory), not the data directory's.
+    throw new ChainFileError(`cannot write ${file}: ${systemErrorReason(error)}`)
   }
-  await rename(partial, file)
   return Number(last - first + 1n)
 }
 

@@ -149,6 +149,8 @@ export function httpConfig(flags: Flags): NodeConfig['http'] {
 
 /** --datadir, resolved; a path that exists and is not a directory is refused (mkdir would fail with EEXIST later). */
 export function dataDirFlag(value: string): string {
+  // resolve('') is the working directory: a chain would land in whatever directory this runs in.
+  if (value.trim() === '') fail('--datadir must name a directory, got an empty value')
   const dataDir = resolve(value)
   const stat = statSync(dataDir, { throwIfNoEntry: false })
   if (stat !== undefined && !stat.isDirectory()) fail(`--datadir: ${dataDir} is a file, not a directory`)

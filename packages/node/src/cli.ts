@@ -1,18 +1,19 @@
 // The busan command line (loaded by main.ts): `dev` starts a single-sealer dev chain; `account new` creates an
 // encrypted keystore; `run` starts a node from a genesis file, sealing with a keystore key; `init`,
-// `import`, `export` and `version`. The flags and their checks are cli-flags.ts.
+// `import`, `export` and `version`. The flags and their checks are cli-flags.ts; the key commands cli-accounts.ts.
 import { existsSync } from 'node:fs'
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import type { Wallet } from 'ethers'
 import { hexToBytes } from '@ethereumjs/util'
 import { devAccounts, devGenesis, isProofOfAuthority, readGenesisFile, withConsensus, type GenesisFile } from '@busan/chain-config'
-import type { NodeConfig, SignerKey } from './config.ts'
+import type { NodeConfig } from './config.ts'
 import { defaultLogFormat, type LogFormat, type LogLevel } from './logger.ts'
 import type { ChainFileCommand } from './chain-file.ts'
 import { MAX_DURATION_MS, MAX_PORT, booleanFlag, dataDirFlag, describeFlagSources, fail, httpConfig, integerFlag, list, p2pAddrFlag, positiveDurationFlag, rpcLimits, selectionPercentFlag, txpoolConfig } from './cli-flags.ts'
 import { defaulted, readFlags, UsageError, type Flags, type ParsedCommandLine } from './flag-sources.ts'
 import { commandHelp, generalHelp } from './help.ts'
+import { accountImport, accountNew, unlock } from './cli-accounts.ts'
+import { isSystemError, systemErrorLine, systemErrorReason } from './system-errors.ts'
 
 const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']
 
@@ -84,31 +85,6 @@ async function dev(flags: Flags): Promise<NodeConfig> {
   }
 }
 
-/** A file a flag names, read as text; a missing or unreadable one is a usage error naming the flag. */
-async function readText(path: string, flag: string): Promise<string> {
-  return readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => fail(`--${flag}: cannot read ${path}: ${error.code === 'ENOENT' ? 'no such file' : (error.code ?? error.message)}`))
-}
-
-/** The keystore password: the first line of the --password file (geth's --password). */
-async function readPassword(path: string | undefined): Promise<string> {
-  if (path === undefined) fail('--password FILE is required')
-  return (await readText(path, 'password')).split(/\r?\n/)[0]
-}
-
-/** ethers' Wallet (v3 scrypt keystores), loaded on first use: ~130 modules a node without a keystore never needs. */
-async function walletClass(): Promise<typeof Wallet> {
-  return (await import('ethers')).Wallet
-}
-
-async function unlock(keystorePath: string, passwordPath: string | undefined): Promise<SignerKey> {
-  const password = await readPassword(passwordPath)
-  const Wallet = await walletClass()
-  const wallet = await Wallet.fromEncryptedJson(await readText(keystorePath, 'keystore'), password).catch((error: Error) =>
-    fail(`cannot unlock ${keystorePath}: ${error.message.replace(/ \(argument=.*$/, '')}`),
-  )
-  return { address: hexToBytes(wallet.address as `0x${string}`), privateKey: hexToBytes(wallet.privateKey as `0x${string}`) }
-}
-
 /** Keeps the chain's genesis in DIR/genesis.json, where `run`, `import` and `export` look for it. */
 async function keepGenesis(dataDir: string, genesis: GenesisFile): Promise<void> {
   await mkdir(dataDir, { recursive: true })
@@ -117,7 +93,7 @@ async function keepGenesis(dataDir: string, genesis: GenesisFile): Promise<void>
 
 /** Reads and checks a genesis file; a missing, unreadable or invalid one is a usage error naming the problem. */
 async function genesisFile(path: string): Promise<GenesisFile> {
-  return readGenesisFile(path).catch((error: Error) => fail(`${path}: ${error.message}`))
+  return readGenesisFile(path).catch((error: Error) => fail(isSystemError(error) ? `--genesis: cannot read ${path}: ${systemErrorReason(error)}` : `${path}: ${error.message}`))
 }
 
 /** The genesis a data directory was initialised with (`init` keeps a copy), or --genesis. */
@@ -240,22 +216,6 @@ async function exportCommand(flags: Flags, args: string[]): Promise<void> {
   await chainFileTask(({ runExport }) => runExport(command, resolve(file), from, to))
 }
 
-/** Writes a geth-compatible (v3, scrypt) keystore file for the key; prints address and path. */
-async function saveKeystore(flags: Flags, wallet: Wallet): Promise<void> {
-  const dir = flags['keystore-dir'] ?? fail('--keystore-dir DIR is required')
-  const password = await readPassword(flags.password)
-  // geth refuses an empty passphrase for a new key: anyone who reads the file would hold the key.
-  if (password === '') fail(`--password: ${flags.password} holds an empty password; a keystore needs a password`)
-  // geth's `account import` refuses a key the keystore already holds ("account already exists").
-  const existing = existsSync(dir) ? (await readdir(dir)).find((name) => name.toLowerCase().endsWith(`--${wallet.address.slice(2).toLowerCase()}`)) : undefined
-  if (existing !== undefined) fail(`account ${wallet.address} already exists in --keystore-dir ${dir} (${existing})`)
-  const json = await wallet.encrypt(password)
-  await mkdir(dir, { recursive: true })
-  const file = join(dir, `UTC--${new Date().toISOString().replace(/:/g, '-')}--${wallet.address.slice(2).toLowerCase()}`)
-  await writeFile(file, json, { mode: 0o600 })
-  process.stdout.write(`${JSON.stringify({ address: wallet.address, keystore: file })}\n`)
-}
-
 /** --log-level and --log.format, checked. */
 function logOptions(flags: Flags): { logLevel: LogLevel; logFormat: LogFormat } {
   const logLevel = defaulted(flags, 'log-level')
@@ -345,6 +305,8 @@ async function main(): Promise<void> {
   describeFlagSources(sources, command)
   if (unknownCommand === 'account') fail('busan account needs a subcommand: account new or account import')
   if (unknownCommand !== undefined) fail(`unknown command: ${unknownCommand}`)
+  // Only import and export take arguments (files, a block range); a stray word elsewhere is a mistake, not ignored.
+  if (command !== undefined && command !== 'import' && command !== 'export' && args.length > 0) fail(`busan ${command} takes no arguments, got "${args.join(' ')}"`)
   if (flags.help === true) {
     process.stdout.write(`${command === undefined ? generalHelp() : commandHelp(command)}\n`)
     return
@@ -357,24 +319,10 @@ async function main(): Promise<void> {
   switch (command) {
     case undefined:
       fail('name a command')
-    case 'account new': {
-      const Wallet = await walletClass()
-      return saveKeystore(flags, new Wallet(Wallet.createRandom().privateKey))
-    }
-    case 'account import': {
-      const keyFile = flags['private-key-file'] ?? fail('--private-key-file FILE is required')
-      const Wallet = await walletClass()
-      const key = (await readText(keyFile, 'private-key-file')).trim()
-      // The message names the file, never its content: a near-miss key is still a secret.
-      const wallet = (() => {
-        try {
-          return new Wallet(/^[0-9a-fA-F]{64}$/.test(key) ? `0x${key}` : key)
-        } catch {
-          fail(`--private-key-file: ${keyFile} does not hold a secp256k1 private key (64 hex digits, with or without 0x)`)
-        }
-      })()
-      return saveKeystore(flags, wallet)
-    }
+    case 'account new':
+      return accountNew(flags)
+    case 'account import':
+      return accountImport(flags)
     case 'init':
       return init(flags)
     case 'import':
@@ -387,7 +335,18 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * What the environment refuses (a read-only or unwritable data or keystore directory, a database
+ * another node holds) is one line and exit code 1, as geth's "Fatal:"; anything else is a fault
+ * and keeps its stack trace.
+ */
+function fatalLine(error: unknown): string | undefined {
+  if (isSystemError(error)) return systemErrorLine(error)
+  if (error instanceof Error && error.name === 'DatabaseOpenError') return error.message
+  return undefined
+}
+
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  process.stderr.write(`${fatalLine(error) ?? (error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`)
   process.exit(1)
 })
