@@ -123,6 +123,20 @@ describe('user errors are one line and exit code 2', () => {
     await refused(['run', '--datadir', join(dir, 'run-missing'), '--genesis', join(dir, 'no-such-genesis.json')], /^--genesis: cannot read .*no-such-genesis\.json: no such file or directory$/)
   })
 
+  it('a genesis file with a bad value names the field, as geth names it', async () => {
+    const bad = (name: string, change: (genesis: ReturnType<typeof devGenesis>) => void) => {
+      const genesis = devGenesis()
+      change(genesis)
+      const path = join(dir, `${name}.json`)
+      writeFileSync(path, JSON.stringify(genesis))
+      return ['init', '--genesis', path, '--datadir', join(dir, `init-${name}`)]
+    }
+    await refused(bad('gas-limit', (g) => (g.gasLimit = 'zz')), /invalid genesis: gasLimit must be a number \(decimal digits or 0x hex\), got "zz"$/)
+    await refused(bad('alloc-address', (g) => (g.alloc['0xnothex'] = { balance: '1' })), /invalid genesis: alloc\["0xnothex"\]: not a 20-byte hex address$/)
+    const [first] = Object.keys(devGenesis().alloc)
+    await refused(bad('alloc-balance', (g) => (g.alloc[first].balance = 'lots')), new RegExp(`invalid genesis: alloc\\["${first}"\\]\\.balance must be a number \\(decimal digits or 0x hex\\), got "lots"$`))
+  })
+
   it('what the machine refuses (a directory that cannot be made, a database another node holds) is one line and exit code 1', async () => {
     const file = join(dir, 'plain-file')
     writeFileSync(file, '')

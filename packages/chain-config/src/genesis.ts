@@ -83,8 +83,53 @@ export function validateGenesis(genesis: GenesisFile): void {
   if (genesis.config?.eip155Block !== genesis.config?.eip158Block) problems.push('config.eip155Block and config.eip158Block must be equal (Spurious Dragon is one fork here, as in EthereumJS)')
   if (!/^0x([0-9a-fA-F]{2})*$/.test(genesis.extraData ?? '0x')) problems.push('extraData must be hex bytes')
   if (genesis.gasLimit === undefined) problems.push('gasLimit is required')
-  if (genesis.alloc === undefined || typeof genesis.alloc !== 'object') problems.push('alloc is required')
+  for (const field of HEADER_QUANTITIES) {
+    const value = genesis[field]
+    if (value !== undefined && !isQuantity(value)) problems.push(`${field} must be a number (decimal digits or 0x hex), got ${JSON.stringify(value)}`)
+  }
+  for (const field of ['mixHash', 'coinbase'] as const) {
+    const value = genesis[field]
+    if (value !== undefined && !/^0x[0-9a-fA-F]+$/.test(String(value))) problems.push(`${field} must be 0x hex, got ${JSON.stringify(value)}`)
+  }
+  if (genesis.alloc === undefined || typeof genesis.alloc !== 'object' || genesis.alloc === null) problems.push('alloc is required')
+  else problems.push(...allocProblems(genesis.alloc).slice(0, MAX_ALLOC_PROBLEMS))
   if (problems.length > 0) throw new Error(`invalid genesis: ${problems.join('; ')}`)
+}
+
+/** The header fields geth's genesis takes as numbers (hex or decimal strings, or JSON numbers). */
+const HEADER_QUANTITIES = ['gasLimit', 'difficulty', 'timestamp', 'baseFeePerGas', 'nonce', 'excessBlobGas', 'blobGasUsed'] as const
+/** An alloc of thousands of bad entries is one problem repeated: the first few say it. */
+const MAX_ALLOC_PROBLEMS = 5
+
+function isQuantity(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0
+  return typeof value === 'string' && /^(0x[0-9a-fA-F]+|\d+)$/.test(value)
+}
+
+function isHexBytes(value: unknown, maxBytes = Infinity): boolean {
+  return typeof value === 'string' && /^0x([0-9a-fA-F]{2})*$/.test(value) && (value.length - 2) / 2 <= maxBytes
+}
+
+/** Each alloc entry as geth reads it: a 20-byte hex address (0x optional), a balance, and optionally nonce, code and 32-byte storage slots. */
+function allocProblems(alloc: Record<string, unknown>): string[] {
+  const problems: string[] = []
+  for (const [address, account] of Object.entries(alloc)) {
+    const at = `alloc["${address}"]`
+    if (!/^(0x)?[0-9a-fA-F]{40}$/.test(address)) problems.push(`${at}: not a 20-byte hex address`)
+    if (typeof account !== 'object' || account === null) {
+      problems.push(`${at}: must be an object with a balance`)
+      continue
+    }
+    const { balance, nonce, code, storage } = account as Record<string, unknown>
+    if (!isQuantity(balance)) problems.push(`${at}.balance must be a number (decimal digits or 0x hex), got ${JSON.stringify(balance)}`)
+    if (nonce !== undefined && !isQuantity(nonce)) problems.push(`${at}.nonce must be a number (decimal digits or 0x hex), got ${JSON.stringify(nonce)}`)
+    if (code !== undefined && !isHexBytes(code)) problems.push(`${at}.code must be 0x hex bytes`)
+    if (storage !== undefined) {
+      const slots = typeof storage === 'object' && storage !== null ? Object.entries(storage) : [['', undefined]]
+      if (slots.some(([slot, value]) => !isHexBytes(slot, 32) || !isHexBytes(value, 32))) problems.push(`${at}.storage must map 0x hex slots to 0x hex values of at most 32 bytes`)
+    }
+  }
+  return problems
 }
 
 /** Whether the genesis names a proof-of-authority engine (Clique or QBFT) that this node can seal with. */
