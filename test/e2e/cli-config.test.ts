@@ -135,6 +135,9 @@ describe('user errors are one line and exit code 2', () => {
     await refused(bad('alloc-address', (g) => (g.alloc['0xnothex'] = { balance: '1' })), /invalid genesis: alloc\["0xnothex"\]: not a 20-byte hex address$/)
     const [first] = Object.keys(devGenesis().alloc)
     await refused(bad('alloc-balance', (g) => (g.alloc[first].balance = 'lots')), new RegExp(`invalid genesis: alloc\\["${first}"\\]\\.balance must be a number \\(decimal digits or 0x hex\\), got "lots"$`))
+    // geth writes header fields it leaves out as null (`geth dumpgenesis`): accepted.
+    const { stdout } = await busan(bad('nulls', (g) => Object.assign(g, { baseFeePerGas: null, excessBlobGas: null, blobGasUsed: null })))
+    assert.equal(JSON.parse(stdout).chainId, devGenesis().config.chainId)
   })
 
   it('what the machine refuses (a directory that cannot be made, a database another node holds) is one line and exit code 1', async () => {

@@ -2,7 +2,7 @@
 // chain builds and seals blocks of ETH or ERC-20 transfers, and a follower chain (its own
 // RocksDB directory) verifies and re-executes each one, as a QBFT validator checks a proposal.
 // This is the per-transaction cost every validator pays, so the figure issue 11's EVM work moves.
-//   node packages/bench/src/execution.ts [--blocks 6] [--per-block 1000] [--analysis-cache on|off] [--cpu-prof DIR]
+//   node packages/bench/src/execution.ts [--blocks 6] [--per-block 1000] [--evm-patches on|off] [--cpu-prof DIR]
 // (with --cpu-prof, Node writes a CPU profile of the timed part to DIR).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
@@ -21,9 +21,9 @@ interface Node extends InProcessChain {
   close(): Promise<void>
 }
 
-async function openNode(codeAnalysisCache: boolean): Promise<Node> {
+async function openNode(evmPatches: boolean): Promise<Node> {
   const dir = mkdtempSync(join(tmpdir(), 'busan-exec-bench-'))
-  const opened = await openInProcessChain(dir, codeAnalysisCache)
+  const opened = await openInProcessChain(dir, evmPatches)
   return {
     ...opened,
     close: async () => {
@@ -76,9 +76,9 @@ async function measure(producer: Node, follower: Node, workload: string, blocks:
   return { workload, transactions, gasUsed, buildMsPer1000: (buildMs / transactions) * 1000, importMsPer1000: (importMs / transactions) * 1000, cpuMsPer1000: ((user + system) / 1000 / transactions) * 1000 }
 }
 
-/** ETH and ERC-20 transfers, `blocks` blocks of `perBlock` each, built and imported in process (`analysisCache` false: without the EVM code-analysis cache). */
-export async function measureExecution(options: { blocks: number; perBlock: number; analysisCache?: boolean; onTimed?: (timed: () => Promise<void>) => Promise<void> }): Promise<ExecutionFigures[]> {
-  const [producer, follower] = await Promise.all([openNode(options.analysisCache ?? true), openNode(options.analysisCache ?? true)])
+/** ETH and ERC-20 transfers, `blocks` blocks of `perBlock` each, built and imported in process (`evmPatches` false: the EVM as EthereumJS publishes it). */
+export async function measureExecution(options: { blocks: number; perBlock: number; evmPatches?: boolean; onTimed?: (timed: () => Promise<void>) => Promise<void> }): Promise<ExecutionFigures[]> {
+  const [producer, follower] = await Promise.all([openNode(options.evmPatches ?? true), openNode(options.evmPatches ?? true)])
   try {
     const senders = senderKeys(100, 'execution')
     const token = benchToken()
@@ -112,7 +112,7 @@ export function executionTable(figures: ExecutionFigures[]): string {
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { blocks: { type: 'string', default: '6' }, 'per-block': { type: 'string', default: '1000' }, 'cpu-prof': { type: 'string' }, 'analysis-cache': { type: 'string', default: 'on' } } })
+  const { values } = parseArgs({ options: { blocks: { type: 'string', default: '6' }, 'per-block': { type: 'string', default: '1000' }, 'cpu-prof': { type: 'string' }, 'evm-patches': { type: 'string', default: 'on' } } })
   const profileDir = values['cpu-prof']
   const onTimed =
     profileDir === undefined
@@ -127,5 +127,5 @@ if (import.meta.main) {
           writeFileSync(join(profileDir, `execution-${Date.now()}.cpuprofile`), JSON.stringify(profile))
           session.disconnect()
         }
-  console.log(executionTable(await measureExecution({ blocks: Number(values.blocks), perBlock: Number(values['per-block']), analysisCache: values['analysis-cache'] !== 'off', onTimed })))
+  console.log(executionTable(await measureExecution({ blocks: Number(values.blocks), perBlock: Number(values['per-block']), evmPatches: values['evm-patches'] !== 'off', onTimed })))
 }

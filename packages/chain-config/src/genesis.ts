@@ -85,11 +85,12 @@ export function validateGenesis(genesis: GenesisFile): void {
   if (genesis.gasLimit === undefined) problems.push('gasLimit is required')
   for (const field of HEADER_QUANTITIES) {
     const value = genesis[field]
-    if (value !== undefined && !isQuantity(value)) problems.push(`${field} must be a number (decimal digits or 0x hex), got ${JSON.stringify(value)}`)
+    // geth writes absent header fields as null ("baseFeePerGas": null).
+    if (value !== undefined && value !== null && !isQuantity(value)) problems.push(`${field} must be a number (decimal digits or 0x hex), got ${JSON.stringify(value)}`)
   }
   for (const field of ['mixHash', 'coinbase'] as const) {
     const value = genesis[field]
-    if (value !== undefined && !/^0x[0-9a-fA-F]+$/.test(String(value))) problems.push(`${field} must be 0x hex, got ${JSON.stringify(value)}`)
+    if (value !== undefined && value !== null && !/^0x[0-9a-fA-F]+$/.test(String(value))) problems.push(`${field} must be 0x hex, got ${JSON.stringify(value)}`)
   }
   if (genesis.alloc === undefined || typeof genesis.alloc !== 'object' || genesis.alloc === null) problems.push('alloc is required')
   else problems.push(...allocProblems(genesis.alloc).slice(0, MAX_ALLOC_PROBLEMS))
@@ -122,9 +123,9 @@ function allocProblems(alloc: Record<string, unknown>): string[] {
     }
     const { balance, nonce, code, storage } = account as Record<string, unknown>
     if (!isQuantity(balance)) problems.push(`${at}.balance must be a number (decimal digits or 0x hex), got ${JSON.stringify(balance)}`)
-    if (nonce !== undefined && !isQuantity(nonce)) problems.push(`${at}.nonce must be a number (decimal digits or 0x hex), got ${JSON.stringify(nonce)}`)
-    if (code !== undefined && !isHexBytes(code)) problems.push(`${at}.code must be 0x hex bytes`)
-    if (storage !== undefined) {
+    if (nonce !== undefined && nonce !== null && !isQuantity(nonce)) problems.push(`${at}.nonce must be a number (decimal digits or 0x hex), got ${JSON.stringify(nonce)}`)
+    if (code !== undefined && code !== null && !isHexBytes(code)) problems.push(`${at}.code must be 0x hex bytes`)
+    if (storage !== undefined && storage !== null) {
       const slots = typeof storage === 'object' && storage !== null ? Object.entries(storage) : [['', undefined]]
       if (slots.some(([slot, value]) => !isHexBytes(slot, 32) || !isHexBytes(value, 32))) problems.push(`${at}.storage must map 0x hex slots to 0x hex values of at most 32 bytes`)
     }

@@ -167,18 +167,19 @@ export class BlockExecutor {
   private ancestorHash: BlockHashLookup = () => undefined
 
   /**
-   * An executor over the state at `headStateRoot`. `analysisCache` false makes the EVM analyse
-   * every call's code again, as unpatched EthereumJS does (the test that proves the cache
-   * changes nothing runs blocks both ways).
+   * An executor over the state at `headStateRoot`. `evmPatches` false runs the EVM as unpatched
+   * EthereumJS does: every call's code analysed again, every step awaited (the test that proves
+   * the patches change nothing runs blocks both ways).
    */
-  static async create(chainCommon: Common, trieStore: TrieNodeStore, headStateRoot: Uint8Array, options: { analysisCache?: boolean } = {}): Promise<BlockExecutor> {
+  static async create(chainCommon: Common, trieStore: TrieNodeStore, headStateRoot: Uint8Array, options: { evmPatches?: boolean } = {}): Promise<BlockExecutor> {
     // A copy of its own: the executor moves it from fork to fork, and the EVM follows its events.
     const common = chainCommon.copy()
     const caches = new Caches()
     const stateManager = new MerkleStateManager({ trie: createStateTrie(trieStore, common, headStateRoot), common, caches })
     let executor: BlockExecutor | undefined
-    const codeAnalysisCache = options.analysisCache === false ? undefined : createCodeAnalysisCache()
-    const vm = await createVM({ common, stateManager, blockchain: evmBlockchain((number) => executor?.ancestorHash(number)), evmOpts: { codeAnalysisCache } })
+    const patched = options.evmPatches !== false
+    const evmOpts = { codeAnalysisCache: patched ? createCodeAnalysisCache() : undefined, synchronousSteps: patched }
+    const vm = await createVM({ common, stateManager, blockchain: evmBlockchain((number) => executor?.ancestorHash(number)), evmOpts })
     executor = new BlockExecutor(common, vm, stateManager, caches, trieStore)
     return executor
   }

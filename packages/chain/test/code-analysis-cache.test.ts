@@ -1,6 +1,7 @@
-// The code-analysis cache (our EthereumJS patch's extension point) must change nothing but
-// speed: blocks sealed with it are imported by a chain whose EVM analyses every call's code
-// again (EthereumJS's own behaviour), and the other way round. Import re-executes each block
+// Our EthereumJS patches (the code-analysis cache, steps run without a promise when nothing in
+// them is asynchronous) must change nothing but speed: blocks sealed with them are imported by a
+// chain whose EVM runs as EthereumJS publishes it (every call's code analysed again, every step
+// awaited), and the other way round. Import re-executes each block
 // and checks its state root, receipts root, bloom and gas used against the header; the
 // stored receipts must be equal too. The blocks call the same contracts many times within a
 // block and across blocks (where the cache hits), create contracts, revert, hit INVALID and
@@ -39,7 +40,7 @@ function artifact(path: string, name: string): { abi: Interface; bytecode: strin
   return { abi: new Interface(json.abi as string[]), bytecode: json.bytecode }
 }
 
-async function openChain(codeAnalysisCache: boolean): Promise<{ chain: Chain; engine: CliqueEngine }> {
+async function openChain(evmPatches: boolean): Promise<{ chain: Chain; engine: CliqueEngine }> {
   const dir = mkdtempSync(join(tmpdir(), 'busan-analysis-'))
   const kv = await KeyValueStore.open(dir)
   cleanups.push(async () => {
@@ -47,7 +48,7 @@ async function openChain(codeAnalysisCache: boolean): Promise<{ chain: Chain; en
     rmSync(dir, { recursive: true, force: true })
   })
   const engine = new CliqueEngine(kv, genesis.config.clique!)
-  return { chain: await Chain.open({ kv, common, genesis, engine, logger, metrics: null, codeAnalysisCache }), engine }
+  return { chain: await Chain.open({ kv, common, genesis, engine, logger, metrics: null, evmPatches }), engine }
 }
 
 const nonces = new Map<number, number>()
@@ -75,12 +76,16 @@ async function seal({ chain, engine }: { chain: Chain; engine: CliqueEngine }, t
 function workload(): TypedTransaction[][] {
   const token = artifact('bench/BenchToken.sol', 'BenchToken')
   const tree = artifact('test/CallTree.sol', 'CallTree')
+  // The bench's compute-bound loop (keccak256 and 256-bit arithmetic): mostly static-gas steps.
+  const compute = artifact('bench/BenchCompute.sol', 'BenchCompute')
   const address = (from: number, nonce: number) => bytesToHex(generateAddress(hexToBytes(accounts[from].address as `0x${string}`), nonce === 0 ? new Uint8Array() : intToBytes(nonce)))
   const tokenAddress = address(1, 0)
   const treeAddress = address(2, 0)
+  const computeAddress = address(8, 0)
   const deploy = [
     tx(1, undefined, token.bytecode + token.abi.encodeDeploy([10n ** 30n]).slice(2), 3_000_000n),
     tx(2, undefined, tree.bytecode, 3_000_000n, 5n),
+    tx(8, undefined, compute.bytecode, 1_000_000n),
   ]
   const transfers = (count: number) => Array.from({ length: count }, (_, i) => tx(1, tokenAddress, token.abi.encodeFunctionData('transfer', [accounts[3 + (i % 5)].address, BigInt(i + 1)]), 100_000n))
   const calls = [
@@ -91,7 +96,9 @@ function workload(): TypedTransaction[][] {
     tx(2, treeAddress, tree.abi.encodeFunctionData('run', [8n]), 1_000_000n, 1n),
     tx(2, treeAddress, tree.abi.encodeFunctionData('killLeaf', []), 300_000n),
   ]
-  return [deploy, [...transfers(40), ...calls.slice(0, 3)], [...calls.slice(3), ...transfers(40)]]
+  const work = (rounds: bigint, gas: bigint) => tx(8, computeAddress, compute.abi.encodeFunctionData('work', [rounds]), gas)
+  // The second call runs out of gas inside the loop.
+  return [deploy, [...transfers(40), ...calls.slice(0, 3), work(50n, 500_000n)], [...calls.slice(3), work(200n, 60_000n), ...transfers(40)]]
 }
 
 let blocks: TypedTransaction[][]
@@ -107,7 +114,7 @@ for (const [producerCache, importerCache] of [
   [true, false],
   [false, true],
 ] as const) {
-  test(`blocks sealed ${producerCache ? 'with' : 'without'} the analysis cache import ${importerCache ? 'with' : 'without'} it: same roots, gas and receipts`, async () => {
+  test(`blocks sealed ${producerCache ? 'with' : 'without'} the EVM patches import ${importerCache ? 'with' : 'without'} them: same roots, gas and receipts`, async () => {
     const producer = await openChain(producerCache)
     const importer = await openChain(importerCache)
     for (const txs of blocks) {

@@ -24,11 +24,11 @@ export interface InProcessChain {
   kv: KeyValueStore
 }
 
-/** Opens (or creates) the chain in RocksDB directory `dir`; `codeAnalysisCache` false runs EthereumJS's analysis unpatched. */
-export async function openInProcessChain(dir: string, codeAnalysisCache = true): Promise<InProcessChain> {
+/** Opens (or creates) the chain in RocksDB directory `dir`; `evmPatches` false runs the EVM as EthereumJS publishes it (Chain's option). */
+export async function openInProcessChain(dir: string, evmPatches = true): Promise<InProcessChain> {
   const kv = await KeyValueStore.open(dir)
   const engine = new CliqueEngine(kv, genesis.config.clique!)
-  const chain = await Chain.open({ kv, common, genesis, engine, logger: pino({ level: 'silent' }), metrics: null, codeAnalysisCache })
+  const chain = await Chain.open({ kv, common, genesis, engine, logger: pino({ level: 'silent' }), metrics: null, evmPatches })
   return { chain, engine, kv }
 }
 
