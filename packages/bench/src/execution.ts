@@ -76,7 +76,7 @@ async function measure(producer: Node, follower: Node, workload: string, blocks:
   return { workload, transactions, gasUsed, buildMsPer1000: (buildMs / transactions) * 1000, importMsPer1000: (importMs / transactions) * 1000, cpuMsPer1000: ((user + system) / 1000 / transactions) * 1000 }
 }
 
-/** ETH and ERC-20 transfers, `blocks` blocks of `perBlock` each, built and imported in process (`evmPatches` false: the EVM as EthereumJS publishes it). */
+/** ETH and ERC-20 transfers, `blocks` blocks of `perBlock` each, built and imported in process (`evmPatches` false: the EVM's steps as EthereumJS runs them). */
 export async function measureExecution(options: { blocks: number; perBlock: number; evmPatches?: boolean; onTimed?: (timed: () => Promise<void>) => Promise<void> }): Promise<ExecutionFigures[]> {
   const [producer, follower] = await Promise.all([openNode(options.evmPatches ?? true), openNode(options.evmPatches ?? true)])
   try {

@@ -71,7 +71,8 @@ export interface ChainOptions {
   /**
    * Our EthereumJS patches' speed-ups (patches/@ethereumjs+evm: code analyses kept across calls,
    * steps without a promise when nothing in them is asynchronous); on by default. false runs the
-   * EVM as EthereumJS publishes it: the test that proves they change nothing runs blocks both ways.
+   * EVM's steps as EthereumJS runs them (every call's code analysed again, every step awaited):
+   * the test that proves the patches change nothing runs blocks both ways.
    */
   evmPatches?: boolean
   /** Log the empty blocks this node seals at debug, not info (the dev chain: one every period says nothing). */

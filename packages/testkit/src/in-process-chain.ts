@@ -24,7 +24,7 @@ export interface InProcessChain {
   kv: KeyValueStore
 }
 
-/** Opens (or creates) the chain in RocksDB directory `dir`; `evmPatches` false runs the EVM as EthereumJS publishes it (Chain's option). */
+/** Opens (or creates) the chain in RocksDB directory `dir`; `evmPatches` false runs the EVM's steps as EthereumJS does (Chain's option). */
 export async function openInProcessChain(dir: string, evmPatches = true): Promise<InProcessChain> {
   const kv = await KeyValueStore.open(dir)
   const engine = new CliqueEngine(kv, genesis.config.clique!)
