@@ -77,6 +77,9 @@ describe('user errors are one line and exit code 2', () => {
     await refused(['frob'], /^unknown command: frob$/)
     await refused(['account', 'delete'], /^unknown command: account delete$/)
     await refused(['dev', '--bogus'], /^Unknown option '--bogus'$/)
+    await refused(['dev', '--http.prot', '1'], /^Unknown option '--http\.prot'; did you mean --http\.port\?$/)
+    // Besu's and geth's dashes for our dots: --rpc-gascap is --rpc.gascap.
+    await refused(['dev', '--rpc-gascap', '1'], /^Unknown option '--rpc-gascap'; did you mean --rpc\.gascap\?$/)
     await refused(['export', '--http.port', '1'], /^busan export does not take --http\.port$/)
     await refused(['run', '--keystore'], /argument missing/)
     await refused(['dev', '--log.format', 'xml'], /^--log\.format must be text or json, got xml$/)
@@ -135,6 +138,13 @@ describe('user errors are one line and exit code 2', () => {
     await refused(bad('alloc-address', (g) => (g.alloc['0xnothex'] = { balance: '1' })), /invalid genesis: alloc\["0xnothex"\]: not a 20-byte hex address$/)
     const [first] = Object.keys(devGenesis().alloc)
     await refused(bad('alloc-balance', (g) => (g.alloc[first].balance = 'lots')), new RegExp(`invalid genesis: alloc\\["${first}"\\]\\.balance must be a number \\(decimal digits or 0x hex\\), got "lots"$`))
+    // A QBFT genesis whose extraData does not decode: refused by the engine, and the directory
+    // `init` made for it is gone again, so the next `init` starts clean.
+    const qbftGenesis = join(dir, 'bad-qbft-extra.json')
+    writeFileSync(qbftGenesis, JSON.stringify({ ...devGenesis(), config: { chainId: 5, qbft: { blockperiodseconds: 1 } }, extraData: '0x00' }))
+    const fresh = join(dir, 'init-bad-qbft')
+    await refused(['init', '--genesis', qbftGenesis, '--datadir', fresh], /^cannot initialise .*init-bad-qbft: invalid genesis: /)
+    assert.ok(!existsSync(fresh), 'the directory init made is removed')
     // geth writes header fields it leaves out as null (`geth dumpgenesis`): accepted.
     const { stdout } = await busan(bad('nulls', (g) => Object.assign(g, { baseFeePerGas: null, excessBlobGas: null, blobGasUsed: null })))
     assert.equal(JSON.parse(stdout).chainId, devGenesis().config.chainId)

@@ -2,7 +2,7 @@
 // encrypted keystore; `run` starts a node from a genesis file, sealing with a keystore key; `init`,
 // `import`, `export` and `version`. The flags and their checks are cli-flags.ts; the key commands cli-accounts.ts.
 import { existsSync } from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { hexToBytes } from '@ethereumjs/util'
 import { devAccounts, devGenesis, isProofOfAuthority, readGenesisFile, withConsensus, type GenesisFile } from '@busan/chain-config'
@@ -155,10 +155,15 @@ async function init(flags: Flags): Promise<void> {
   if (flags.datadir === undefined) fail('--datadir DIR is required')
   const dataDir = dataDirFlag(flags.datadir)
   const genesis = await genesisFile(flags.genesis)
+  const existed = existsSync(dataDir)
   await mkdir(dataDir, { recursive: true })
-  // A genesis the engines refuse (e.g. a QBFT extraData that does not decode) is the operator's to fix.
+  // A genesis the engines refuse (e.g. a QBFT extraData that does not decode) is the operator's to
+  // fix; a directory this command made for it goes again, so the next `init` starts clean.
   const { initDataDir } = await import('./node.ts')
-  await initDataDir(dataDir, genesis).catch((error: Error) => fail(`cannot initialise ${dataDir}: invalid genesis: ${error.message}`))
+  await initDataDir(dataDir, genesis).catch(async (error: Error) => {
+    if (!existed) await rm(dataDir, { recursive: true, force: true })
+    fail(`cannot initialise ${dataDir}: invalid genesis: ${error.message}`)
+  })
   await keepGenesis(dataDir, genesis)
   process.stdout.write(`${JSON.stringify({ dataDir, chainId: genesis.config.chainId })}\n`)
 }

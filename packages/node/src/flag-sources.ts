@@ -48,6 +48,27 @@ function commandOf(positionals: string[]): { command: Command | undefined; unkno
   return command === undefined ? { command: undefined, unknownCommand: first, args: [] } : { command, unknownCommand: undefined, args: positionals.slice(1) }
 }
 
+/** Edit distance (insertions, deletions, substitutions) between two short strings. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+    previous = current
+  }
+  return previous[b.length]
+}
+
+/** The flag an unknown one most likely meant: within two edits (a typo, a missing dot), or geth's dash for our dot. */
+function closestFlag(unknown: string): string | undefined {
+  let best: { name: string; distance: number } | undefined
+  for (const name of Object.keys(FLAGS)) {
+    const distance = editDistance(unknown.replace(/-/g, '.'), name.replace(/-/g, '.'))
+    if (distance <= 2 && (best === undefined || distance < best.distance)) best = { name, distance }
+  }
+  return best?.name
+}
+
 /**
  * parseArgs' own errors (an unknown flag, a missing value) as one line without the stack, naming
  * the command when the words before the flags name one (for the help pointer).
@@ -61,7 +82,9 @@ function parseCommandLine(argv: string[]) {
     // `--period -1`: parseArgs takes "-1" for a flag; say how to pass a value that starts with a dash.
     if (ambiguous !== null) throw new UsageError(`${ambiguous[1]}: a value that starts with a dash is written ${ambiguous[1]}=VALUE`, command)
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '')
-    throw new UsageError(message, command)
+    const unknown = /^Unknown option '--([^']+)'$/.exec(message)?.[1]
+    const suggestion = unknown === undefined ? undefined : closestFlag(unknown)
+    throw new UsageError(suggestion === undefined ? message : `${message}; did you mean --${suggestion}?`, command)
   }
 }
 
