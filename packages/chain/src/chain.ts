@@ -3,7 +3,6 @@ import { Block, createBlockHeader, type BlockHeader } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import { KECCAK256_RLP, bytesToHex, equalsBytes } from '@ethereumjs/util'
 import type { Logger } from 'pino'
-import type { GenesisFile } from '@busan/chain-config'
 import { TrieNodeStore, WriteBatch, type KeyValueStore } from '@busan/db'
 import type { BlockProducer, ConsensusEngine, SealPlan } from './consensus/interface.ts'
 import type { TypedTransaction } from '@ethereumjs/tx'
@@ -13,70 +12,16 @@ import { orderedTrieRoot } from './ordered-trie.ts'
 import { writeOrCheckGenesis } from './genesis.ts'
 import { branchesBetween, preferred } from './fork-choice.ts'
 import { SenderRecovery } from './sender-recovery.ts'
-import { ChainStore, type StoredBlock } from './store.ts'
+import { ChainStore } from './store.ts'
+import type { BlockFields, CanonicalBlock, ChainOptions, HeadChange, ImportOutcome } from './chain-types.ts'
 import type { ChainMetrics } from './metrics.ts'
 import { BadBlocks } from './bad-blocks.ts'
-
-/** A block that became part of the canonical chain, with what listeners need: what the store keeps with it. */
-export type CanonicalBlock = StoredBlock
-
-export interface HeadChange {
-  head: CanonicalBlock
-  /** Blocks added to the canonical chain, oldest first (the head is the last). */
-  added: CanonicalBlock[]
-  /** Blocks a reorg removed from the canonical chain, newest first. */
-  removed: CanonicalBlock[]
-  /** True when this node sealed the new head (false for imported blocks). */
-  sealedHere: boolean
-}
 
 /** A block executed on its parent's state but not committed: its staged state and outcome. */
 interface ExecutedBlock {
   hash: Uint8Array
   senders: Uint8Array[]
   outcome: ExecutionOutcome
-}
-
-/** Header fields a block producer chooses (the rest follow from the parent and the execution). */
-export interface BlockFields {
-  /** Unix seconds. */
-  timestamp: bigint
-  difficulty: bigint
-  extraData: Uint8Array
-  coinbase: Uint8Array
-  nonce: Uint8Array
-  mixHash?: Uint8Array
-  /** Who executes as the block's author (fees, COINBASE): the Clique signer, the QBFT proposer. */
-  author: Uint8Array
-}
-
-/** What importing a block did: it became the head, it joined a side branch, or it was known. */
-export type ImportOutcome = 'canonical' | 'side' | 'known'
-
-export interface ChainOptions {
-  kv: KeyValueStore
-  common: Common
-  genesis: GenesisFile
-  engine: ConsensusEngine
-  /** The staged trie-node store over `kv`; one is made when absent (engines that read state get the same). */
-  trieStore?: TrieNodeStore
-  logger: Logger
-  metrics: ChainMetrics | null
-  /**
-   * Fsync the WAL for every committed block (imported ones too) before the head moves.
-   * Blocks this node seals are always synced: a sealer that lost its own block in a power
-   * cut could seal a different block at the same height after restart.
-   */
-  syncWrites?: boolean
-  /**
-   * Our EthereumJS patches' speed-ups (patches/@ethereumjs+evm: code analyses kept across calls,
-   * steps without a promise when nothing in them is asynchronous); on by default. false runs the
-   * EVM's steps as EthereumJS runs them (every call's code analysed again, every step awaited):
-   * the test that proves the patches change nothing runs blocks both ways.
-   */
-  evmPatches?: boolean
-  /** Log the empty blocks this node seals at debug, not info (the dev chain: one every period says nothing). */
-  quietEmptyBlocks?: boolean
 }
 
 /**

@@ -1,6 +1,6 @@
 export { Chain } from './chain.ts'
 export { preferred } from './fork-choice.ts'
-export type { BlockFields, CanonicalBlock, ChainOptions, HeadChange, ImportOutcome } from './chain.ts'
+export type { BlockFields, CanonicalBlock, ChainOptions, HeadChange, ImportOutcome } from './chain-types.ts'
 export { ChainMetrics } from './metrics.ts'
 export { ChainStore } from './store.ts'
 export type { StoredBlock, TxLocation, TxPosition } from './store.ts'
