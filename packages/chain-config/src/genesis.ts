@@ -126,8 +126,8 @@ function allocProblems(alloc: Record<string, unknown>): string[] {
     if (nonce !== undefined && nonce !== null && !isQuantity(nonce)) problems.push(`${at}.nonce must be a number (decimal digits or 0x hex), got ${JSON.stringify(nonce)}`)
     if (code !== undefined && code !== null && !isHexBytes(code)) problems.push(`${at}.code must be 0x hex bytes`)
     if (storage !== undefined && storage !== null) {
-      const slots = typeof storage === 'object' && storage !== null ? Object.entries(storage) : [['', undefined]]
-      if (slots.some(([slot, value]) => !isHexBytes(slot, 32) || !isHexBytes(value, 32))) problems.push(`${at}.storage must map 0x hex slots to 0x hex values of at most 32 bytes`)
+      const valid = typeof storage === 'object' && Object.entries(storage).every(([slot, value]) => isHexBytes(slot, 32) && isHexBytes(value, 32))
+      if (!valid) problems.push(`${at}.storage must map 0x hex slots to 0x hex values of at most 32 bytes`)
     }
   }
   return problems

@@ -39,20 +39,19 @@ function genesisPeriod(genesis: GenesisFile): number | undefined {
 }
 
 /**
- * The genesis file to keep in a dev data directory. A directory that already holds a dev chain keeps
- * its consensus engine (the other one is another genesis block, so another chain), and its kept
- * genesis gets the shortest period any run of it used: --period says how fast this run seals, while
- * the kept file must validate every block the chain holds (Clique and QBFT refuse a block sealed
+ * The period the genesis kept in a dev data directory gives. A directory that already holds a dev
+ * chain keeps its consensus engine (the other one is another genesis block, so another chain),
+ * and the shortest period any run of it used: --period says how fast this run seals, while the
+ * kept file must validate every block the chain holds (Clique and QBFT refuse a block sealed
  * sooner than the period after its parent), so that an export imports under it.
  */
-async function devGenesisToKeep(dataDir: string, genesis: GenesisFile, consensus: 'clique' | 'qbft', period: number, sealer: string): Promise<GenesisFile> {
+async function keptDevPeriod(dataDir: string, consensus: 'clique' | 'qbft', period: number): Promise<number> {
   const keptPath = join(dataDir, 'genesis.json')
-  if (!existsSync(join(dataDir, 'chaindata')) || !existsSync(keptPath)) return genesis
+  if (!existsSync(join(dataDir, 'chaindata')) || !existsSync(keptPath)) return period
   const kept = await readGenesisFile(keptPath)
   const keptConsensus = kept.config.qbft !== undefined ? 'qbft' : 'clique'
   if (keptConsensus !== consensus) fail(`--consensus: ${dataDir} holds a ${keptConsensus} dev chain; choose another --datadir for a ${consensus} one, or delete it`)
-  const keptPeriod = genesisPeriod(kept) ?? period
-  return period <= keptPeriod ? genesis : withConsensus(genesis, { consensus, period: keptPeriod, validators: [sealer] })
+  return Math.min(period, genesisPeriod(kept) ?? period)
 }
 
 /** --period: seconds between dev blocks; 0 for a block as soon as transactions arrive. */
@@ -69,7 +68,8 @@ async function dev(flags: Flags): Promise<NodeConfig> {
   const period = devPeriod(flags)
   const genesis = await devChainGenesis(consensus, period, sealer.address)
   // Kept as `init` keeps it, so `busan export --datadir` (and `run`) find the chain's genesis.
-  await keepGenesis(dataDir, await devGenesisToKeep(dataDir, genesis, consensus, period, sealer.address))
+  const keptPeriod = await keptDevPeriod(dataDir, consensus, period)
+  await keepGenesis(dataDir, keptPeriod === period ? genesis : withConsensus(genesis, { consensus, period: keptPeriod, validators: [sealer.address] }))
   return {
     dataDir,
     genesis,
