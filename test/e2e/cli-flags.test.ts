@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { promisify } from 'node:util'
 import { devGenesis } from '@busan/chain-config'
-import { INFINITE_LOOP, mainScript } from '@busan/testkit'
+import { ENDLESS_GAS_CAP, INFINITE_LOOP, mainScript } from '@busan/testkit'
 import { startE2ENode, type E2ENode } from './helpers/node.ts'
 
 const exec = promisify(execFile)
@@ -99,7 +99,7 @@ describe('--rpc.logslimit: the most logs one eth_getLogs answers', () => {
 describe('--rpc.workqueue 0: no queue, a heavy call runs when a thread is free', () => {
   let e: E2ENode
   before(async () => {
-    e = await startE2ENode({ extraArgs: ['--rpc.workers', '1', '--rpc.workqueue', '0', '--rpc.evmtimeout', '2s'] })
+    e = await startE2ENode({ extraArgs: ['--rpc.workers', '1', '--rpc.workqueue', '0', '--rpc.evmtimeout', '2s', '--rpc.gascap', ENDLESS_GAS_CAP] })
   })
   after(() => e?.stop())
 

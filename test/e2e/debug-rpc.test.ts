@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { ethers } from 'ethers'
-import { INFINITE_LOOP } from '@busan/testkit'
+import { ENDLESS_GAS_CAP, INFINITE_LOOP } from '@busan/testkit'
 import { deploy } from './helpers/artifacts.ts'
 import { mined, rpcError, startE2ENode, type E2ENode } from './helpers/node.ts'
 
@@ -14,7 +14,7 @@ describe('debug namespace: raw data, bad input and trace bounds', { timeout: 180
   let blockNumber: string
 
   before(async () => {
-    e = await startE2ENode()
+    e = await startE2ENode({ extraArgs: ['--rpc.gascap', ENDLESS_GAS_CAP] })
     const { contract } = await deploy('Emitter', e.wallets[1])
     const receipt = await mined(e, (contract as any).all(7n, ethers.id('tag'), { nonce: 1 }))
     txHash = receipt.hash
@@ -95,7 +95,7 @@ describe('debug namespace: raw data, bad input and trace bounds', { timeout: 180
   })
 
   it('a trace past its timeout or its output bound fails alone; the node keeps sealing', async () => {
-    const loop = { from: e.wallets[2].address, data: INFINITE_LOOP, gas: ethers.toQuantity(30_000_000) }
+    const loop = { from: e.wallets[2].address, data: INFINITE_LOOP, gas: ethers.toQuantity(BigInt(ENDLESS_GAS_CAP)) }
     const timedOut = await rpcError(() => e.rpc('debug_traceCall', [loop, 'latest', { tracer: 'callTracer', timeout: '300ms' }]))
     assert.equal(timedOut.code, -32000)
     assert.equal(timedOut.message, 'execution timeout')
@@ -112,7 +112,7 @@ describe('traces of hostile code stay bounded (the break-test campaign)', { time
   let e: E2ENode
 
   before(async () => {
-    e = await startE2ENode()
+    e = await startE2ENode({ extraArgs: ['--rpc.gascap', ENDLESS_GAS_CAP] })
     await mined(e, e.wallets[1].sendTransaction({ to: e.wallets[2].address, value: 1n }))
   })
 
@@ -151,7 +151,7 @@ describe('traces of hostile code stay bounded (the break-test campaign)', { time
   })
 
   it('traces never take the last worker thread: eth_call answers while traces queue', async () => {
-    const loop = { from: e.wallets[2].address, data: INFINITE_LOOP, gas: ethers.toQuantity(30_000_000) }
+    const loop = { from: e.wallets[2].address, data: INFINITE_LOOP, gas: ethers.toQuantity(BigInt(ENDLESS_GAS_CAP)) }
     let settled = 0
     const traces = [0, 1, 2].map(() =>
       e

@@ -3,7 +3,7 @@
 // every period and answers eth_blockNumber quickly, and the limits answer as geth's do.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { INFINITE_LOOP, blockGaps, metricValue, percentile, proofBatch, runAbuse } from '@busan/testkit'
+import { ENDLESS_GAS_CAP, INFINITE_LOOP, blockGaps, metricValue, percentile, proofBatch, runAbuse } from '@busan/testkit'
 import { startE2ENode, type E2ENode } from './helpers/node.ts'
 
 /** The city voucher proxy: a contract with storage, so proofs walk a real storage trie. */
@@ -14,7 +14,7 @@ const PERIOD_MS = 1000
 describe('isolation: heavy RPC work runs off the thread that seals', () => {
   let e: E2ENode
   before(async () => {
-    e = await startE2ENode({ period: 1 })
+    e = await startE2ENode({ period: 1, extraArgs: ['--rpc.gascap', ENDLESS_GAS_CAP] })
   })
   after(() => e?.stop())
 
@@ -131,7 +131,7 @@ describe('limits: --rpc.workers, --rpc.workqueue, --rpc.evmtimeout, --rpc.gascap
 describe('a client that hangs up', () => {
   let e: E2ENode
   before(async () => {
-    e = await startE2ENode({ period: 1, extraArgs: ['--rpc.workers', '1', '--rpc.workqueue', '1'] })
+    e = await startE2ENode({ period: 1, extraArgs: ['--rpc.workers', '1', '--rpc.workqueue', '1', '--rpc.gascap', ENDLESS_GAS_CAP] })
   })
   after(() => e?.stop())
 
@@ -158,7 +158,7 @@ describe('a client that hangs up', () => {
 describe('calls cut off at their deadline, back to back', () => {
   let e: E2ENode
   before(async () => {
-    e = await startE2ENode({ period: 1, extraArgs: ['--rpc.evmtimeout', '200ms', '--rpc.workers', '2'] })
+    e = await startE2ENode({ period: 1, extraArgs: ['--rpc.evmtimeout', '200ms', '--rpc.workers', '2', '--rpc.gascap', ENDLESS_GAS_CAP] })
   })
   after(() => e?.stop())
 

@@ -2,7 +2,7 @@
 // under the abuse load (16 infinite-loop eth_calls back to back and ~5 MB eth_getProof batches):
 // blocks sealed, the worst gap between blocks, eth_blockNumber latency, and the main thread's
 // event-loop lag as the node's own /metrics reports it. The quiet phase is the baseline.
-import { blockGaps, metricValue, percentile, runAbuse, startDevNode } from '@busan/testkit'
+import { ENDLESS_GAS_CAP, blockGaps, metricValue, percentile, runAbuse, startDevNode } from '@busan/testkit'
 
 export interface LivenessFigures {
   phase: string
@@ -20,7 +20,8 @@ export interface LivenessFigures {
 const VOUCHER = '0x00000000000000000000000000000000B0500003'
 
 export async function measureLiveness(seconds: number): Promise<LivenessFigures[]> {
-  const node = await startDevNode({ period: 1 })
+  // Loops that end only at the EVM timeout, not at geth's default gas cap.
+  const node = await startDevNode({ period: 1, extraArgs: ['--rpc.gascap', ENDLESS_GAS_CAP] })
   const scrape = async () => (await fetch(`${node.rpcUrl}/metrics`)).text()
   try {
     const figures: LivenessFigures[] = []

@@ -6,6 +6,12 @@ import { Worker } from 'node:worker_threads'
 
 /** A contract-creation call that jumps back to its start forever: JUMPDEST x 1000, PUSH1 0, JUMP. */
 export const INFINITE_LOOP = `0x${'5b'.repeat(1000)}600056`
+/**
+ * A --rpc.gascap (uint64's largest, geth's type) no INFINITE_LOOP call runs out of before a
+ * timeout: the loop burns about one gas per opcode, and the EVM runs tens of millions of opcodes
+ * a second, so geth's default cap of 50,000,000 ends it in about a second, with "out of gas".
+ */
+export const ENDLESS_GAS_CAP = '18446744073709551615'
 
 export interface AbuseOptions {
   /** JSON-RPC URL of the node under load. */
