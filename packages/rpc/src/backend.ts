@@ -214,9 +214,11 @@ export interface ChainBackend {
    * `signal` aborts when the RPC call timeout passes (the RPC layer has answered by then).
    * Throws an error with an integer `code` and a `message` for what the caller did wrong
    * (geth's -32000 messages: insufficient funds, max initcode size exceeded...) and -32005
-   * when the node is too busy to take the call.
+   * when the node is too busy to take the call. `batch` is the message the call came in (its
+   * HandlerContext; any object the calls of one message share): calls of one batch share a
+   * deadline, so the backend may run them together.
    */
-  call(request: CallRequest, block: BlockView, options: { gasCap: bigint; withAccessList?: boolean; overrides?: CallOverrides; signal?: AbortSignal }): Promise<CallResult>
+  call(request: CallRequest, block: BlockView, options: { gasCap: bigint; withAccessList?: boolean; overrides?: CallOverrides; signal?: AbortSignal; batch?: object }): Promise<CallResult>
   /** Smallest gas limit with which the call succeeds; throws ExecutionError when it cannot. */
   estimateGas(request: CallRequest, block: BlockView, options: { gasCap: bigint; overrides?: CallOverrides; signal?: AbortSignal }): Promise<bigint>
   /**

@@ -31,6 +31,11 @@ export interface HandlerContext {
 export interface MethodSpec {
   readonly params: readonly Param<unknown>[]
   readonly handler: (ctx: HandlerContext, args: unknown[]) => unknown
+  /**
+   * The method only reads, and nothing it answers depends on a call before it in the same
+   * batch being answered first (eth_call): a batch starts a run of such calls together.
+   */
+  readonly parallel?: boolean
 }
 
 export type MethodTable = Record<string, MethodSpec>
@@ -41,11 +46,12 @@ type ArgsOf<P extends readonly Param<unknown>[]> = { [K in keyof P]: P[K] extend
 export function method<const P extends readonly Param<any>[]>(
   params: P,
   handler: (ctx: HandlerContext, ...args: ArgsOf<P>) => unknown,
+  options: { parallel?: boolean } = {},
 ): MethodSpec {
   for (let i = 1; i < params.length; i++) {
     if (params[i - 1].optional && !params[i].optional) throw new Error(`parameter ${params[i].name} follows an optional one`)
   }
-  return { params, handler: (ctx, args) => handler(ctx, ...(args as ArgsOf<P>)) }
+  return { params, handler: (ctx, args) => handler(ctx, ...(args as ArgsOf<P>)), parallel: options.parallel === true }
 }
 
 export const LATEST: BlockSelector = { kind: 'tag', tag: 'latest' }

@@ -106,12 +106,15 @@ export class Dispatcher {
       const id = first === undefined ? null : ((first as { id: Id }).id ?? null)
       return `[${JSON.stringify(errorResponse(id, invalidRequest('batch too large')))}]`
     }
-    // Calls run in order (a batch of transactions keeps its nonce order), answers keep it too.
+    // Calls run in order (a batch of transactions keeps its nonce order), answers keep it too;
+    // a run of calls that only read (MethodSpec.parallel) starts together, so their executions
+    // reach the worker threads as one group (call-groups.ts).
     const parts: string[] = []
     let size = 2
     const budget = this.#options.maxBatchResponseBytes
+    const overBudget = () => budget > 0 && size > budget
     let slice = performance.now()
-    for (const item of message) {
+    for (let next = 0; next < message.length; ) {
       // The client is gone: the rest of its batch would be answered to nobody.
       if (ctx.cancelled?.aborted === true) return undefined
       // Reads are synchronous: without this a batch of a thousand calls would run as one piece
@@ -121,18 +124,31 @@ export class Dispatcher {
         await yieldToEventLoop()
         slice = performance.now()
       }
-      if (budget > 0 && size > budget) {
-        const id = callId(item)
-        if (id !== undefined) parts.push(JSON.stringify(errorResponse(id, new RpcError(ErrorCode.ResponseTooLarge, 'response too large'))))
-        continue
+      const items = message.slice(next, next + this.#parallelRun(message, next))
+      next += items.length
+      const responses = overBudget() ? [] : await Promise.all(items.map((item) => this.#handleOne(item, ctx)))
+      for (const [k, item] of items.entries()) {
+        // As geth: once the answers pass the size limit, every later call gets an error.
+        if (overBudget()) {
+          const id = callId(item)
+          if (id !== undefined) parts.push(JSON.stringify(errorResponse(id, new RpcError(ErrorCode.ResponseTooLarge, 'response too large'))))
+          continue
+        }
+        const response = responses[k]
+        if (response === undefined) continue
+        const part = this.#serialize(response)
+        size += part.length + 1
+        parts.push(part)
       }
-      const response = await this.#handleOne(item, ctx)
-      if (response === undefined) continue
-      const part = this.#serialize(response)
-      size += part.length + 1
-      parts.push(part)
     }
     return parts.length === 0 ? undefined : `[${parts.join(',')}]`
+  }
+
+  /** How many batch items from `start` run together: the run of parallel methods there, else 1. */
+  #parallelRun(batch: unknown[], start: number): number {
+    let end = start
+    while (end < batch.length && this.#methods.get(methodOf(batch[end]) ?? '')?.parallel === true) end++
+    return Math.max(1, end - start)
   }
 
   #serialize(response: Response): string {
@@ -190,6 +206,12 @@ function yieldToEventLoop(): Promise<void> {
 
 function validId(id: unknown): boolean {
   return id === null || typeof id === 'string' || typeof id === 'number' || isRawId(id)
+}
+
+/** A batch item's method name, when it has one. */
+function methodOf(item: unknown): string | undefined {
+  const method = typeof item === 'object' && item !== null ? (item as { method?: unknown }).method : undefined
+  return typeof method === 'string' ? method : undefined
 }
 
 /** The id a batch item would be answered with, or undefined for notifications. */

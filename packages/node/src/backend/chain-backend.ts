@@ -142,9 +142,9 @@ export class NodeChainBackend implements ChainBackend {
   }
 
   /** Runs on an RPC worker thread, within the caller's deadline (`signal`). */
-  call(request: CallRequest, view: BlockView, options: { gasCap: bigint; withAccessList?: boolean; overrides?: CallOverrides; signal?: AbortSignal }): Promise<CallResult> {
+  call(request: CallRequest, view: BlockView, options: { gasCap: bigint; withAccessList?: boolean; overrides?: CallOverrides; signal?: AbortSignal; batch?: object }): Promise<CallResult> {
     const job = { kind: 'call' as const, request, ...this.callBlock(view), gasCap: options.gasCap, withAccessList: options.withAccessList === true, overrides: options.overrides }
-    return this.workers.run(job, options.signal)
+    return this.workers.run(job, options.signal, options.batch)
   }
 
   /** Runs on an RPC worker thread, within the caller's deadline (`signal`). */

@@ -15,9 +15,14 @@ interface CallOn {
   overrides?: CallOverrides
 }
 
+/** eth_call / eth_createAccessList (`withAccessList`). */
+export type CallJob = { kind: 'call'; withAccessList: boolean } & CallOn
+
 /** One unit of heavy RPC work, by `kind`. */
 export type Job =
-  | ({ kind: 'call'; withAccessList: boolean } & CallOn)
+  | CallJob
+  /** Calls run one after the other on one thread, answered together (call-groups.ts). */
+  | { kind: 'calls'; calls: CallJob[] }
   | ({ kind: 'estimateGas' } & CallOn)
   | { kind: 'proof'; stateRoot: Uint8Array; address: Uint8Array; slots: Uint8Array[] }
   | { kind: 'logs'; filter: LogFilter }
@@ -55,6 +60,7 @@ export type JobKind = Job['kind']
 /** What each kind of job answers. */
 export interface JobResults {
   call: CallResult
+  calls: GroupMemberReply[]
   estimateGas: bigint
   proof: AccountProof
   logs: LogView[]
@@ -83,6 +89,12 @@ export type JobFailure =
   | { type: 'execution'; kind: 'revert' | 'halt'; message: string; returnData: Uint8Array }
 
 export type JobReply<K extends JobKind = JobKind> = { ok: true; value: JobResults[K] } | { ok: false; failure: JobFailure }
+
+/**
+ * One call's answer within a group: its reply, or `fault` (the message of an error that was
+ * the node's doing, which a single job would have thrown) so one member cannot fail the rest.
+ */
+export type GroupMemberReply = JobReply<'call'> | { ok: false; fault: string }
 
 /** What every worker thread starts from (Piscina's `workerData`). */
 export interface WorkerInit {

@@ -7,7 +7,8 @@ import { Piscina } from 'piscina'
 import type { Logger } from 'pino'
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import { ExecutionError } from '@busan/rpc'
-import type { Job, JobKind, JobReply, JobResults, WorkerInit } from './jobs.ts'
+import { CallGroups } from './call-groups.ts'
+import type { CallJob, GroupMemberReply, Job, JobKind, JobReply, JobResults, WorkerInit } from './jobs.ts'
 
 export interface RpcWorkerOptions {
   /** Worker threads (jobs running at once). Default: the machine's cores, at most 8. */
@@ -74,6 +75,7 @@ export class RpcWorkerPool {
   /** Block replays (traces, index rebuilds) running, and those waiting for a replay slot. */
   private replaysRunning = 0
   private readonly replayWaiters: (() => void)[] = []
+  private readonly calls: CallGroups
 
   constructor(init: WorkerInit, options: Partial<RpcWorkerOptions>, logger: Logger, registry: Registry | null) {
     const d = defaultRpcWorkerOptions
@@ -97,6 +99,7 @@ export class RpcWorkerPool {
       // Threads stay up: a cold thread loads the EVM for ~0.3 s.
       idleTimeout: Number.MAX_SAFE_INTEGER,
     })
+    this.calls = new CallGroups((job, signal) => this.submit(job, signal), () => Math.max(1, threads - this.inFlight))
     this.piscina.on('error', (err: unknown) => logger.error({ err }, 'rpc worker thread failed outside a job'))
     if (registry !== null) {
       this.jobs = new Counter({ name: 'rpc_worker_jobs_total', help: 'Heavy RPC jobs (calls, proofs, log queries) by kind and outcome', labelNames: ['kind', 'outcome'], registers: [registry] })
@@ -117,13 +120,15 @@ export class RpcWorkerPool {
    * Runs `job` on a worker thread. Resolves with its result; rejects with the client-facing
    * error (a coded error, an ExecutionError for reverts and halts, ServerBusyError when the
    * queue is full), or, when `signal` aborts, with the abort reason after the job's thread
-   * was stopped. Any other rejection is a fault of the node (logged here).
+   * was stopped. Any other rejection is a fault of the node (logged here). Calls of one
+   * `batch` (the message they came in) go to the threads in groups (call-groups.ts).
    */
-  async run<K extends JobKind>(job: Job & { kind: K }, signal?: AbortSignal): Promise<JobResults[K]> {
-    if (!REPLAYS.has(job.kind)) return this.runJob<K>(job, signal)
+  async run<K extends JobKind>(job: Job & { kind: K }, signal?: AbortSignal, batch?: object): Promise<JobResults[K]> {
+    if (job.kind === 'call') return this.answer(job.kind, signal, () => this.calls.run(job as CallJob, signal, batch))
+    if (!REPLAYS.has(job.kind)) return this.answer(job.kind, signal, () => this.submit(job, signal))
     await this.replaySlot(signal)
     try {
-      return await this.runJob<K>(job, signal)
+      return await this.answer(job.kind, signal, () => this.submit(job, signal))
     } finally {
       this.replaysRunning--
       this.replayWaiters.shift()?.()
@@ -155,18 +160,29 @@ export class RpcWorkerPool {
     this.replaysRunning++
   }
 
-  private async runJob<K extends JobKind>(job: Job & { kind: K }, signal?: AbortSignal): Promise<JobResults[K]> {
-    const started = performance.now()
-    let outcome: Outcome = 'fault'
+  /**
+   * Hands `job` (one job, or a group of calls: one job either way) to Piscina within the bound
+   * of jobs in flight; over it, rejects at once with ServerBusyError.
+   */
+  private async submit(job: Job, signal: AbortSignal | undefined): Promise<JobReply> {
     // Every thread busy and every queue slot taken. Counted on jobs in flight, not on
     // `waiting >= maxQueue`, which with no queue (0) refused every job, on an idle node too.
-    if (this.inFlight >= this.options.threads + this.options.maxQueue) {
-      this.jobs?.inc({ kind: job.kind, outcome: 'busy' })
-      throw new ServerBusyError(this.options.threads, this.options.maxQueue)
-    }
+    if (this.inFlight >= this.options.threads + this.options.maxQueue) throw new ServerBusyError(this.options.threads, this.options.maxQueue)
     this.inFlight++
     try {
-      const reply = (await this.piscina.run(job, { signal })) as JobReply<K>
+      return (await this.piscina.run(job, { signal })) as JobReply
+    } finally {
+      this.inFlight--
+    }
+  }
+
+  /** Turns a job's reply into its result or the client-facing error, counting it in the metrics. */
+  private async answer<K extends JobKind>(kind: K, signal: AbortSignal | undefined, work: () => Promise<JobReply | GroupMemberReply>): Promise<JobResults[K]> {
+    const started = performance.now()
+    let outcome: Outcome = 'fault'
+    try {
+      const reply = (await work()) as JobReply<K> | { ok: false; fault: string }
+      if ('fault' in reply) throw new Error(reply.fault)
       if (reply.ok) {
         outcome = 'ok'
         return reply.value
@@ -177,16 +193,19 @@ export class RpcWorkerPool {
       throw new CodedJobError(failure.code, failure.message)
     } catch (error) {
       if (outcome !== 'fault') throw error
+      if (error instanceof ServerBusyError) {
+        outcome = 'busy'
+        throw error
+      }
       if (signal?.aborted === true) {
         outcome = 'aborted'
         throw signal.reason
       }
-      this.logger.error({ err: error, kind: job.kind }, 'rpc worker job failed')
+      this.logger.error({ err: error, kind }, 'rpc worker job failed')
       throw error
     } finally {
-      this.inFlight--
-      this.jobs?.inc({ kind: job.kind, outcome })
-      this.seconds?.observe({ kind: job.kind }, (performance.now() - started) / 1000)
+      this.jobs?.inc({ kind, outcome })
+      this.seconds?.observe({ kind }, (performance.now() - started) / 1000)
     }
   }
 

@@ -19,7 +19,7 @@ import { deriveReceipts } from '../backend/receipts.ts'
 import { TrieStateView } from '../backend/state-view.ts'
 import { simulate } from '../backend/simulate.ts'
 import { replayBlock, traceBlock } from '../backend/tracing.ts'
-import type { Job, JobFailure, JobKind, JobReply, JobResults, TraceBlockJob, WorkerInit } from './jobs.ts'
+import type { CallJob, GroupMemberReply, Job, JobFailure, JobKind, JobReply, JobResults, TraceBlockJob, WorkerInit } from './jobs.ts'
 
 const init = workerData as WorkerInit
 const kv = await KeyValueStore.attach(init.dbHandle)
@@ -42,6 +42,8 @@ async function execute(job: Job): Promise<JobResults[JobKind]> {
       if (job.kind === 'traceCall') return calls.trace(job.request, on, { gasCap: job.gasCap, trace: job.trace, overrides: job.overrides })
       return calls.call(job.request, on, { gasCap: job.gasCap, withAccessList: job.withAccessList, overrides: job.overrides })
     }
+    case 'calls':
+      return runGroup(job.calls)
     case 'proof':
       return new TrieStateView(trieStore, common, job.stateRoot).getProof(job.address, job.slots)
     case 'logs':
@@ -152,6 +154,19 @@ function failureOf(error: unknown): JobFailure | undefined {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown }
   if (typeof code === 'number' && Number.isInteger(code) && typeof message === 'string') return { type: 'coded', code, message }
   return undefined
+}
+
+/** Each call of a group answered in turn; a fault is one member's answer, not the group's. */
+async function runGroup(group: CallJob[]): Promise<GroupMemberReply[]> {
+  const replies: GroupMemberReply[] = []
+  for (const job of group) {
+    try {
+      replies.push((await run(job)) as JobReply<'call'>)
+    } catch (error) {
+      replies.push({ ok: false, fault: error instanceof Error ? (error.stack ?? error.message) : String(error) })
+    }
+  }
+  return replies
 }
 
 export default async function run(job: Job): Promise<JobReply> {

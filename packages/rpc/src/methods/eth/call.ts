@@ -65,13 +65,14 @@ export const callMethods: MethodTable = {
     async (ctx, decoded, block, state, blockFields) => {
       const { request, view } = await prepareCall(ctx, decoded, block)
       const overrides = { state, block: blockFields }
-      const result = await withEvmTimeout(ctx, (signal) => ctx.backend.chain.call(request, view, { gasCap: gasCapOf(ctx), overrides, signal }))
+      const result = await withEvmTimeout(ctx, (signal) => ctx.backend.chain.call(request, view, { gasCap: gasCapOf(ctx), overrides, signal, batch: ctx }))
       if (result.error !== undefined) {
         if (result.error.kind === 'revert') throw revertError(result.returnData)
         throw serverError(result.error.message)
       }
       return hex(result.returnData)
     },
+    { parallel: true },
   ),
 
   eth_estimateGas: method(
@@ -96,10 +97,10 @@ export const callMethods: MethodTable = {
 
   eth_createAccessList: method([required('transaction', callRequest), optional('block', blockTagOrHash), optional('stateOverrides', stateOverrides)], async (ctx, decoded, block, state) => {
     const { request, view } = await prepareCall(ctx, decoded, block)
-    const result = await withEvmTimeout(ctx, (signal) => ctx.backend.chain.call(request, view, { gasCap: gasCapOf(ctx), withAccessList: true, overrides: { state }, signal }))
+    const result = await withEvmTimeout(ctx, (signal) => ctx.backend.chain.call(request, view, { gasCap: gasCapOf(ctx), withAccessList: true, overrides: { state }, signal, batch: ctx }))
     const out: Record<string, unknown> = { accessList: formatAccessList(result.accessList ?? []) }
     if (result.error !== undefined) out.error = result.error.message
     out.gasUsed = quantity(result.gasUsed)
     return out
-  }),
+  }, { parallel: true }),
 }
