@@ -87,6 +87,9 @@ describe('the Grafana dashboard against live /metrics', { timeout: 180_000 }, ()
     const first = await sendTransfer(sealer, from, { nonce: 0, to: to.address, value: 1n })
     await waitForReceipt(sealer, first)
     await sendTransfer(sealer, from, { nonce: 1, to: to.address, value: 1n }).then((hash) => waitForReceipt(sealer, hash))
+    // The follower must hold the block first: until then nonce 0 may sit in its pool, gossiped,
+    // and the replay is a replacement ("replacement fee too low"), not a used nonce.
+    await waitForSameHead([sealer, follower])
     await assert.rejects(sendTransfer(follower, from, { nonce: 0, to: to.address, value: 2n }), /nonce too low/)
     await follower.rpc('eth_call', [{ to: to.address, data: '0x' }, 'latest'])
     await assert.rejects(follower.rpc('eth_getBlockByNumber', ['not a block', false]))
