@@ -1,5 +1,5 @@
 // End to end: a JSON-RPC batch's eth_calls start together and reach the worker threads as
-// groups (docs/rpc.md "Batches of calls"). What a client sees must not change: answers in
+// groups (docs/json-rpc.md "Batches of calls"). What a client sees must not change: answers in
 // order, each call with its own outcome (results, reverts, halts, bad params), methods that are
 // not calls still run in their place, and a call of another client never waits behind a
 // batch's endless call.
@@ -121,5 +121,27 @@ describe('a batch of eth_calls', () => {
       again.map((a: { result: string }) => BigInt(a.result)),
       Array.from({ length: 20 }, (_, i) => itemOf(i % ITEMS)),
     )
+  })
+
+  it('a batch larger than one group on a node with one thread and no queue: every call answers (its groups never refuse each other)', async () => {
+    // One thread, no waiting jobs: the batch's 300 calls are three groups, which must go one
+    // after another; sent together, the second and third would be refused with -32005.
+    const lone = await startE2ENode({ extraArgs: ['--rpc.workers', '1', '--rpc.workqueue', '0'] })
+    try {
+      const caller = lone.wallets[1]
+      const own = (await deploy('Store', caller, [7n])).contract
+      for (let k = 0; k < ITEMS; k++) await (await own.getFunction('setItem')(k, itemOf(k))).wait()
+      const to = String(own.target)
+      const batch = Array.from({ length: 300 }, (_, i) => call(i, to, own.interface.encodeFunctionData('items', [BigInt(i % ITEMS)])))
+      const { body: answers } = await lone.post(JSON.stringify(batch))
+      assert.equal(answers.length, 300)
+      answers.forEach((answer: { id: number; result?: string; error?: unknown }, i: number) => {
+        assert.equal(answer.id, i)
+        assert.equal(answer.error, undefined, `call ${i}: ${JSON.stringify(answer.error)}`)
+        assert.equal(BigInt(answer.result!), itemOf(i % ITEMS), `call ${i}`)
+      })
+    } finally {
+      await lone.stop()
+    }
   })
 })

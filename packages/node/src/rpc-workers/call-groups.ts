@@ -27,8 +27,9 @@ interface Member {
 
 /**
  * Collects calls until the event loop's check phase (setImmediate: after everything read in
- * this turn was dispatched), then sends each batch's calls in groups: split over the idle
- * threads, at most MAX_GROUP calls each. A lone call goes as a plain job.
+ * this turn was dispatched), then splits each batch's calls over the idle threads (lanes) and
+ * sends each lane's calls in groups of at most MAX_GROUP, one after another. A lone call goes
+ * as a plain job.
  * A member whose signal aborts (its deadline, its client gone) is rejected with the reason and
  * its group's thread is stopped, the only way to stop an EVM loop; the group's other members
  * did nothing wrong and are sent again (a call only reads: running it again answers the same).
@@ -62,20 +63,32 @@ export class CallGroups {
     const batches = [...this.pending.values()]
     this.pending = new Map()
     for (const members of batches) {
-      const live = members.filter((member) => {
-        if (member.signal?.aborted !== true) return true
-        member.reject(member.signal.reason)
-        return false
-      })
-      const size = Math.min(MAX_GROUP, Math.ceil(live.length / this.idleThreads()))
-      for (let start = 0; start < live.length; start += size) this.send(live.slice(start, start + size))
+      const live = members.filter(stillWanted)
+      if (live.length === 0) continue
+      const lanes = Math.min(this.idleThreads(), live.length)
+      const perLane = Math.ceil(live.length / lanes)
+      for (let start = 0; start < live.length; start += perLane) void this.runLane(live.slice(start, start + perLane))
     }
   }
 
-  private send(group: Member[]): void {
+  /**
+   * Sends one lane's calls as groups of at most MAX_GROUP, each after the one before is
+   * answered: a batch holds no more jobs than there were idle threads when it came, so its own
+   * groups never fill the pool's bound and refuse each other (with `--rpc.workqueue 0`, or a
+   * batch of 1,000 on one thread).
+   */
+  private async runLane(members: Member[]): Promise<void> {
+    for (let start = 0; start < members.length; start += MAX_GROUP) await this.send(members.slice(start, start + MAX_GROUP))
+  }
+
+  /** Settles (never rejects) when every one of `candidates` has its answer or was sent again. */
+  private async send(candidates: Member[]): Promise<void> {
+    // A member may have waited for its lane's earlier groups: one whose deadline passed meanwhile is not sent.
+    const group = candidates.filter(stillWanted)
+    if (group.length === 0) return
     if (group.length === 1) {
       const [member] = group
-      this.submit(member.job, member.signal).then((reply) => member.resolve(reply as JobReply<'call'>), member.reject)
+      await this.submit(member.job, member.signal).then((reply) => member.resolve(reply as JobReply<'call'>), member.reject)
       return
     }
     const controller = new AbortController()
@@ -89,7 +102,7 @@ export class CallGroups {
       member.signal?.addEventListener('abort', onAbort, { once: true })
       return () => member.signal?.removeEventListener('abort', onAbort)
     })
-    this.submit({ kind: 'calls', calls: group.map((member) => member.job) }, controller.signal)
+    await this.submit({ kind: 'calls', calls: group.map((member) => member.job) }, controller.signal)
       .then(
         (reply) => {
           // The worker answers every member (a fault is one member's answer), never the group as a whole.
@@ -106,4 +119,11 @@ export class CallGroups {
       )
       .finally(() => listeners.forEach((remove) => remove()))
   }
+}
+
+/** False (and the member rejected with its signal's reason) when its call is no longer wanted. */
+function stillWanted(member: Member): boolean {
+  if (member.signal?.aborted !== true) return true
+  member.reject(member.signal.reason)
+  return false
 }
