@@ -36,6 +36,7 @@ export function poolAccess(pool: TxPool): PoolAccess {
     addRaw: async (raw) => {
       await pool.addRaw(raw)
     },
+    cacheSenders: (raws) => pool.cacheSenders(raws),
     onPending(listener) {
       const onPending = (pooled: PooledTransaction) => {
         if (gossiped(pooled)) listener(pooled.raw, pooled.hash)

@@ -38,6 +38,8 @@ export interface ChainAccess {
 export interface PoolAccess {
   /** Adds a raw signed transaction; throws (with a `reason` string) when the pool refuses it. */
   addRaw(raw: Uint8Array): Promise<void>
+  /** Recovers the senders of transactions about to be added (a batch's) on another thread first; never rejects. */
+  cacheSenders(raws: Uint8Array[]): Promise<void>
   /** Calls `listener` for each transaction that became executable in the pool. */
   onPending(listener: (raw: Uint8Array, hash: Uint8Array) => void): () => void
   /** The raw transaction with this hash, if the pool holds it (pending or queued). */

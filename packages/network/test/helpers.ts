@@ -120,6 +120,9 @@ export class TestPool implements PoolAccess {
     return [...this.local].map((hash) => hexToBytes(hash as `0x${string}`))
   }
 
+  /** This pool recovers every sender in addRaw (the node's pool has the thread; test/e2e covers it). */
+  async cacheSenders(): Promise<void> {}
+
   async addRaw(raw: Uint8Array): Promise<void> {
     let tx: TypedTransaction
     try {

@@ -14,6 +14,7 @@ import { createLogger } from './logger.ts'
 import { PoolMaintainer, headContext, headStateReader } from './pool-maintainer.ts'
 import { blockProducers } from './producers.ts'
 import { RpcWorkerPool } from './rpc-workers/index.ts'
+import { SenderRecoveryThread } from './sender-recovery/index.ts'
 import { AddressIndexRebuild } from './address-index-rebuild.ts'
 import { EXPLORER_DIST, explorerBuilt } from '@busan/explorer'
 import { blobVerifier, networkOptions, openJournal, poolOptions } from './txpool-config.ts'
@@ -133,6 +134,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   const addressIndex = new AddressIndexRebuild(chain, kv, workers, logger.child({ module: 'address-index' }))
   await addressIndex.prepare()
 
+  const senderRecovery = new SenderRecoveryThread(config.genesis, logger.child({ module: 'txpool' }))
   const pool = new TxPool({
     common,
     state: headStateReader(chain, chain.head),
@@ -142,6 +144,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     metrics: registry,
     options: poolOptions(config),
     blobVerifier: chain.engine.blobTransactions ? blobVerifier(chain, workers) : undefined,
+    senderRecovery: senderRecovery.recover,
   })
   const maintainer = new PoolMaintainer(chain, pool, logger.child({ module: 'txpool' }))
   const journal = await openJournal(pool, config, logger.child({ module: 'txpool' }))
@@ -213,6 +216,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       await step('network', () => network?.stop())
       await step('JSON-RPC server', () => server.close())
       await step('RPC worker threads', () => workers.close())
+      await step('sender recovery thread', () => senderRecovery.close())
       await step('transaction pool', async () => {
         maintainer.stop()
         journal.stop()

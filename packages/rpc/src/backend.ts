@@ -256,6 +256,11 @@ export interface PoolContent {
 export interface PoolBackend {
   /** Validates and adds a signed raw transaction; throws TxPoolError (geth's messages). */
   addRaw(raw: Uint8Array): Promise<Uint8Array>
+  /**
+   * Recovers the senders of raw transactions about to be added (a batch's) ahead, off the
+   * thread that admits them; an optimisation only, never rejects.
+   */
+  cacheSenders(raws: Uint8Array[]): Promise<void>
   /** Nonce to use for the next transaction of `address`, counting pending transactions. */
   pendingNonce(address: Uint8Array): Promise<bigint>
   status(): { pending: number; queued: number }

@@ -36,6 +36,13 @@ export interface MethodSpec {
    * batch being answered first (eth_call): a batch starts a run of such calls together.
    */
   readonly parallel?: boolean
+  /**
+   * Work a batch's calls of this method share, done once before the batch runs (the senders of
+   * a batch's raw transactions recovered together on another thread). Gets the `params` of
+   * each of the batch's calls of the method, as sent (not yet checked); an optimisation only:
+   * the calls still run and check everything in order, and a failure here is ignored.
+   */
+  readonly prepareBatch?: (ctx: HandlerContext, params: unknown[]) => Promise<void>
 }
 
 export type MethodTable = Record<string, MethodSpec>
@@ -46,12 +53,12 @@ type ArgsOf<P extends readonly Param<unknown>[]> = { [K in keyof P]: P[K] extend
 export function method<const P extends readonly Param<any>[]>(
   params: P,
   handler: (ctx: HandlerContext, ...args: ArgsOf<P>) => unknown,
-  options: { parallel?: boolean } = {},
+  options: Pick<MethodSpec, 'parallel' | 'prepareBatch'> = {},
 ): MethodSpec {
   for (let i = 1; i < params.length; i++) {
     if (params[i - 1].optional && !params[i].optional) throw new Error(`parameter ${params[i].name} follows an optional one`)
   }
-  return { params, handler: (ctx, args) => handler(ctx, ...(args as ArgsOf<P>)), parallel: options.parallel === true }
+  return { params, handler: (ctx, args) => handler(ctx, ...(args as ArgsOf<P>)), parallel: options.parallel === true, prepareBatch: options.prepareBatch }
 }
 
 export const LATEST: BlockSelector = { kind: 'tag', tag: 'latest' }

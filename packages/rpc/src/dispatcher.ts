@@ -106,6 +106,7 @@ export class Dispatcher {
       const id = first === undefined ? null : ((first as { id: Id }).id ?? null)
       return `[${JSON.stringify(errorResponse(id, invalidRequest('batch too large')))}]`
     }
+    await this.#prepareBatch(message, ctx)
     // Calls run in order (a batch of transactions keeps its nonce order), answers keep it too;
     // a run of calls that only read (MethodSpec.parallel) starts together, so their executions
     // reach the worker threads as one group (call-groups.ts).
@@ -142,6 +143,23 @@ export class Dispatcher {
       }
     }
     return parts.length === 0 ? undefined : `[${parts.join(',')}]`
+  }
+
+  /** Runs the MethodSpec.prepareBatch of every method with two or more calls in `batch`, together. */
+  async #prepareBatch(batch: unknown[], ctx: HandlerContext): Promise<void> {
+    const paramsByMethod = new Map<MethodSpec, unknown[]>()
+    for (const item of batch) {
+      const spec = this.#methods.get(methodOf(item) ?? '')
+      if (spec?.prepareBatch === undefined) continue
+      const params = (item as { params?: unknown }).params
+      const list = paramsByMethod.get(spec)
+      if (list === undefined) paramsByMethod.set(spec, [params])
+      else list.push(params)
+    }
+    const preparations = [...paramsByMethod].filter(([, list]) => list.length >= 2).map(([spec, list]) => spec.prepareBatch!(ctx, list))
+    for (const outcome of await Promise.allSettled(preparations)) {
+      if (outcome.status === 'rejected') this.#logger.debug({ err: outcome.reason }, 'batch preparation failed; the calls run without it')
+    }
   }
 
   /** How many batch items from `start` run together: the run of parallel methods there, else 1. */

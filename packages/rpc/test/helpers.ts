@@ -185,6 +185,7 @@ export function createTestBackend(): TestBackend {
     },
     pool: {
       addRaw: async (raw) => (hooks.addRaw ? hooks.addRaw(raw) : new Uint8Array(32).fill(9)),
+      cacheSenders: async () => undefined,
       pendingNonce: async (address) => pendingNonces.get(hexKey(address)) ?? 0n,
       status: () => ({ pending: 2, queued: 1 }),
       content: () => contentValue,

@@ -235,11 +235,9 @@ export function decodeRaw(raw: Uint8Array, hash: Uint8Array, hashHex: string, ct
   return { tx, raw, hash, hashHex, signingHash, v: recoveryV, r: rBytes, s: sBytes, legacyChainId }
 }
 
-/** Recovers the sender of a decoded transaction and caches it on the transaction. */
-export function recoverSender(decoded: DecodedTx): Uint8Array {
-  const common = decoded.tx.common
-  const ecrecover = common.customCrypto.ecrecover as Ecrecover
-  const keccak = common.customCrypto.keccak256 as Keccak
+/** The 64-byte public key that signed a decoded transaction. Throws TxPoolError (invalid sender). */
+export function recoverPublicKey(decoded: DecodedTx): Uint8Array {
+  const ecrecover = decoded.tx.common.customCrypto.ecrecover as Ecrecover
   let publicKey: Uint8Array
   try {
     publicKey = ecrecover(decoded.signingHash, decoded.v, decoded.r, decoded.s, decoded.legacyChainId)
@@ -247,6 +245,15 @@ export function recoverSender(decoded: DecodedTx): Uint8Array {
     throw invalidSender(error instanceof Error ? error.message : String(error))
   }
   if (publicKey.length !== 64) throw invalidSender()
+  return publicKey
+}
+
+/**
+ * The sender of a decoded transaction, cached on the transaction. `publicKey`: one recovered
+ * ahead from the same bytes (sender-cache.ts); recovered here when absent.
+ */
+export function recoverSender(decoded: DecodedTx, publicKey: Uint8Array = recoverPublicKey(decoded)): Uint8Array {
+  const keccak = decoded.tx.common.customCrypto.keccak256 as Keccak
   // EthereumJS consults this cache in getSenderPublicKey/getSenderAddress and hash();
   // senderAddress is our patch's (patches/@ethereumjs+tx+*.patch), saving it a pure-JS keccak.
   const sender = keccak(publicKey).slice(12)

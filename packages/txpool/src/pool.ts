@@ -14,7 +14,7 @@ import type { TypedTransaction } from '@ethereumjs/tx'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { priceNonceCursor } from './cursor.ts'
-import { decodeRaw, identifyRaw, inspectTransaction, recoverSender, sharedTxCommon, toHex, type DecodeContext } from './decode.ts'
+import { decodeRaw, identifyRaw, inspectTransaction, recoverSender, toHex, type DecodeContext } from './decode.ts'
 import type { Identified } from './entry.ts'
 import { BLOB_TX_TYPE, canonicalBlobTx, type BlobVerifier } from './blob.ts'
 import { TXPOOL_ERROR_CODE, TxPoolError, TxPoolErrorReason as R } from './errors.ts'
@@ -24,6 +24,7 @@ import { resetToHead } from './maintain.ts'
 import { PoolMetrics } from './metrics.ts'
 import { resolveTxPoolOptions, type TxPoolOptions } from './options.ts'
 import { feeCaps } from './ordering.ts'
+import { createDecodeContext, SenderCache, type SenderRecovery } from './sender-cache.ts'
 import { SubPools } from './sub-pools.ts'
 import { checkGasLimit, checkStateless } from './validate.ts'
 
@@ -38,7 +39,12 @@ export interface TxPoolInit {
   metrics: Registry | null
   /** Checks blob transactions' sidecars (KZG); without one the pool refuses type 3. */
   blobVerifier?: BlobVerifier
+  /** Recovers a batch's senders on another thread (`cacheSenders`); without one, every sender is recovered at admission. */
+  senderRecovery?: SenderRecovery
 }
+
+/** Public keys recovered ahead that may wait for their transactions: five full JSON-RPC batches of 1,000. */
+const SENDER_CACHE_CAPACITY = 5_000
 
 export class TxPool {
   /** 'pending' (tx) when a transaction becomes executable; 'dropped' (tx, reason). */
@@ -54,23 +60,35 @@ export class TxPool {
   private readonly head: HeadState
   private readonly pools: SubPools
   private readonly blobVerifier: BlobVerifier | undefined
+  private readonly senderRecovery: SenderRecovery | undefined
+  private readonly recoveredSenders = new SenderCache(SENDER_CACHE_CAPACITY)
   private headUpdate: Promise<void> = Promise.resolve()
 
   constructor(init: TxPoolInit) {
     this.options = Object.freeze(resolveTxPoolOptions(init.options))
     this.head = new HeadState(init.state, init.head)
     this.logger = init.logger.child({ module: 'txpool' })
-    this.decodeContext = {
-      common: sharedTxCommon(init.common),
-      chainId: init.common.chainId(),
-      maxTxSize: this.options.maxTxSize,
-      allowUnprotected: this.options.allowUnprotected,
-    }
+    this.decodeContext = createDecodeContext(init.common, this.options)
     this.floorActive = init.common.isActivatedEIP(7623)
     this.txGasCap = init.common.isActivatedEIP(7825) ? init.common.param('maxTransactionGasLimit') : undefined
     this.metrics = init.metrics === null ? null : new PoolMetrics(init.metrics, () => this.status())
     this.pools = new SubPools(this.options, this.head, this.metrics)
     this.blobVerifier = init.blobVerifier
+    this.senderRecovery = init.senderRecovery
+  }
+
+  /**
+   * Recovers the senders of transactions about to be added with addRaw (a JSON-RPC batch's)
+   * on the pool's `senderRecovery` thread, so their admission skips the recovery. Only an
+   * optimisation: resolves (never rejects) once done, or at once without a recovery thread.
+   */
+  async cacheSenders(raws: Uint8Array[]): Promise<void> {
+    if (this.senderRecovery === undefined || raws.length === 0) return
+    try {
+      this.recoveredSenders.add(await this.senderRecovery(raws))
+    } catch (err) {
+      this.logger.warn({ err }, 'sender recovery thread failed; senders are recovered at admission')
+    }
   }
 
   /**
@@ -88,7 +106,9 @@ export class TxPool {
       if (this.pools.byHash.has(id.hashHex)) throw new TxPoolError(R.AlreadyKnown)
       const decoded = decodeRaw(id.raw, id.hash, id.hashHex, this.decodeContext)
       checkGasLimit(decoded.tx, this.head.head, this.txGasCap)
-      const sender = recoverSender(decoded)
+      const recovered = this.recoveredSenders.take(id.hashHex)
+      if (recovered !== undefined) this.metrics?.recoveredAhead.inc()
+      const sender = recoverSender(decoded, recovered)
       // The costly KZG check last, once everything cheap has passed.
       if (networkRaw !== undefined) await this.verifySidecar(networkRaw)
       const fields: Identified = { tx: decoded.tx, raw: decoded.raw, networkRaw, hash: decoded.hash, hashHex: decoded.hashHex, sender, senderHex: toHex(sender) }

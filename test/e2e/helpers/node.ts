@@ -146,10 +146,16 @@ export async function signed(wallet: ethers.BaseWallet, tx: ethers.TransactionRe
   return { raw, hash: ethers.keccak256(raw) }
 }
 
+/** The value of metric `name` (one without labels) in the /metrics of the node at `rpcUrl`; undefined when it is not exported. */
+export async function metricValue(rpcUrl: string, name: string): Promise<number | undefined> {
+  const text = await (await fetch(`${rpcUrl}/metrics`)).text()
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `))
+  return line === undefined ? undefined : Number(line.slice(name.length + 1))
+}
+
 /** Waits until the node's /metrics shows `name` (a gauge without labels) at `value`. */
 export async function waitForGauge(e: E2ENode, name: string, value: number): Promise<void> {
-  const line = new RegExp(`^${name} ${value}$`, 'm')
-  await waitFor(async () => line.test(await (await fetch(`${e.node.rpcUrl}/metrics`)).text()), 10_000, `${name} = ${value}`)
+  await waitFor(async () => (await metricValue(e.node.rpcUrl, name)) === value, 10_000, `${name} = ${value}`)
 }
 
 /** `promise`, or a rejection after `ms` (the timer is cleared, so it never holds the process open). */

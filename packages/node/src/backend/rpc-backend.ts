@@ -20,6 +20,7 @@ function poolBackend(pool: TxPool, chain: NodeChainBackend): PoolBackend {
   return {
     // Submitted through this node: journaled and rebroadcast until mined.
     addRaw: async (raw) => (await pool.addRaw(raw, { local: true })).hash,
+    cacheSenders: (raws) => pool.cacheSenders(raws),
     // The pool catches up with a new head asynchronously; a client that saw the block may
     // ask before it has, so the head state's nonce is a floor.
     pendingNonce: async (address) => {
