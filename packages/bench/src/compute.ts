@@ -23,7 +23,7 @@ function benchCompute(): { abi: Interface; bytecode: string } {
 }
 
 /** Gas of the receipts of `hashes`, summed (batches of 200). */
-async function gasOf(client: RpcClient, hashes: string[]): Promise<bigint> {
+export async function gasOf(client: RpcClient, hashes: string[]): Promise<bigint> {
   let gas = 0n
   for (let i = 0; i < hashes.length; i += 200) {
     const receipts = await client.batch<{ gasUsed: string; status: string }>(hashes.slice(i, i + 200).map((hash) => ({ method: 'eth_getTransactionReceipt', params: [hash] })))

@@ -1,7 +1,8 @@
 // npm run bench: sustained transactions per second into sealed, persisted blocks, end to end
-// over HTTP JSON-RPC (ETH and ERC-20 transfers, and a compute-bound contract's calls in gas per
-// second), against anvil (or Hardhat's node) as the baseline in the same run, the two
-// alternating A B A B (--rounds), medians and their ratio reported.
+// over HTTP JSON-RPC (ETH and ERC-20 transfers; in gas per second, a compute-bound contract's
+// calls and the city exchange's settlement of signed orders), against anvil (or Hardhat's
+// node) as the baseline in the same run, the two alternating A B A B (--rounds), medians and
+// their ratio reported.
 //   npm run bench -- [--senders 100] [--per-sender 50] [--batch 200] [--period 0] [--baseline anvil|hardhat|none] [--rounds 2]
 //                    [--network on|off] [--liveness on|off] [--durability on|off] [--qbft on|off] [--qbft-timeout 4] [--qbft-profile DIR] [--qbft-paced 600]
 //                    [--reads on|off] [--execution on|off] [--explorer on|off] [--explorer-blocks 100000] [--explorer-per-block 10] [--explorer-datadir DIR]
@@ -16,6 +17,7 @@
 import { parseArgs } from 'node:util'
 import { COMPUTE_ROUNDS, measureCompute } from './compute.ts'
 import { durabilityTable, measureDurability } from './durability.ts'
+import { measureExchange } from './exchange.ts'
 import { executionTable, measureExecution } from './execution.ts'
 import { explorerTable, measureExplorer } from './explorer.ts'
 import { livenessTable, measureLiveness } from './liveness.ts'
@@ -81,14 +83,18 @@ async function phase(target: BenchTarget, run: () => Promise<number>): Promise<P
 /** Calls per sender of the compute-bound contract (about 600,000 gas each). */
 const COMPUTE_PER_SENDER = 5
 
-async function measure(target: BenchTarget): Promise<{ eth: PhaseResult; erc20: PhaseResult; computeMgas: number }> {
+/** Exchange settlements per sender (two signed orders each, about 200,000 gas). */
+const SETTLE_PER_SENDER = 5
+
+async function measure(target: BenchTarget): Promise<Omit<NodeRun, 'name'>> {
   const client = new RpcClient(target.rpcUrl)
   const senders = senderKeys(SENDERS)
   const build = await prepareWorkload(client, senders, SHAPE)
   const eth = await phase(target, () => timedPhase(client, senders, PER_SENDER, SHAPE, build.eth))
   const erc20 = await phase(target, () => timedPhase(client, senders, PER_SENDER, SHAPE, build.erc20))
   const compute = await measureCompute(client, senders[0], senders, COMPUTE_PER_SENDER, SHAPE)
-  return { eth, erc20, computeMgas: compute.mgasPerSecond }
+  const exchange = await measureExchange(client, senders, SETTLE_PER_SENDER, SHAPE)
+  return { eth, erc20, computeMgas: compute.mgasPerSecond, settleMgas: exchange.mgasPerSecond, settlesPerSecond: exchange.settlementsPerSecond }
 }
 
 interface NodeRun {
@@ -97,6 +103,9 @@ interface NodeRun {
   erc20: PhaseResult
   /** Million gas per second of the compute-bound calls. */
   computeMgas: number
+  /** Million gas per second of the exchange settlements, and settlements per second. */
+  settleMgas: number
+  settlesPerSecond: number
 }
 
 /** One row per node: the median of its rounds (tx/s, assembly per 1,000 transactions). */
@@ -104,10 +113,13 @@ function rows(runs: NodeRun[]): string[] {
   const names = [...new Set(runs.map((run) => run.name))]
   const of = (name: string, pick: (run: NodeRun) => number | undefined) => median(runs.filter((run) => run.name === name).map(pick).filter((v): v is number => v !== undefined))
   const ms = (value: number) => (Number.isNaN(value) ? 'n/a' : `${value.toFixed(0)} ms`)
-  const lines = names.map((name) => `| ${name} | ${of(name, (r) => r.eth.tps).toFixed(0)} | ${of(name, (r) => r.erc20.tps).toFixed(0)} | ${of(name, (r) => r.computeMgas).toFixed(1)} | ${ms(of(name, (r) => r.eth.assemblyMsPer1000))} | ${ms(of(name, (r) => r.erc20.assemblyMsPer1000))} |`)
+  const lines = names.map(
+    (name) =>
+      `| ${name} | ${of(name, (r) => r.eth.tps).toFixed(0)} | ${of(name, (r) => r.erc20.tps).toFixed(0)} | ${of(name, (r) => r.computeMgas).toFixed(1)} | ${of(name, (r) => r.settleMgas).toFixed(1)} (${of(name, (r) => r.settlesPerSecond).toFixed(0)}/s) | ${ms(of(name, (r) => r.eth.assemblyMsPer1000))} | ${ms(of(name, (r) => r.erc20.assemblyMsPer1000))} |`,
+  )
   if (names.length === 2) {
     const ratio = (pick: (run: NodeRun) => number) => (of(names[0], pick) / of(names[1], pick)).toFixed(2)
-    lines.push(`| ratio (ours / baseline) | ${ratio((r) => r.eth.tps)} | ${ratio((r) => r.erc20.tps)} | ${ratio((r) => r.computeMgas)} | | |`)
+    lines.push(`| ratio (ours / baseline) | ${ratio((r) => r.eth.tps)} | ${ratio((r) => r.erc20.tps)} | ${ratio((r) => r.computeMgas)} | ${ratio((r) => r.settleMgas)} | | |`)
   }
   return lines
 }
@@ -145,7 +157,9 @@ async function main(): Promise<void> {
   const soak = soakTransactions > 0 ? soakTable(await measureSoak({ transactions: soakTransactions, sampleEvery: Math.max(1, Math.round(soakTransactions / 10)), log: console.log })) : ''
   const logs = flags.logs === 'on' ? logsTable(await measureLogs({ blocks: Number(flags['logs-blocks']), eventEvery: 1000, dataDir: flags['logs-datadir'], log: console.log })) : ''
   const explorer = flags.explorer === 'on' ? explorerTable(await measureExplorer({ blocks: Number(flags['explorer-blocks']), perBlock: Number(flags['explorer-per-block']), dataDir: flags['explorer-datadir'] })) : ''
-  console.log(`\n| node (median of ${flags.rounds} runs, A B A B) | ETH transfers/s | ERC-20 transfers/s | compute-bound calls, Mgas/s (${SENDERS * COMPUTE_PER_SENDER} x work(${COMPUTE_ROUNDS})) | assembly per 1,000 ETH transfers | assembly per 1,000 ERC-20 transfers |\n| --- | --- | --- | --- | --- | --- |`)
+  console.log(
+    `\n| node (median of ${flags.rounds} runs, A B A B) | ETH transfers/s | ERC-20 transfers/s | compute-bound calls, Mgas/s (${SENDERS * COMPUTE_PER_SENDER} x work(${COMPUTE_ROUNDS})) | exchange settle, Mgas/s (${SENDERS * SETTLE_PER_SENDER} signed order pairs) | assembly per 1,000 ETH transfers | assembly per 1,000 ERC-20 transfers |\n| --- | --- | --- | --- | --- | --- | --- |`,
+  )
   for (const line of rows(runs)) console.log(line)
   console.log(network)
   if (liveness !== '') console.log(`\n${liveness}`)
