@@ -85,7 +85,13 @@ describe('a deployed storage contract', () => {
 
   it('writes change storage; older blocks keep their state (archive)', async () => {
     await mined(e, store.setItem(7n, 777n))
+    // Read at the head first: what the node keeps of a head's reads (docs/json-rpc.md) must not
+    // outlive the head.
+    assert.equal(await e.rpc('eth_getStorageAt', [address, '0x0', 'latest']), word(42))
+    const balanceThen = BigInt(await e.rpc('eth_getBalance', [deployer.address, 'latest']))
     const receipt = await mined(e, store.set(100n))
+    assert.equal(await e.rpc('eth_getStorageAt', [address, '0x0', 'latest']), word(100))
+    assert.ok(BigInt(await e.rpc('eth_getBalance', [deployer.address, 'latest'])) < balanceThen, 'the head moved: its balance is read anew')
     setBlock = receipt.blockNumber
     assert.ok(setBlock > deployBlock + 1)
     const before = ethers.toQuantity(setBlock - 1)

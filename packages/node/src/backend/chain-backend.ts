@@ -25,6 +25,7 @@ export class NodeChainBackend implements ChainBackend {
   private readonly workers: RpcWorkerPool
   private readonly views = new WeakMap<Block, BlockView>()
   private readonly stateReaders = new Map<string, TrieStateView>()
+  private lastRead: { root: Uint8Array; reader: TrieStateView } | undefined
   private readonly callBlocks = new WeakMap<BlockHeader, { header: Uint8Array; author: Uint8Array }>()
 
   constructor(chain: Chain, pool: TxPool, workers: RpcWorkerPool) {
@@ -131,13 +132,16 @@ export class NodeChainBackend implements ChainBackend {
    * its state manager costs more than the read itself (most reads are at the head).
    */
   private stateReader(stateRoot: Uint8Array): TrieStateView {
+    // The head's header is one object while it is the head: most reads skip the hex key.
+    if (stateRoot === this.lastRead?.root) return this.lastRead.reader
     const key = bytesToHex(stateRoot)
     let reader = this.stateReaders.get(key)
     if (reader === undefined) {
-      reader = new TrieStateView(this.chain.trieStore, this.common, stateRoot)
+      reader = new TrieStateView(this.chain.trieStore, this.common, stateRoot, { cached: true })
       if (this.stateReaders.size >= STATE_READERS) this.stateReaders.delete(this.stateReaders.keys().next().value as string)
     } else this.stateReaders.delete(key)
     this.stateReaders.set(key, reader)
+    this.lastRead = { root: stateRoot, reader }
     return reader
   }
 
