@@ -9,6 +9,10 @@ import type { RecoveredSender, SenderRecovery } from '@busan/txpool'
 /** Batches that may wait for the thread; past them a batch's senders are recovered at admission. */
 const MAX_WAITING_BATCHES = 8
 
+/**
+ * The node's sender recovery thread: `recover` is the pool's SenderRecovery (TxPoolInit); at
+ * most MAX_WAITING_BATCHES batches wait for it, the next ones are recovered at admission.
+ */
 export class SenderRecoveryThread {
   readonly #piscina: Piscina
   readonly #logger: Logger
