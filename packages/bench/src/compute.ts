@@ -3,11 +3,11 @@
 // transfers are and timed until mined, reported as gas per second of the receipts.
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { bigIntToUnpaddedBytes, bytesToHex, generateAddress, hexToBytes } from '@ethereumjs/util'
+import { hexToBytes } from '@ethereumjs/util'
 import { Interface } from 'ethers'
 import type { RpcClient } from './rpc-client.ts'
 import { benchToken } from './token.ts'
-import { sendAll, sign, timedPhase, waitForNonces, type Sender, type Shape } from './workload.ts'
+import { nextCreation, sendAll, sign, timedPhase, waitForNonces, type Sender, type Shape } from './workload.ts'
 
 const repoRoot = resolve(import.meta.dirname, '../../..')
 /** Loop iterations per call: about 600,000 gas, well under EIP-7825's 2^24 per transaction. */
@@ -39,7 +39,7 @@ export async function gasOf(client: RpcClient, hashes: string[]): Promise<bigint
  */
 export async function measureCompute(client: RpcClient, deployer: Sender, senders: Sender[], perSender: number, shape: Shape): Promise<{ mgasPerSecond: number; callsPerSecond: number }> {
   const { abi, bytecode } = benchCompute()
-  const address = bytesToHex(generateAddress(hexToBytes(deployer.address as `0x${string}`), bigIntToUnpaddedBytes(deployer.nonce)))
+  const address = nextCreation(deployer)
   await sendAll(client, [sign(deployer.key, deployer.nonce++, undefined, 0n, hexToBytes(bytecode as `0x${string}`), 1_000_000n)], shape)
   await waitForNonces(client, [deployer])
   const data = hexToBytes(abi.encodeFunctionData('work', [COMPUTE_ROUNDS]) as `0x${string}`)

@@ -4,14 +4,14 @@
 // second of the receipts. The contracts are deployed behind ERC-1967 proxies by transactions,
 // the same on both nodes: anvil has no Busan genesis, and both then run the same bytecode.
 import { resolve } from 'node:path'
-import { bigIntToUnpaddedBytes, bytesToHex, generateAddress, hexToBytes } from '@ethereumjs/util'
+import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { Interface, Signature, TypedDataEncoder } from 'ethers'
 import { signDigest } from '@busan/chain-config'
 import { artifactsFromDirectory, BPASS_ROLE_BITS, EXCHANGE_ORDER_TYPES, ORDER_SIDE, PROXY_ARTIFACT_NAME, type ContractArtifact, type ExchangeOrder } from '@busan/genesis-builder'
 import { gasOf } from './compute.ts'
 import type { RpcClient } from './rpc-client.ts'
 import { benchToken } from './token.ts'
-import { fundSenders, sendAll, senderKeys, sign, timedPhase, waitForNonces, type Sender, type Shape } from './workload.ts'
+import { fundSenders, nextCreation, sendAll, senderKeys, sign, timedPhase, waitForNonces, type Sender, type Shape } from './workload.ts'
 
 const repoRoot = resolve(import.meta.dirname, '../../..')
 /** Traders on each side; every pair trades many times (a fresh pair of orders each time). */
@@ -27,11 +27,6 @@ interface Contracts {
   exchangeAbi: Interface
   token: string
   chainId: bigint
-}
-
-/** The address `deployer`'s next creation gets (its nonce advances). */
-function nextCreation(deployer: Sender): string {
-  return bytesToHex(generateAddress(hexToBytes(deployer.address as `0x${string}`), bigIntToUnpaddedBytes(deployer.nonce)))
 }
 
 /** A creation transaction of `bytecode` with constructor `args` (encoded with `abi`) from `deployer`; returns [raw, address]. */

@@ -3,10 +3,10 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { bigIntToUnpaddedBytes, bytesToHex, generateAddress, hexToBytes } from '@ethereumjs/util'
+import { hexToBytes } from '@ethereumjs/util'
 import { Interface } from 'ethers'
 import type { RpcClient } from './rpc-client.ts'
-import { ethTransfer, fundSenders, sendAll, sign, waitForNonces, type BuildTx, type Sender, type Shape } from './workload.ts'
+import { ethTransfer, fundSenders, nextCreation, sendAll, sign, waitForNonces, type BuildTx, type Sender, type Shape } from './workload.ts'
 
 const repoRoot = resolve(import.meta.dirname, '../../..')
 
@@ -31,7 +31,7 @@ export function benchToken(): BenchToken {
  * 10^24 units; resolves with the token's address once all of it is mined.
  */
 export async function deployToken(client: RpcClient, token: BenchToken, deployer: Sender, senders: Sender[], shape: Shape): Promise<string> {
-  const address = bytesToHex(generateAddress(hexToBytes(deployer.address as `0x${string}`), bigIntToUnpaddedBytes(deployer.nonce)))
+  const address = nextCreation(deployer)
   const deploy = sign(deployer.key, deployer.nonce++, undefined, 0n, hexToBytes(`${token.bytecode}${token.abi.encodeDeploy([10n ** 30n]).slice(2)}` as `0x${string}`), 3_000_000n)
   const funding = senders.map((sender) => sign(deployer.key, deployer.nonce++, address, 0n, hexToBytes(token.abi.encodeFunctionData('transfer', [sender.address, 10n ** 24n]) as `0x${string}`), 100_000n))
   await sendAll(client, [deploy, ...funding], shape)

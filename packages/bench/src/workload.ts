@@ -1,7 +1,7 @@
 // The transaction workload the benchmark sends: pre-signed EIP-1559 transfers from many
 // senders, in JSON-RPC batches, timed until every sender's nonce shows them mined.
 import { createFeeMarket1559Tx } from '@ethereumjs/tx'
-import { bytesToHex, hexToBytes } from '@ethereumjs/util'
+import { bigIntToUnpaddedBytes, bytesToHex, generateAddress, hexToBytes } from '@ethereumjs/util'
 import { createChainCommon, devAccounts, devGenesis, keccak256, privateKeyToAddress } from '@busan/chain-config'
 import type { RpcClient } from './rpc-client.ts'
 
@@ -28,6 +28,11 @@ export function senderKeys(count: number, label = 'sender'): Sender[] {
     const key = keccak256(new TextEncoder().encode(`busan-bench-${label}-${i}`))
     return { key, address: bytesToHex(privateKeyToAddress(key)), nonce: 0n }
   })
+}
+
+/** The address of the contract `deployer`'s next transaction creates (at its current nonce). */
+export function nextCreation(deployer: Sender): string {
+  return bytesToHex(generateAddress(hexToBytes(deployer.address as `0x${string}`), bigIntToUnpaddedBytes(deployer.nonce)))
 }
 
 export function sign(key: Uint8Array, nonce: bigint, to: string | undefined, value: bigint, data: Uint8Array, gasLimit: bigint): string {

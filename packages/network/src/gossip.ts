@@ -249,7 +249,7 @@ export class Gossip {
       return 'reject'
     }
     let added = false
-    if (raws.length > 1) await this.ctx.pool.cacheSenders(raws)
+    await this.ctx.pool.cacheSenders(raws)
     for (const raw of raws) {
       this.rememberGossipedTransaction(transactionId(raw))
       const fault = await transactionFault(this.ctx, raw)

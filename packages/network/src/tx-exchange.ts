@@ -123,7 +123,7 @@ export class TransactionExchange {
     for (const key of keys) this.fetching.add(key)
     try {
       const raws = await this.requestTransactions(peer, hashes)
-      if (raws.length > 1) await this.ctx.pool.cacheSenders(raws)
+      await this.ctx.pool.cacheSenders(raws)
       for (const raw of raws) this.ctx.metrics?.fetchedTransaction(await admitTransaction(this.ctx, peer, raw))
       return true
     } catch (error) {

@@ -19,6 +19,7 @@ import {
 } from '@ethereumjs/tx'
 import { Address, SECP256K1_ORDER, SECP256K1_ORDER_DIV_2, bigIntToUnpaddedBytes, bytesToBigInt } from '@ethereumjs/util'
 import { TxPoolError, TxPoolErrorReason as R } from './errors.ts'
+import type { TxPoolOptions } from './options.ts'
 
 type Keccak = (data: Uint8Array) => Uint8Array
 type Ecrecover = (msgHash: Uint8Array, v: bigint, r: Uint8Array, s: Uint8Array, chainId?: bigint) => Uint8Array
@@ -28,6 +29,11 @@ export interface DecodeContext {
   chainId: bigint
   maxTxSize: number
   allowUnprotected: boolean
+}
+
+/** The decoding context of a pool with these options (TxPool's own, and the sender recovery thread's). */
+export function createDecodeContext(common: Common, options: Pick<TxPoolOptions, 'maxTxSize' | 'allowUnprotected'>): DecodeContext {
+  return { common: sharedTxCommon(common), chainId: common.chainId(), maxTxSize: options.maxTxSize, allowUnprotected: options.allowUnprotected }
 }
 
 /** A transaction with its identity; the sender comes from `recoverSender`. */

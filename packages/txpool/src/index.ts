@@ -1,5 +1,6 @@
 export { TxPool } from './pool.ts'
-export { createDecodeContext, recoverSenders } from './sender-cache.ts'
+export { createDecodeContext } from './decode.ts'
+export { recoverSenders } from './sender-cache.ts'
 export type { RecoveredSender, SenderRecovery } from './sender-cache.ts'
 export { blobSidecar } from './blob.ts'
 export type { BlobVerifier } from './blob.ts'

@@ -14,7 +14,7 @@ import type { TypedTransaction } from '@ethereumjs/tx'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { priceNonceCursor } from './cursor.ts'
-import { decodeRaw, identifyRaw, inspectTransaction, recoverSender, toHex, type DecodeContext } from './decode.ts'
+import { createDecodeContext, decodeRaw, identifyRaw, inspectTransaction, recoverSender, toHex, type DecodeContext } from './decode.ts'
 import type { Identified } from './entry.ts'
 import { BLOB_TX_TYPE, canonicalBlobTx, type BlobVerifier } from './blob.ts'
 import { TXPOOL_ERROR_CODE, TxPoolError, TxPoolErrorReason as R } from './errors.ts'
@@ -24,7 +24,7 @@ import { resetToHead } from './maintain.ts'
 import { PoolMetrics } from './metrics.ts'
 import { resolveTxPoolOptions, type TxPoolOptions } from './options.ts'
 import { feeCaps } from './ordering.ts'
-import { createDecodeContext, SenderCache, type SenderRecovery } from './sender-cache.ts'
+import { SenderCache, type SenderRecovery } from './sender-cache.ts'
 import { SubPools } from './sub-pools.ts'
 import { checkGasLimit, checkStateless } from './validate.ts'
 
@@ -78,12 +78,13 @@ export class TxPool {
   }
 
   /**
-   * Recovers the senders of transactions about to be added with addRaw (a JSON-RPC batch's)
-   * on the pool's `senderRecovery` thread, so their admission skips the recovery. Only an
-   * optimisation: resolves (never rejects) once done, or at once without a recovery thread.
+   * Recovers the senders of transactions about to be added with addRaw (a batch's) on the
+   * pool's `senderRecovery` thread, so their admission skips the recovery. Only an
+   * optimisation: resolves (never rejects) once done, or at once without a recovery thread or
+   * for a single transaction (the hand-off would cost more than the recovery).
    */
   async cacheSenders(raws: Uint8Array[]): Promise<void> {
-    if (this.senderRecovery === undefined || raws.length === 0) return
+    if (this.senderRecovery === undefined || raws.length < 2) return
     try {
       this.recoveredSenders.add(await this.senderRecovery(raws))
     } catch (err) {

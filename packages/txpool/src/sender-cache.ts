@@ -5,10 +5,8 @@
 // batch of eth_sendRawTransaction) it runs on a thread of its own while that thread does other
 // work; admission then only looks the public key up. A transaction whose key is not there
 // (alone, not decodable ahead, evicted) is recovered at admission as before.
-import type { Common } from '@ethereumjs/common'
 import { BLOB_TX_TYPE } from './blob.ts'
-import { decodeRaw, identifyRaw, recoverPublicKey, sharedTxCommon, type DecodeContext } from './decode.ts'
-import type { TxPoolOptions } from './options.ts'
+import { decodeRaw, identifyRaw, recoverPublicKey, type DecodeContext } from './decode.ts'
 
 /** A transaction's hash (lowercase 0x hex) and the 64-byte public key that signed it. */
 export type RecoveredSender = [hashHex: string, publicKey: Uint8Array]
@@ -19,11 +17,6 @@ export type RecoveredSender = [hashHex: string, publicKey: Uint8Array]
  * transaction.
  */
 export type SenderRecovery = (raws: Uint8Array[]) => Promise<RecoveredSender[]>
-
-/** The decoding context of a pool with these options: what `recoverSenders` needs on another thread too. */
-export function createDecodeContext(common: Common, options: Pick<TxPoolOptions, 'maxTxSize' | 'allowUnprotected'>): DecodeContext {
-  return { common: sharedTxCommon(common), chainId: common.chainId(), maxTxSize: options.maxTxSize, allowUnprotected: options.allowUnprotected }
-}
 
 /**
  * For every raw transaction that passes the checks addRaw makes before recovery (size, RLP,

@@ -8,7 +8,8 @@ import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import pino from 'pino'
 import { Registry } from 'prom-client'
 import { TxPool } from '../src/pool.ts'
-import { createDecodeContext, recoverSenders, SenderCache } from '../src/sender-cache.ts'
+import { createDecodeContext } from '../src/decode.ts'
+import { recoverSenders, SenderCache } from '../src/sender-cache.ts'
 import { CHAIN_ID, MapState, RECIPIENT, common, head, keys } from './helpers.ts'
 
 const GWEI = 1_000_000_000n

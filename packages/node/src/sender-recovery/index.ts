@@ -25,7 +25,6 @@ export class SenderRecoveryThread {
       workerData: { genesis },
       minThreads: 1,
       maxThreads: 1,
-      maxQueue: MAX_WAITING_BATCHES,
       idleTimeout: Number.MAX_SAFE_INTEGER,
     })
     this.#piscina.on('error', (err: unknown) => logger.error({ err }, 'sender recovery thread failed outside a job'))
