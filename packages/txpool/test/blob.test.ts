@@ -4,12 +4,11 @@
 // keeps. The KZG check itself is tested over a real node (test/e2e/rpc-testing.test.ts).
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import pino from 'pino'
 import { RLP } from '@ethereumjs/rlp'
 import { createBlob4844Tx } from '@ethereumjs/tx'
 import { bytesToHex, concatBytes } from '@ethereumjs/util'
-import { BASE_FEE, GWEI, MapState, RECIPIENT, addressHex, common, head, keys } from './helpers.ts'
-import { TxPool, TxPoolError } from '../src/index.ts'
+import { BASE_FEE, GWEI, RECIPIENT, addressHex, common, keys, makePool } from './helpers.ts'
+import type { TxPoolError } from '../src/index.ts'
 
 /** A signed blob transaction of sender 0 and its network form with a made-up sidecar (EIP-7594 layout: version 1, 128 cell proofs). */
 function blobTransaction(nonce = 0n) {
@@ -25,14 +24,7 @@ function blobTransaction(nonce = 0n) {
 
 function poolWith(verdict: (networkRaw: Uint8Array) => Promise<void>) {
   const asked: Uint8Array[] = []
-  const pool = new TxPool({
-    common,
-    state: MapState.funded(),
-    head: head(),
-    logger: pino({ level: 'silent' }),
-    metrics: null,
-    blobVerifier: { verify: (networkRaw) => (asked.push(networkRaw), verdict(networkRaw)) },
-  })
+  const { pool } = makePool({ registry: null, blobVerifier: { verify: (networkRaw) => (asked.push(networkRaw), verdict(networkRaw)) } })
   return { pool, asked }
 }
 
@@ -58,10 +50,10 @@ describe('blob transactions', () => {
     await assert.rejects(refusing.pool.addRaw(network), (error: TxPoolError) => error.reason === 'invalid-blob-sidecar' && error.message === 'invalid blob sidecar: KZG proof cannot be verified from blobs/commitments')
     assert.deepEqual(refusing.pool.status(), { pending: 0, queued: 0 })
 
-    const small = new TxPool({ common, state: MapState.funded(), head: head(), logger: pino({ level: 'silent' }), metrics: null, options: { maxBlobTxSize: 100_000 }, blobVerifier: { verify: async () => {} } })
+    const { pool: small } = makePool({ registry: null, options: { maxBlobTxSize: 100_000 }, blobVerifier: { verify: async () => {} } })
     await assert.rejects(small.addRaw(network), (error: TxPoolError) => error.reason === 'oversized-data')
 
-    const none = new TxPool({ common, state: MapState.funded(), head: head(), logger: pino({ level: 'silent' }), metrics: null })
+    const { pool: none } = makePool({ registry: null })
     await assert.rejects(none.addRaw(network), (error: TxPoolError) => error.message === 'transaction type not supported: blob transactions are not accepted')
   })
 

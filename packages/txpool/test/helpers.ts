@@ -13,7 +13,7 @@ import {
 } from '@ethereumjs/tx'
 import { bigIntToUnpaddedBytes, bytesToHex, eoaCode7702SignAuthorization, hexToBytes } from '@ethereumjs/util'
 import { createChainCommon, devAccounts, devGenesis, keccak256, signDigest } from '@busan/chain-config'
-import { TxPool, TxPoolError, type DropReason, type HeadContext, type PoolAccount, type PooledTransaction, type PoolStateReader, type TxPoolOptions } from '../src/index.ts'
+import { TxPool, TxPoolError, type DropReason, type HeadContext, type PoolAccount, type PooledTransaction, type PoolStateReader, type TxPoolInit, type TxPoolOptions } from '../src/index.ts'
 
 export const common = createChainCommon(devGenesis())
 export const CHAIN_ID = common.chainId()
@@ -55,10 +55,10 @@ export function head(overrides: Partial<HeadContext> = {}): HeadContext {
   return { baseFee: BASE_FEE, gasLimit: BLOCK_GAS_LIMIT, ...overrides }
 }
 
-export function makePool(args: { options?: Partial<TxPoolOptions>; state?: MapState; head?: Partial<HeadContext>; registry?: Registry | null } = {}) {
+export function makePool(args: { options?: Partial<TxPoolOptions>; state?: MapState; head?: Partial<HeadContext>; registry?: Registry | null } & Pick<TxPoolInit, 'blobVerifier' | 'senderRecovery'> = {}) {
   const state = args.state ?? MapState.funded()
   const registry = args.registry === undefined ? new Registry() : args.registry
-  const pool = new TxPool({ common, state, head: head(args.head), options: args.options, logger: pino({ level: 'silent' }), metrics: registry })
+  const pool = new TxPool({ common, state, head: head(args.head), options: args.options, logger: pino({ level: 'silent' }), metrics: registry, blobVerifier: args.blobVerifier, senderRecovery: args.senderRecovery })
   return { pool, state, registry }
 }
 

@@ -5,12 +5,9 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { SigningKey, Transaction, Wallet } from 'ethers'
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
-import pino from 'pino'
-import { Registry } from 'prom-client'
-import { TxPool } from '../src/pool.ts'
 import { createDecodeContext } from '../src/decode.ts'
 import { recoverSenders, SenderCache } from '../src/sender-cache.ts'
-import { CHAIN_ID, MapState, RECIPIENT, common, head, keys } from './helpers.ts'
+import { CHAIN_ID, RECIPIENT, common, keys, makePool } from './helpers.ts'
 
 const GWEI = 1_000_000_000n
 const permissive = createDecodeContext(common, { maxTxSize: Number.MAX_SAFE_INTEGER, allowUnprotected: true })
@@ -60,16 +57,8 @@ describe('SenderCache', () => {
 
 describe('a pool with a sender recovery', () => {
   it('admits a batch with the senders recovered ahead, counts them, and recovers the rest itself', async () => {
-    const registry = new Registry()
-    const pool = new TxPool({
-      common,
-      state: MapState.funded(),
-      head: head(),
-      logger: pino({ level: 'silent' }),
-      metrics: registry,
-      // The seam is the thread: here the same function runs in process.
-      senderRecovery: async (raws) => recoverSenders(raws, permissive),
-    })
+    // The seam is the thread: here the same function runs in process.
+    const { pool, registry } = makePool({ senderRecovery: async (raws) => recoverSenders(raws, permissive) })
     const batch = [await signed(keys[1], { nonce: 0 }), await signed(keys[2], { nonce: 0 }), await signed(keys[1], { nonce: 1 })]
     await pool.cacheSenders(batch.map((raw) => hexToBytes(raw as `0x${string}`)))
     const late = await signed(keys[3], { nonce: 0 })
@@ -78,7 +67,7 @@ describe('a pool with a sender recovery', () => {
       assert.equal(bytesToHex(pooled.sender), Transaction.from(raw).from!.toLowerCase())
       assert.equal(pooled.tx.getSenderAddress().toString(), Transaction.from(raw).from!.toLowerCase())
     }
-    const counter = await registry.getSingleMetric('txpool_senders_recovered_ahead_total')!.get()
+    const counter = await registry!.getSingleMetric('txpool_senders_recovered_ahead_total')!.get()
     assert.equal(counter.values[0].value, batch.length, 'the late one was recovered at admission')
   })
 })
