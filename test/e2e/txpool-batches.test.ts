@@ -79,4 +79,24 @@ describe('a batch of eth_sendRawTransaction', () => {
     assert.equal(receipt?.from, wallets[0].address)
     assert.equal((await recoveredAhead()) - counted, sent.length)
   })
+  it("reports the recovery and RPC worker threads' heaps beside the process's resident memory", async () => {
+    // One call, so an RPC thread has run a job (the threads load the EVM at start either way).
+    await e.provider.call({ to: TARGET, data: '0x' })
+    const value = async (name: string) => {
+      const v = await metricValue(e.node.rpcUrl, name)
+      assert.ok(v !== undefined && Number.isFinite(v), `${name} is exported`)
+      return v
+    }
+    const rpcUsed = await value('worker_thread_heap_used_bytes{pool="rpc"}')
+    const recoveryUsed = await value('worker_thread_heap_used_bytes{pool="sender-recovery"}')
+    const mainUsed = await value('nodejs_heap_size_used_bytes')
+    // Each thread holds the modules it loaded: EthereumJS alone is over 10 MB of heap (measured
+    // with v8.getHeapStatistics() in a bare worker thread importing @ethereumjs/tx).
+    assert.ok(rpcUsed > 10 * 2 ** 20, `rpc threads' heap ${rpcUsed}`)
+    assert.ok(recoveryUsed > 10 * 2 ** 20, `recovery thread's heap ${recoveryUsed}`)
+    assert.ok(rpcUsed <= (await value('worker_thread_heap_size_bytes{pool="rpc"}')), 'used is within reserved')
+    assert.ok(recoveryUsed <= (await value('worker_thread_heap_size_bytes{pool="sender-recovery"}')), 'used is within reserved')
+    // The heaps are part of the resident memory prom-client reads from /proc.
+    assert.ok(mainUsed + rpcUsed + recoveryUsed < (await value('process_resident_memory_bytes')))
+  })
 })

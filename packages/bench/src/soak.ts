@@ -26,11 +26,8 @@ export interface SoakSample {
   sealed: number
   blocks: number
   rssMiB: number
-  /** The main thread's V8 heap in use and its external (Buffer, native) memory, from /metrics. */
-  heapMiB: number
-  externalMiB: number
-  /** RocksDB's memtables, table readers and block cache (db_memory_bytes). */
-  rocksdbMiB: number
+  /** The node's memory by part, from its /metrics (memoryOf). */
+  parts: MemoryParts
   seconds: number
 }
 
@@ -46,11 +43,36 @@ function rssMiB(pid: number): number {
   return Number(/(\d+)/.exec(line ?? '')?.[1] ?? 0) / 1024
 }
 
-/** The main thread's heap and external memory in MiB, from the node's Prometheus metrics. */
-async function heapOf(rpcUrl: string): Promise<{ heapMiB: number; externalMiB: number; rocksdbMiB: number }> {
+/** What the node's own metrics account for of its resident memory, in MiB. */
+export interface MemoryParts {
+  /** The main thread's V8 heap: in use, and reserved. */
+  heapUsedMiB: number
+  heapSizeMiB: number
+  /** The worker threads' V8 heaps (RPC workers, sender recovery), summed: in use, and reserved. */
+  threadHeapUsedMiB: number
+  threadHeapSizeMiB: number
+  /** The main thread's external (Buffer, native) memory. */
+  externalMiB: number
+  /** RocksDB: memtables, table readers (index and filter blocks), block cache. */
+  memtablesMiB: number
+  tableReadersMiB: number
+  blockCacheMiB: number
+}
+
+/** The node's memory by part, from its Prometheus metrics. */
+async function memoryOf(rpcUrl: string): Promise<MemoryParts> {
   const lines = (await (await fetch(new URL('/metrics', rpcUrl))).text()).split('\n')
-  const sum = (name: string) => lines.filter((line) => line.startsWith(`${name} `) || line.startsWith(`${name}{`)).reduce((total, line) => total + Number(line.split(' ').pop()), 0) / 2 ** 20
-  return { heapMiB: sum('nodejs_heap_size_used_bytes'), externalMiB: sum('nodejs_external_memory_bytes'), rocksdbMiB: sum('db_memory_bytes') }
+  const sum = (name: string, label = '') => lines.filter((line) => line.startsWith(`${name} `) || line.startsWith(`${name}{${label}`)).reduce((total, line) => total + Number(line.split(' ').pop()), 0) / 2 ** 20
+  return {
+    heapUsedMiB: sum('nodejs_heap_size_used_bytes'),
+    heapSizeMiB: sum('nodejs_heap_size_total_bytes'),
+    threadHeapUsedMiB: sum('worker_thread_heap_used_bytes'),
+    threadHeapSizeMiB: sum('worker_thread_heap_size_bytes'),
+    externalMiB: sum('nodejs_external_memory_bytes'),
+    memtablesMiB: sum('db_memory_bytes', 'part="memtables"'),
+    tableReadersMiB: sum('db_memory_bytes', 'part="table_readers"'),
+    blockCacheMiB: sum('db_memory_bytes', 'part="block_cache"'),
+  }
 }
 
 /** A recipient that has never held the token: the 20 low bytes of keccak("soak", n). */
@@ -74,7 +96,7 @@ export async function measureSoak(options: { transactions: number; sampleEvery: 
     let sealed = 0
     let blocks = 0
     let sent = 0
-    const samples: SoakSample[] = [{ sealed: 0, blocks: 0, rssMiB: rssMiB(pid), ...(await heapOf(node.rpcUrl)), seconds: 0 }]
+    const samples: SoakSample[] = [{ sealed: 0, blocks: 0, rssMiB: rssMiB(pid), parts: await memoryOf(node.rpcUrl), seconds: 0 }]
     let nextSample = options.sampleEvery
     const started = performance.now()
     let progressAt = started
@@ -107,9 +129,9 @@ export async function measureSoak(options: { transactions: number; sampleEvery: 
       await poll()
       if (performance.now() - progressAt > 60_000) throw new Error(`soak: no block for 60 s at ${sealed} of ${sent} sent transactions sealed`)
       if (sealed >= nextSample) {
-        const sample = { sealed, blocks, rssMiB: rssMiB(pid), ...(await heapOf(node.rpcUrl)), seconds: (performance.now() - started) / 1000 }
+        const sample = { sealed, blocks, rssMiB: rssMiB(pid), parts: await memoryOf(node.rpcUrl), seconds: (performance.now() - started) / 1000 }
         samples.push(sample)
-        options.log?.(`soak: ${sample.sealed} sealed in ${sample.blocks} blocks, RSS ${sample.rssMiB.toFixed(0)} MiB, heap ${sample.heapMiB.toFixed(0)} MiB, external ${sample.externalMiB.toFixed(0)} MiB, RocksDB ${sample.rocksdbMiB.toFixed(0)} MiB, ${sample.seconds.toFixed(0)} s`)
+        options.log?.(`soak: ${sample.sealed} sealed in ${sample.blocks} blocks, ${sample.seconds.toFixed(0)} s: ${JSON.stringify({ rssMiB: sample.rssMiB, ...sample.parts }, (_, v: unknown) => (typeof v === 'number' ? Math.round(v) : v))}`)
         nextSample += options.sampleEvery
       }
     }
@@ -124,10 +146,14 @@ export async function measureSoak(options: { transactions: number; sampleEvery: 
 
 /** The RSS table: one row per sample. */
 export function soakTable(figures: SoakFigures): string {
-  const rows = figures.samples.map((s) => `| ${s.sealed.toLocaleString('en')} | ${s.blocks.toLocaleString('en')} | ${s.rssMiB.toFixed(0)} MiB | ${s.heapMiB.toFixed(0)} MiB | ${s.externalMiB.toFixed(0)} MiB | ${s.rocksdbMiB.toFixed(0)} MiB | ${s.seconds.toFixed(0)} s |`)
+  const mib = (n: number) => n.toFixed(0)
+  const rows = figures.samples.map(({ parts: p, ...s }) => {
+    const heaps = `${mib(p.heapUsedMiB)} / ${mib(p.heapSizeMiB)} | ${mib(p.threadHeapUsedMiB)} / ${mib(p.threadHeapSizeMiB)} | ${mib(p.externalMiB)}`
+    return `| ${s.sealed.toLocaleString('en')} | ${s.blocks.toLocaleString('en')} | ${mib(s.rssMiB)} | ${heaps} | ${mib(p.memtablesMiB)} / ${mib(p.tableReadersMiB)} / ${mib(p.blockCacheMiB)} | ${s.seconds.toFixed(0)} s |`
+  })
   return [
-    `| sealed ERC-20 transfers (each to a new address) | blocks | node RSS | main-thread heap used | external | RocksDB | elapsed |`,
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    `| sealed ERC-20 transfers (each to a new address) | blocks | node RSS, MiB | main heap used / reserved | worker threads' heaps used / reserved | external | RocksDB memtables / table readers / block cache | elapsed |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
     `${figures.transactionsPerSecond.toFixed(0)} tx/s sustained; peak RSS ${figures.peakRssMiB.toFixed(0)} MiB (issue 11: under 1 GiB, not growing with the chain).`,

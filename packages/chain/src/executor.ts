@@ -140,12 +140,17 @@ export function createStateTrie(db: DB<string, Uint8Array>, common: Common, root
  * Transactions run against an execution header whose coinbase is the block's author, so
  * fees go to the Clique signer and COINBASE answers it, as in geth.
  */
-/** Accounts the executor's cache holds before it starts empty again (about 100 MB of cached accounts at most). */
-const CACHED_ACCOUNTS_LIMIT = 200_000
+/**
+ * Accounts the executor's cache holds before it starts empty again (about 50 MB of cached
+ * accounts at most). The V8 heap reserves about twice its peak of live objects, so each MB
+ * these caches may hold costs the node about two of resident memory (docs/benchmarks.md, ninth
+ * session: 200,000 accounts and slots kept a node sealing to fresh addresses near 1 GiB).
+ */
+const CACHED_ACCOUNTS_LIMIT = 100_000
 /** Accounts with cached storage slots the executor's cache holds before it starts empty again. */
 const CACHED_STORAGE_ACCOUNTS_LIMIT = 20_000
-/** Storage slots over all accounts the executor's cache holds before it starts empty again (about 50 MB). */
-const CACHED_STORAGE_SLOTS_LIMIT = 200_000
+/** Storage slots over all accounts the executor's cache holds before it starts empty again (about 25 MB). */
+const CACHED_STORAGE_SLOTS_LIMIT = 100_000
 
 export class BlockExecutor {
   private readonly common: Common

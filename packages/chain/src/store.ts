@@ -56,15 +56,15 @@ class Lru<K, V> {
   }
 }
 
-/** Decoded transactions (and receipts) the block and receipt caches hold at most: about 20-40 MB each. */
-const CACHED_TRANSACTIONS = 16_384
+/** Decoded transactions (and receipts) the block and receipt caches hold at most: about 10-20 MB each. */
+const CACHED_TRANSACTIONS = 8_192
 
 /** Typed access to chain data (blocks, canonical index, receipts, lookups, log index). */
 export class ChainStore {
   readonly kv: KeyValueStore
   private readonly common: Common
   private readonly hashRule: HeaderHashRule
-  // An empty block weighs one transaction's worth: the cache then holds up to 16,384 empty blocks' headers.
+  // An empty block weighs one transaction's worth: the cache then holds up to 8,192 empty blocks' headers.
   private readonly blocks = new Lru<string, Block>(CACHED_TRANSACTIONS, (block) => block.transactions.length + 1)
   private readonly receiptCache = new Lru<string, StoredReceipt[]>(CACHED_TRANSACTIONS, (receipts) => receipts.length + 1)
 

@@ -30,6 +30,17 @@ export interface KeyRange {
   limit?: number
 }
 
+/**
+ * RocksDB's memory, bounded whatever the chain's length (docs/benchmarks.md, ninth session):
+ * - write buffers: level-style compaction with a 64 MiB memtable budget (@nxtedition/rocksdb's
+ *   `memtableMemoryBudget`: 16 MiB memtables, two merged per flush, at most six), where
+ *   RocksDB's defaults (two 64 MB memtables, flushed alone) held up to 170 MiB under load;
+ *   levels 0 and 1 are stored uncompressed, the rest with ZSTD;
+ * - index and filter blocks in the block cache (32 MiB) rather than held by each open table:
+ *   held by the tables they grew with the data, about 8 MiB per 100,000 transactions.
+ */
+const MEMORY_OPTIONS = { compaction: 'level', memtableMemoryBudget: 64 * 2 ** 20, cacheSize: 32 * 2 ** 20, cacheIndexAndFilterBlocks: true } as const
+
 /** The database directory cannot be opened: held by another process (RocksDB's LOCK), unreadable, or not creatable. */
 export class DatabaseOpenError extends Error {
   override readonly name = 'DatabaseOpenError'
@@ -59,7 +70,7 @@ export class KeyValueStore {
   static async open(path: string): Promise<KeyValueStore> {
     const db = new RocksLevel(path, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
     try {
-      await db.open({ createIfMissing: true })
+      await db.open({ createIfMissing: true, ...MEMORY_OPTIONS })
     } catch (error) {
       // abstract-level reports every open failure as "Database is not open"; the reason is
       // in `cause` (LEVEL_LOCKED: RocksDB's LOCK file is held, by another node most likely).

@@ -103,3 +103,35 @@ test('each write applies its own batch only (one native batch is refilled for ev
     rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test("RocksDB's native memory stays within its bounds as the data grows: memtables, index and filter blocks in the block cache", async () => {
+  const dir = tempDir()
+  try {
+    const kv = await KeyValueStore.open(dir)
+    const MiB = 2 ** 20
+    const keys: Uint8Array[] = []
+    // 48 MiB of 32-byte keys with 160-byte values, in batches of 4,096: memtable flushes, so the
+    // data lies in SST files whose index and filter blocks are read back below.
+    for (let written = 0; written < 48 * MiB; written += 4096 * 192) {
+      const batch = new WriteBatch()
+      for (let i = 0; i < 4096; i++) {
+        const key = crypto.getRandomValues(new Uint8Array(32))
+        batch.put(key, crypto.getRandomValues(new Uint8Array(160)))
+        if (i === 0) keys.push(key)
+      }
+      await kv.write(batch)
+      const { memtables } = kv.memoryStats()
+      // The budget's bound: at most six write buffers of 16 MiB.
+      assert.ok(memtables <= 6 * 16 * MiB, `memtables ${memtables}`)
+    }
+    for (const key of keys) assert.equal(kv.getSync(key)?.length, 160)
+    const { tableReaders, blockCache } = kv.memoryStats()
+    // Index and filter blocks are charged to the block cache, not held beside each open table
+    // (where these 250,000 keys' would take about 450 KiB: 10 bits of filter a key, plus the index).
+    assert.ok(tableReaders < 128 * 1024, `table readers ${tableReaders}`)
+    assert.ok(blockCache > 0 && blockCache <= 32 * MiB, `block cache ${blockCache}`)
+    await kv.close()
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})

@@ -15,6 +15,7 @@ import { PoolMaintainer, headContext, headStateReader } from './pool-maintainer.
 import { blockProducers } from './producers.ts'
 import { RpcWorkerPool } from './rpc-workers/index.ts'
 import { SenderRecoveryThread } from './sender-recovery/index.ts'
+import { registerThreadHeapMetrics } from './thread-heap-metrics.ts'
 import { AddressIndexRebuild } from './address-index-rebuild.ts'
 import { EXPLORER_DIST, explorerBuilt } from '@busan/explorer'
 import { blobVerifier, networkOptions, openJournal, poolOptions } from './txpool-config.ts'
@@ -146,6 +147,10 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     blobVerifier: chain.engine.blobTransactions ? blobVerifier(chain, workers) : undefined,
     senderRecovery: senderRecovery.recover,
   })
+  registerThreadHeapMetrics(registry, [
+    { name: 'rpc', threads: () => workers.threads },
+    { name: 'sender-recovery', threads: () => senderRecovery.threads },
+  ])
   const maintainer = new PoolMaintainer(chain, pool, logger.child({ module: 'txpool' }))
   const journal = await openJournal(pool, config, logger.child({ module: 'txpool' }))
 

@@ -3,6 +3,7 @@
 // is terminated (an EVM loop cannot be interrupted any other way) and replaced; past the
 // queue's bound a job is refused at once with -32005, as geth's limits answer.
 import { availableParallelism } from 'node:os'
+import type { Worker } from 'node:worker_threads'
 import { Piscina } from 'piscina'
 import type { Logger } from 'pino'
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
@@ -219,6 +220,11 @@ export class RpcWorkerPool {
     const arrived = new Int32Array(new SharedArrayBuffer(4))
     const replies = await Promise.all(Array.from({ length: threads }, () => this.piscina.run({ kind: 'warmUp', arrived, threads } satisfies Job) as Promise<JobReply<'warmUp'>>))
     if (replies.some((reply) => !reply.ok || !reply.value)) this.logger.warn({ threads, arrived: Atomics.load(arrived, 0) }, 'rpc worker threads not all up after warm-up')
+  }
+
+  /** The pool's threads (for their heap metrics: thread-heap-metrics.ts). */
+  get threads(): readonly Worker[] {
+    return this.piscina.threads
   }
 
   /** Jobs waiting for a thread (the `rpc_worker_queue` gauge). */

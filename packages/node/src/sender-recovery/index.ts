@@ -1,6 +1,7 @@
 // A thread that recovers transaction senders ahead of their admission (geth's senderCacher):
 // the pool's `SenderRecovery`. One thread: the work is a batch's worth at a time, and the
 // thread that admits only waits for it when nothing else is to be done.
+import type { Worker } from 'node:worker_threads'
 import { Piscina } from 'piscina'
 import type { Logger } from 'pino'
 import type { GenesisFile } from '@busan/chain-config'
@@ -39,6 +40,11 @@ export class SenderRecoveryThread {
       this.#logger.warn({ err }, 'sender recovery failed; the batch is recovered at admission')
       return []
     }
+  }
+
+  /** The recovery thread (for its heap metrics: thread-heap-metrics.ts). */
+  get threads(): readonly Worker[] {
+    return this.#piscina.threads
   }
 
   /** Lets the running batch finish (a thread must not stop inside the native addon), then stops the thread. */
