@@ -1,8 +1,8 @@
 // Reads under concurrency (issue 11): `eth_getBalance` and `eth_call` of an ERC-20's
 // `balanceOf`, from 64 concurrent HTTP keep-alive clients, one call per request and in batches
 // of 100, for a few seconds each, against our dev node and anvil alternately (A B A B) on the
-// same machine. Every answer is checked (a result, not an error) so a refusing node cannot look
-// fast.
+// same machine, each workload after an unmeasured warm-up of WARM_UP_SECONDS. Every answer is
+// checked (a result, not an error) so a refusing node cannot look fast.
 import { Agent, request } from 'node:http'
 import { devAccounts } from '@busan/chain-config'
 import { RpcClient } from './rpc-client.ts'
@@ -13,6 +13,8 @@ import { senderKeys, type Sender } from './workload.ts'
 
 const CLIENTS = 64
 const BATCH = 100
+/** Seconds each workload runs unmeasured before its measured run. */
+const WARM_UP_SECONDS = 3
 
 export interface ReadFigures {
   node: string
@@ -80,6 +82,9 @@ async function measureNode(node: string, url: string, token: string, holders: Se
   // A workload whose answers fail (an error, a timeout) is reported as failed, not counted.
   const attempt = async (workload: string, calls: number, make: (i: number) => string) => {
     try {
+      // Unmeasured first (both nodes alike): a fresh node's threads compile the EVM's hot paths
+      // over their first thousands of calls, and a node that serves reads runs for days.
+      await load(url, WARM_UP_SECONDS, calls, make)
       return await load(url, seconds, calls, make)
     } catch (error) {
       console.error(`reads: ${node}, ${workload}: ${(error as Error).message}`)
