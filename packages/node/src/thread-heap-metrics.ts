@@ -19,7 +19,7 @@ export interface ThreadSet {
  * left out of that scrape.
  */
 export function registerThreadHeapMetrics(registry: Registry, sets: readonly ThreadSet[]): void {
-  const read = () =>
+  const readAll = () =>
     Promise.all(
       sets.map(async (set) => {
         const stats = await Promise.all(set.threads().map((thread) => thread.getHeapStatistics().catch(() => undefined)))
@@ -28,6 +28,10 @@ export function registerThreadHeapMetrics(registry: Registry, sets: readonly Thr
         return { pool: set.name, used, size }
       }),
     )
+  // prom-client collects both gauges of one scrape together: they share one round of reads
+  // (each a message to every thread) instead of asking every thread twice.
+  let inFlight: ReturnType<typeof readAll> | undefined
+  const read = () => (inFlight ??= readAll().finally(() => (inFlight = undefined)))
   new Gauge({
     name: 'worker_thread_heap_used_bytes',
     help: "V8 heap in use by the node's worker threads, by pool (the main thread's is nodejs_heap_size_used_bytes)",
