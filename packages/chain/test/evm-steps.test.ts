@@ -1,9 +1,9 @@
 // Our EthereumJS EVM patch (patches/@ethereumjs+evm+*.patch) decides once per call frame whether
-// its steps skip runStep's promise, and computes ADD, MUL and SUB with BigInt.asUintN instead of
-// a division. Both must change nothing the EVM computes or reports: the words at the 2^256
-// boundary are the Yellow Paper's (arithmetic modulo 2^256, written out here, not computed by
-// the EVM), on each of the interpreter's paths; and a `step` listener (a tracer) still sees
-// every step of a frame.
+// its steps skip runStep's promise, computes ADD, MUL and SUB with BigInt.asUintN instead of a
+// division, and charges nothing for a memory access inside memory's size without dividing.
+// None of it may change what the EVM computes or reports: the words at the 2^256 boundary and
+// the memory gas are the Yellow Paper's (written out here, not computed by the EVM), on each of
+// the interpreter's paths; and a `step` listener (a tracer) still sees every step of a frame.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createEVM, type InterpreterStep } from '@ethereumjs/evm'
@@ -52,6 +52,20 @@ for (const path of paths) {
       assert.equal(result.exceptionError, undefined, `${name} ran`)
       assert.equal(bytesToBigInt(result.returnValue), expected, `${name}(${a}, ${b}) = ${bytesToHex(result.returnValue)}`)
     }
+  })
+}
+
+for (const path of paths) {
+  test(`memory expansion is charged as the Yellow Paper's C_mem, and an access inside memory is free (${path.name})`, async () => {
+    const evm = await createEVM({ common, stateManager: new MerkleStateManager({ common }), synchronousSteps: path.synchronousSteps })
+    if (path.listener) evm.events!.on('step', () => {})
+    // C_mem(a) = 3a + floor(a^2 / 512) for a words. PUSH1 1 PUSH2 0x0400 MSTORE: 33 words,
+    // 3 + 3 + 3 + (99 + 2) = 110. PUSH1 2 PUSH1 0 MSTORE, inside: 9. PUSH1 3 PUSH2 0x0401 MSTORE:
+    // 34 words, 3 + 3 + 3 + (102 + 2 - 101) = 12. STOP. In all 131.
+    const code = hexToBytes('0x600161040052600260005260036104015200')
+    const result = await evm.runCode({ code, gasLimit: 100_000n })
+    assert.equal(result.exceptionError, undefined)
+    assert.equal(result.executionGasUsed, 131n)
   })
 }
 
