@@ -64,9 +64,16 @@ export function has0x(s: string): boolean {
   return s.length >= 2 && s[0] === '0' && (s[1] === 'x' || s[1] === 'X')
 }
 
+/**
+ * The bytes of `digits` (hex, even length, already checked), in an ArrayBuffer of their own.
+ * Not `Buffer.from(digits, 'hex')`: for short inputs that is a view into Node's shared 8 KiB
+ * pool, and a view handed to a worker thread (a call's `to` and `data`, a raw transaction) is
+ * cloned with its whole backing buffer, 8 KiB a message where 20-200 bytes are meant.
+ */
 export function hexBytes(digits: string): Uint8Array {
-  const buf = Buffer.from(digits, 'hex')
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
+  const bytes = new Uint8Array(digits.length >>> 1)
+  Buffer.from(bytes.buffer, 0, bytes.length).write(digits, 'hex')
+  return bytes
 }
 
 // --- primitive decoders ----------------------------------------------------------------------

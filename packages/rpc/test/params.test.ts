@@ -189,6 +189,17 @@ describe('decoders', () => {
     assert.equal(callRequest.decode({ to: null }).request.to, undefined, 'to: null is contract creation')
   })
 
+  it("decoded bytes own their buffer: a worker thread's copy carries only them", () => {
+    const { request } = callRequest.decode({ to: ADDR, data: '0x70a08231' })
+    for (const [name, bytes] of [['to', request.to], ['data', request.data]] as const) {
+      // structuredClone is what postMessage does to a job: a view drags its whole ArrayBuffer along.
+      const cloned = structuredClone(bytes!)
+      assert.equal(cloned.buffer.byteLength, bytes!.length, `${name}: ${bytes!.buffer.byteLength}-byte buffer cloned for ${bytes!.length} bytes`)
+    }
+    assert.equal(Buffer.from(request.to!).toString('hex'), ADDR.slice(2))
+    assert.deepEqual([...request.data!], [0x70, 0xa0, 0x82, 0x31])
+  })
+
   it('decode authorization lists', () => {
     const { request } = callRequest.decode({
       authorizationList: [{ chainId: '0x7a69', address: ADDR, nonce: '0x1', yParity: '0x1', r: '0x2', s: '0x3' }],
