@@ -8,7 +8,7 @@
 // restarted node listens on the same address under the same peer id. JSON-RPC ports are
 // picked by the OS (--http.port 0).
 import { execFile } from 'node:child_process'
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
@@ -98,14 +98,43 @@ export function headInfo(block: BlockJson): HeadInfo {
   }
 }
 
-/** A free TCP port on 127.0.0.1 (bound and released; the node binds it again right after). */
-async function freePort(): Promise<number> {
+/** Lowest port a node's p2p port is drawn from. */
+const P2P_PORTS_FROM = 10_000
+
+/** The first port of the kernel's ephemeral range (what outgoing connections and `listen(0)` take). */
+function ephemeralPortsStart(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0])
+    if (Number.isInteger(low) && low > 0) return low
+  } catch {
+    // Not Linux: IANA's dynamic range starts at 49152.
+  }
+  return 49_152
+}
+
+/** Whether 127.0.0.1:`port` can be bound now (bound and released). */
+function bindable(port: number): Promise<boolean> {
   const server = createServer()
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  if (typeof address !== 'object' || address === null) throw new Error('no port')
-  return address.port
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+  })
+}
+
+/**
+ * A free TCP port on 127.0.0.1 below the kernel's ephemeral range. A node keeps its p2p port
+ * across restarts (its peers dial it), and one taken from the ephemeral range can be given, while
+ * the node is down, to another node's outgoing connection: the restart then fails with "port in
+ * use" (seen in CI). Below the range only an explicit bind takes a port.
+ */
+async function freePort(): Promise<number> {
+  const below = ephemeralPortsStart()
+  if (below - P2P_PORTS_FROM < 1_000) throw new Error(`ephemeral ports start at ${below}: no room below them for p2p ports`)
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = P2P_PORTS_FROM + Math.floor(Math.random() * (below - P2P_PORTS_FROM))
+    if (await bindable(port)) return port
+  }
+  throw new Error(`no free port found in ${P2P_PORTS_FROM}-${below - 1}`)
 }
 
 /** One node of a cluster: its process (while running), JSON-RPC and p2p identity. */
