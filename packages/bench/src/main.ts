@@ -80,7 +80,7 @@ async function phase(target: BenchTarget, run: () => Promise<number>): Promise<P
   return { tps, assemblyMsPer1000: txs === 0 ? undefined : (ms / txs) * 1000 }
 }
 
-/** Calls per sender of the compute-bound contract (about 600,000 gas each). */
+/** Calls per sender of the compute-bound contract (about 1.36 million gas each). */
 const COMPUTE_PER_SENDER = 5
 
 /** Exchange settlements per sender (two signed orders each, about 200,000 gas). */
