@@ -1,6 +1,7 @@
 // Block execution alone, in one process, without JSON-RPC, the pool or the network: a producer
-// chain builds and seals blocks of ETH or ERC-20 transfers or of compute-bound calls, and a follower chain (its own
-// RocksDB directory) verifies and re-executes each one, as a QBFT validator checks a proposal.
+// chain builds and seals blocks of ETH or ERC-20 transfers or of compute-bound calls, and a
+// follower chain (its own RocksDB directory) verifies and re-executes each one, as a QBFT
+// validator checks a proposal.
 // This is the per-transaction cost every validator pays, so the figure issue 11's EVM work moves.
 //   node packages/bench/src/execution.ts [--blocks 6] [--per-block 1000] [--evm-patches on|off] [--cpu-prof DIR]
 // (with --cpu-prof, Node writes a CPU profile of the timed part to DIR).
