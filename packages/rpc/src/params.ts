@@ -66,9 +66,10 @@ export function has0x(s: string): boolean {
 
 /**
  * The bytes of `digits` (hex, even length, already checked), in an ArrayBuffer of their own.
- * Not `Buffer.from(digits, 'hex')`: for short inputs that is a view into Node's shared 8 KiB
- * pool, and a view handed to a worker thread (a call's `to` and `data`, a raw transaction) is
- * cloned with its whole backing buffer, 8 KiB a message where 20-200 bytes are meant.
+ * Not `Buffer.from(digits, 'hex')`: for short inputs that is a view into Node's shared pool
+ * (`Buffer.poolSize`, 64 KiB on Node 24), and a view handed to a worker thread (a call's `to`
+ * and `data`, a raw transaction) is cloned with its whole backing buffer: 64 KiB a message
+ * where 20-200 bytes are meant.
  */
 export function hexBytes(digits: string): Uint8Array {
   const bytes = new Uint8Array(digits.length >>> 1)
